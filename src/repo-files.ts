@@ -1,0 +1,47 @@
+/**
+ * How the action reads the repository: from a local git checkout when there is one, otherwise
+ * through the REST API. Both answer the same three questions, so scope resolution and the
+ * rest of the pipeline never care which one they hold.
+ */
+
+/** Git file modes; only regular files (100644, 100755) become resources. */
+export type FileMode = '100644' | '100755' | '120000' | '160000' | string
+
+export interface FileEntry {
+  path: string
+  blobSha: string
+  mode: FileMode
+}
+
+export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed'
+
+/** One path's net change between two commits. */
+export interface FileChange {
+  status: ChangeStatus
+  path: string
+  /** The old path of a rename. */
+  previousPath?: string
+  /** The blob at the head commit (absent for deletions). */
+  blobSha?: string
+  /** The mode at the head commit, when known (the compare API does not say). */
+  mode?: FileMode
+}
+
+export interface FileListing {
+  files: FileEntry[]
+  /** False when the listing was cut short (a truncated tree): never prune on it. */
+  complete: boolean
+}
+
+export interface RepoFiles {
+  readonly kind: 'git' | 'api'
+  /**
+   * The net change from `base` to `head` (renames as renames), or undefined when this reader
+   * cannot tell (an unknown base commit, or a comparison GitHub would cut short).
+   */
+  diff(base: string, head: string): Promise<FileChange[] | undefined>
+  /** Every file at a commit. */
+  listFiles(commit: string): Promise<FileListing>
+  /** A blob's bytes. */
+  readBlob(blobSha: string): Promise<Buffer>
+}
