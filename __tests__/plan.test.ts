@@ -1,0 +1,287 @@
+import { describe, expect, it } from '@jest/globals'
+import { plan, type PlanInput } from '../src/plan.js'
+import type { OwnedResource } from '../src/space-state.js'
+
+const HEAD = 'h'.repeat(40)
+const OLD = 'o'.repeat(40)
+
+function input(overrides: Partial<PlanInput>): PlanInput {
+  return {
+    resourceType: 'github_file',
+    commit: HEAD,
+    namePrefix: '',
+    desired: [],
+    decide: 'all',
+    renames: [],
+    owned: [],
+    prune: true,
+    complete: true,
+    changedSince: new Map(),
+    ...overrides
+  }
+}
+
+const file = (path: string, blobSha = `blob-${path}`, mode = '100644') => ({ path, blobSha, mode })
+const gh = (id: number, path: string, commit = HEAD): OwnedResource => ({
+  id,
+  type: 'github_file',
+  path,
+  commit
+})
+const ft = (id: number, path: string, blobSha = `blob-${path}`, name = path): OwnedResource => ({
+  id,
+  type: 'free_text',
+  path,
+  blobSha,
+  name
+})
+const kinds = (actions: ReturnType<typeof plan>) => actions.map(a => `${a.kind} ${a.path}`)
+
+describe('plan', () => {
+  it('creates missing files, keeps current ones, deletes removed ones', () => {
+    const actions = plan(
+      input({ desired: [file('a.md'), file('b.md')], owned: [gh(1, 'a.md'), gh(2, 'gone.md')] })
+    )
+    expect(actions).toEqual([
+      { kind: 'unchanged', path: 'a.md', resourceId: 1 },
+      { kind: 'create', path: 'b.md', blobSha: 'blob-b.md' },
+      { kind: 'delete', path: 'gone.md', resourceId: 2, reason: 'file removed' }
+    ])
+  })
+
+  it('is empty for an empty repository and an empty Space', () => {
+    expect(plan(input({}))).toEqual([])
+  })
+
+  it('updates a github_file synced at an older commit only when the file changed since', () => {
+    const changedSince = new Map([[OLD, new Set(['changed.md'])]])
+    const actions = plan(
+      input({
+        desired: [file('changed.md'), file('same.md')],
+        owned: [gh(1, 'changed.md', OLD), gh(2, 'same.md', OLD)],
+        changedSince
+      })
+    )
+    expect(actions).toEqual([
+      {
+        kind: 'update',
+        path: 'changed.md',
+        blobSha: 'blob-changed.md',
+        resourceId: 1,
+        reason: 'file changed'
+      },
+      { kind: 'unchanged', path: 'same.md', resourceId: 2 }
+    ])
+  })
+
+  it('updates a github_file when what changed since its commit is unknown', () => {
+    const actions = plan(
+      input({
+        desired: [file('a.md')],
+        owned: [gh(1, 'a.md', OLD)],
+        changedSince: new Map([[OLD, undefined]])
+      })
+    )
+    expect(kinds(actions)).toEqual(['update a.md'])
+  })
+
+  it('compares free_text by the blob in its marker and by its name', () => {
+    const actions = plan(
+      input({
+        resourceType: 'free_text',
+        namePrefix: 'docs: ',
+        desired: [file('same.md'), file('edited.md', 'new-blob'), file('renamed-prefix.md')],
+        owned: [
+          ft(1, 'same.md', 'blob-same.md', 'docs: same.md'),
+          ft(2, 'edited.md', 'old-blob', 'docs: edited.md'),
+          ft(3, 'renamed-prefix.md', 'blob-renamed-prefix.md', 'renamed-prefix.md')
+        ]
+      })
+    )
+    expect(kinds(actions)).toEqual([
+      'update edited.md',
+      'update renamed-prefix.md',
+      'unchanged same.md'
+    ])
+  })
+
+  it('moves the resource along with a renamed file (same id), within scope', () => {
+    const actions = plan(
+      input({
+        decide: new Set(['old/a.md', 'new/a.md']),
+        desired: [file('new/a.md')],
+        renames: [{ from: 'old/a.md', to: 'new/a.md' }],
+        owned: [gh(7, 'old/a.md', OLD)]
+      })
+    )
+    expect(actions).toEqual([
+      {
+        kind: 'update',
+        path: 'new/a.md',
+        blobSha: 'blob-new/a.md',
+        resourceId: 7,
+        previousPath: 'old/a.md',
+        reason: 'renamed from old/a.md'
+      }
+    ])
+  })
+
+  it('moves a renamed file even when prune is false: the old path never stays behind', () => {
+    const actions = plan(
+      input({
+        prune: false,
+        decide: new Set(['a.md', 'b.md']),
+        desired: [file('b.md')],
+        renames: [{ from: 'a.md', to: 'b.md' }],
+        owned: [gh(1, 'a.md')]
+      })
+    )
+    expect(kinds(actions)).toEqual(['update b.md'])
+  })
+
+  it('replaces the old resource when the rename target already has one', () => {
+    const actions = plan(
+      input({
+        prune: false,
+        decide: new Set(['a.md', 'b.md']),
+        desired: [file('b.md')],
+        renames: [{ from: 'a.md', to: 'b.md' }],
+        owned: [gh(1, 'a.md'), gh(2, 'b.md')]
+      })
+    )
+    expect(actions).toEqual([
+      { kind: 'delete', path: 'a.md', resourceId: 1, reason: 'renamed to b.md' },
+      { kind: 'unchanged', path: 'b.md', resourceId: 2 }
+    ])
+  })
+
+  it('deletes on a rename out of scope when pruning, keeps it otherwise', () => {
+    const base = {
+      decide: new Set(['docs/a.md', 'archive/a.txt']),
+      desired: [],
+      renames: [{ from: 'docs/a.md', to: 'archive/a.txt' }],
+      owned: [gh(1, 'docs/a.md')]
+    }
+    expect(plan(input(base))).toEqual([
+      {
+        kind: 'delete',
+        path: 'docs/a.md',
+        resourceId: 1,
+        reason: 'renamed to archive/a.txt, which files does not match'
+      }
+    ])
+    expect(plan(input({ ...base, prune: false }))).toEqual([
+      {
+        kind: 'skip',
+        path: 'docs/a.md',
+        resourceId: 1,
+        reason: 'renamed to archive/a.txt, which files does not match; kept because prune is false'
+      }
+    ])
+  })
+
+  it('creates on a rename into scope', () => {
+    const actions = plan(
+      input({
+        decide: new Set(['notes.txt', 'docs/notes.md']),
+        desired: [file('docs/notes.md')],
+        renames: [{ from: 'notes.txt', to: 'docs/notes.md' }]
+      })
+    )
+    expect(kinds(actions)).toEqual(['create docs/notes.md'])
+  })
+
+  it('converges several of our resources for one path to one, keeping the current one', () => {
+    const actions = plan(
+      input({
+        desired: [file('a.md')],
+        owned: [gh(3, 'a.md', OLD), gh(5, 'a.md', HEAD), gh(9, 'a.md', OLD)],
+        changedSince: new Map([[OLD, new Set(['a.md'])]])
+      })
+    )
+    expect(actions).toEqual([
+      { kind: 'delete', path: 'a.md', resourceId: 3, reason: 'duplicate' },
+      { kind: 'delete', path: 'a.md', resourceId: 9, reason: 'duplicate' },
+      { kind: 'unchanged', path: 'a.md', resourceId: 5 }
+    ])
+  })
+
+  it('keeps the oldest duplicate and updates it when none is current', () => {
+    const actions = plan(
+      input({ desired: [file('a.md')], owned: [gh(9, 'a.md', OLD), gh(4, 'a.md', OLD)] })
+    )
+    expect(actions.map(a => [a.kind, 'resourceId' in a ? a.resourceId : undefined])).toEqual([
+      ['delete', 9],
+      ['update', 4]
+    ])
+  })
+
+  it('replaces a resource of the other type for the same path', () => {
+    const actions = plan(
+      input({ resourceType: 'free_text', desired: [file('a.md')], owned: [gh(1, 'a.md')] })
+    )
+    expect(actions).toEqual([
+      { kind: 'delete', path: 'a.md', resourceId: 1, reason: 'replaced by a free_text resource' },
+      { kind: 'create', path: 'a.md', blobSha: 'blob-a.md' }
+    ])
+  })
+
+  it('never prunes on a listing that was cut short', () => {
+    const actions = plan(
+      input({ complete: false, desired: [file('a.md')], owned: [gh(1, 'b.md')] })
+    )
+    expect(actions).toEqual([
+      { kind: 'create', path: 'a.md', blobSha: 'blob-a.md' },
+      {
+        kind: 'skip',
+        path: 'b.md',
+        resourceId: 1,
+        reason: 'not in the file listing, which was cut short; not pruned'
+      }
+    ])
+  })
+
+  it('keeps resources of removed files when prune is false', () => {
+    expect(kinds(plan(input({ prune: false, owned: [gh(1, 'b.md')] })))).toEqual(['skip b.md'])
+  })
+
+  it('in changed mode, decides only the paths of the change set', () => {
+    const actions = plan(
+      input({
+        decide: new Set(['deleted.md', 'edited.md']),
+        desired: [file('edited.md')],
+        owned: [gh(1, 'deleted.md'), gh(2, 'edited.md', OLD), gh(3, 'untouched.md', OLD)],
+        changedSince: new Map([[OLD, new Set(['edited.md', 'deleted.md'])]])
+      })
+    )
+    expect(kinds(actions)).toEqual(['delete deleted.md', 'update edited.md'])
+  })
+
+  it('skips symbolic links and submodules without touching their resources', () => {
+    const actions = plan(
+      input({
+        desired: [file('link.md', 'x', '120000'), file('sub', 'y', '160000')],
+        owned: [gh(1, 'link.md')]
+      })
+    )
+    expect(actions).toEqual([
+      { kind: 'skip', path: 'link.md', reason: 'symbolic link' },
+      { kind: 'skip', path: 'sub', reason: 'submodule' }
+    ])
+  })
+
+  it('keeps unicode and spaces in paths as they are, sorted by path', () => {
+    const paths = ['文档/说明.md', 'docs/naïve café.md', 'a b/c d.md']
+    const actions = plan(input({ desired: paths.map(p => file(p)) }))
+    expect(actions.map(a => a.path)).toEqual([...paths].sort())
+    expect(actions.every(a => a.kind === 'create')).toBe(true)
+  })
+
+  it('plans a large change set without quadratic blow-up in its result', () => {
+    const desired = Array.from({ length: 5000 }, (_, i) => file(`docs/${i}.md`))
+    const owned = Array.from({ length: 5000 }, (_, i) => gh(i + 1, `docs/${i}.md`))
+    const actions = plan(input({ desired, owned }))
+    expect(actions).toHaveLength(5000)
+    expect(actions.every(a => a.kind === 'unchanged')).toBe(true)
+  })
+})

@@ -1,0 +1,136 @@
+/**
+ * Turns the raw action inputs into one settings object, or fails before any request with a
+ * message that names the input, the value given and what is accepted.
+ */
+import * as core from '@actions/core'
+import type { OwnerType } from './github-api.js'
+import { compileGlobs, type GlobSet } from './globs.js'
+import type { SyncMode } from './scope.js'
+
+export type ResourceType = 'github_file' | 'free_text'
+
+export interface Settings {
+  token: string
+  owner: string
+  ownerType: OwnerType | 'auto'
+  spaceNumber: number
+  globs: GlobSet
+  resourceType: ResourceType
+  sync: SyncMode
+  prune: boolean
+  dryRun: boolean
+  apiUrl: string
+  namePrefix: string
+}
+
+export class InputError extends Error {
+  override readonly name = 'InputError'
+}
+
+type ReadInput = (name: string) => string
+
+function invalid(name: string, given: string, accepted: string): InputError {
+  return new InputError(`Input '${name}' must be ${accepted}; got ${JSON.stringify(given)}.`)
+}
+
+function oneOf<T extends string>(
+  read: ReadInput,
+  name: string,
+  options: readonly T[],
+  fallback: T
+): T {
+  const raw = read(name)
+  if (raw === '') return fallback
+  const value = raw.toLowerCase()
+  if ((options as readonly string[]).includes(value)) return value as T
+  throw invalid(name, raw, `one of ${options.map(o => `'${o}'`).join(', ')}`)
+}
+
+// The YAML 1.2 core schema booleans, as core.getBooleanInput accepts them.
+function boolean(read: ReadInput, name: string, fallback: boolean): boolean {
+  const raw = read(name)
+  if (raw === '') return fallback
+  if (['true', 'True', 'TRUE'].includes(raw)) return true
+  if (['false', 'False', 'FALSE'].includes(raw)) return false
+  throw invalid(name, raw, "'true' or 'false'")
+}
+
+// GitHub logins: alphanumerics and single hyphens, not at either end, at most 39 characters.
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
+
+/**
+ * Reads every input through `read` (core.getInput by default, which trims) and validates it.
+ * Defaults mirror action.yml so the function also works when an input is absent.
+ */
+export function readSettings(read: ReadInput = name => core.getInput(name)): Settings {
+  const token = read('token')
+  if (token === '') {
+    throw new InputError(
+      "Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token)."
+    )
+  }
+  core.setSecret(token)
+
+  const owner = read('owner') || process.env.GITHUB_REPOSITORY_OWNER || ''
+  if (!LOGIN.test(owner)) {
+    throw invalid(
+      'owner',
+      owner,
+      'a GitHub organization or user login (letters, digits and single hyphens, at most 39 characters)'
+    )
+  }
+
+  const rawNumber = read('space-number')
+  if (!/^[1-9][0-9]{0,15}$/.test(rawNumber) || !Number.isSafeInteger(Number(rawNumber))) {
+    throw invalid(
+      'space-number',
+      rawNumber,
+      "a positive whole number (the number in the Space's URL, e.g. 3 for github.com/copilot/spaces/octo-org/3)"
+    )
+  }
+
+  const rawFiles = read('files') || '**/*.md'
+  let globs: GlobSet
+  try {
+    globs = compileGlobs(rawFiles)
+  } catch (error) {
+    throw new InputError(`Input 'files' ${(error as Error).message}`)
+  }
+
+  const rawApiUrl = read('api-url') || process.env.GITHUB_API_URL || 'https://api.github.com'
+  let apiUrl: URL
+  try {
+    apiUrl = new URL(rawApiUrl)
+    if (apiUrl.protocol !== 'https:' && apiUrl.protocol !== 'http:') throw new Error('not http')
+  } catch {
+    throw invalid(
+      'api-url',
+      rawApiUrl,
+      'an http(s) URL such as https://api.github.com or https://HOST/api/v3'
+    )
+  }
+
+  const namePrefix = read('name-prefix')
+  if (/[\r\n]/.test(namePrefix)) {
+    throw invalid('name-prefix', namePrefix, 'a single line of text')
+  }
+
+  return {
+    token,
+    owner,
+    ownerType: oneOf(read, 'owner-type', ['auto', 'org', 'user'] as const, 'auto'),
+    spaceNumber: Number(rawNumber),
+    globs,
+    resourceType: oneOf(
+      read,
+      'resource-type',
+      ['github_file', 'free_text'] as const,
+      'github_file'
+    ),
+    sync: oneOf(read, 'sync', ['auto', 'changed', 'full'] as const, 'auto'),
+    prune: boolean(read, 'prune', true),
+    dryRun: boolean(read, 'dry-run', false),
+    apiUrl: rawApiUrl.replace(/\/+$/, ''),
+    namePrefix
+  }
+}
