@@ -1,0 +1,196 @@
+/**
+ * RepoFiles from a local git checkout: no API calls, no rate limits, and exact answers for any
+ * two commits the checkout has (or can fetch).
+ */
+import { assertRev, type Git } from './git.js'
+import type { FileChange, FileEntry, FileListing, RepoFiles } from './repo-files.js'
+import type { CommitNames, DiffOutcome, ExplainingRepoFiles } from './scope.js'
+
+export interface GitFilesOptions {
+  log?: (msg: string) => void
+  /**
+   * Sources × destinations above this square skip inexact rename detection. Git's default (1000)
+   * is easily reached by moving a folder; the matrix cost grows with the square, so keep a bound.
+   */
+  renameLimit?: number
+  /**
+   * Asked for the listing of a commit, or a blob, that the checkout lacks and cannot fetch (a
+   * pull_request_target head when the fetch is refused, blobs named by the compare API). Without
+   * it those reads fail.
+   */
+  fallback?: RepoFiles
+}
+
+export interface GitFiles extends ExplainingRepoFiles {
+  readonly kind: 'git'
+  readonly git: Git
+}
+
+const GITLINK = '160000'
+
+export function short(sha: string): string {
+  return /^[0-9a-f]{40,64}$/i.test(sha) ? sha.slice(0, 7) : sha
+}
+
+/** Split NUL-terminated output into its records, each decoded on its own. */
+function records(out: Buffer): string[] {
+  const parts: string[] = []
+  let start = 0
+  for (let i = out.indexOf(0, start); i !== -1; i = out.indexOf(0, start)) {
+    parts.push(out.toString('utf8', start, i))
+    start = i + 1
+  }
+  if (start < out.length) parts.push(out.toString('utf8', start))
+  return parts
+}
+
+/**
+ * Parse `git diff --raw -z`: each change is a header `:oldmode newmode oldsha newsha status`
+ * followed by one path, or two (source, destination) for renames and copies.
+ */
+export function parseRawDiff(out: Buffer): FileChange[] {
+  const fields = records(out)
+  const changes: FileChange[] = []
+  for (let i = 0; i < fields.length;) {
+    const header = fields[i++] ?? ''
+    const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(header)
+    if (!m) throw new Error(`unexpected git diff --raw record: ${JSON.stringify(header)}`)
+    const [, oldMode, newMode, , newSha, status] = m as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string
+    ]
+    const twoPaths = status === 'R' || status === 'C'
+    const first = fields[i++]
+    const second = twoPaths ? fields[i++] : undefined
+    if (first === undefined || (twoPaths && second === undefined)) {
+      throw new Error(`truncated git diff --raw output after ${JSON.stringify(header)}`)
+    }
+    const path = second ?? first
+    const present = { path, blobSha: newSha, mode: newMode }
+    // Submodules (gitlinks) are commits, not files: a path that becomes or stops being one is
+    // a deletion or an addition of the file on the other side.
+    const oldLink = oldMode === GITLINK
+    const newLink = newMode === GITLINK
+    switch (status) {
+      case 'A':
+      case 'C':
+        if (!newLink) changes.push({ status: 'added', ...present })
+        break
+      case 'M':
+      case 'T':
+        if (oldLink && newLink) break
+        if (newLink) changes.push({ status: 'deleted', path })
+        else if (oldLink) changes.push({ status: 'added', ...present })
+        else changes.push({ status: 'modified', ...present })
+        break
+      case 'D':
+        if (!oldLink) changes.push({ status: 'deleted', path })
+        break
+      case 'R':
+        changes.push({ status: 'renamed', previousPath: first, ...present })
+        break
+      default:
+        // U (unmerged) and X (unknown) cannot occur between two commits.
+        throw new Error(`unexpected git diff status ${status} for ${JSON.stringify(path)}`)
+    }
+  }
+  return changes
+}
+
+/** Parse `git ls-tree -r -z`: `<mode> <type> <sha>\t<path>` per record; blobs only. */
+export function parseLsTree(out: Buffer): FileEntry[] {
+  const files: FileEntry[] = []
+  for (const record of records(out)) {
+    const tab = record.indexOf('\t')
+    const [mode, type, sha] = record.slice(0, tab).split(' ')
+    if (tab === -1 || !mode || !type || !sha) {
+      throw new Error(`unexpected git ls-tree record: ${JSON.stringify(record)}`)
+    }
+    if (type === 'blob') files.push({ path: record.slice(tab + 1), blobSha: sha, mode })
+  }
+  return files
+}
+
+export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFiles {
+  const renameLimit = options.renameLimit ?? 10000
+  const via = options.fallback?.kind === 'api' ? 'the REST API' : 'the fallback reader'
+
+  /** Make sure a commit is local, fetching it when a shallow checkout lacks it. */
+  async function ensureCommit(sha: string): Promise<boolean> {
+    if (await git.hasCommit(sha)) return true
+    options.log?.(`commit ${short(sha)} is not in the checkout; fetching it`)
+    return git.fetchCommit(sha)
+  }
+
+  async function explainDiff(
+    base: string,
+    head: string,
+    names: CommitNames = {}
+  ): Promise<DiffOutcome> {
+    assertRev(base)
+    assertRev(head)
+    for (const [sha, name] of [
+      [base, names.base ?? 'base commit'],
+      [head, names.head ?? 'head commit']
+    ] as const) {
+      if (!(await ensureCommit(sha))) {
+        return { why: `${name} ${short(sha)} is not in the checkout and could not be fetched` }
+      }
+    }
+    const res = await git.run([
+      'diff',
+      '--raw',
+      '-z',
+      '-M',
+      `-l${renameLimit}`,
+      '--no-abbrev',
+      '--no-ext-diff',
+      '--no-textconv',
+      // A repository's diff.relative would otherwise cut paths to the current directory.
+      '--no-relative',
+      base,
+      head,
+      '--'
+    ])
+    const warning = res.stderr.toString('utf8').trim()
+    // Git still answers when it gives up on renames, reporting them as deletion plus addition:
+    // correct, only less tidy, so say so rather than fail.
+    if (warning) options.log?.(`git diff ${short(base)} ${short(head)}: ${warning}`)
+    return { changes: parseRawDiff(res.stdout) }
+  }
+
+  return {
+    kind: 'git',
+    git,
+    explainDiff,
+
+    async diff(base, head) {
+      return (await explainDiff(base, head)).changes
+    },
+
+    async listFiles(commit): Promise<FileListing> {
+      assertRev(commit)
+      if (!(await ensureCommit(commit)) && options.fallback) {
+        options.log?.(`listing ${short(commit)} through ${via} instead`)
+        return options.fallback.listFiles(commit)
+      }
+      const res = await git.run(['ls-tree', '-r', '-z', '--full-tree', commit])
+      return { files: parseLsTree(res.stdout), complete: true }
+    },
+
+    async readBlob(blobSha) {
+      assertRev(blobSha)
+      // One git process per blob; a missing object is the rare case, so ask git first.
+      const res = await git.run(['cat-file', 'blob', blobSha], {
+        allowFailure: options.fallback !== undefined
+      })
+      if (res.code === 0) return res.stdout
+      options.log?.(`blob ${short(blobSha)} is not in the checkout; reading it through ${via}`)
+      return (options.fallback as RepoFiles).readBlob(blobSha)
+    }
+  }
+}
