@@ -1,0 +1,100 @@
+/**
+ * RepoFiles through the REST API, for runs without a checkout and as the fallback when a
+ * checkout cannot answer (a `before` commit it cannot fetch).
+ */
+import { ApiError, type Client, type Comparison } from './github-api.js'
+import type { ChangeStatus, FileChange, FileListing } from './repo-files.js'
+import type { CommitNames, DiffOutcome, ExplainingRepoFiles } from './scope.js'
+import { short } from './git-files.js'
+
+/** GitHub lists at most this many files in a comparison, without saying whether it cut any. */
+export const COMPARE_FILE_LIMIT = 300
+
+export interface ApiFiles extends ExplainingRepoFiles {
+  readonly kind: 'api'
+}
+
+type DiffEntry = NonNullable<Comparison['files']>[number]
+
+const STATUSES: Partial<Record<DiffEntry['status'], ChangeStatus>> = {
+  added: 'added',
+  removed: 'deleted',
+  modified: 'modified',
+  changed: 'modified',
+  renamed: 'renamed',
+  // A copy leaves its source in place, so for the destination it is an addition.
+  copied: 'added'
+}
+
+function toChange(entry: DiffEntry): FileChange | undefined {
+  const status = STATUSES[entry.status]
+  if (!status) return undefined // 'unchanged'
+  if (status === 'deleted') return { status, path: entry.filename }
+  const change: FileChange = { status, path: entry.filename }
+  if (entry.sha) change.blobSha = entry.sha
+  if (status === 'renamed') {
+    // A rename without its old name would leave the old path behind: treat it as an addition.
+    if (entry.previous_filename) change.previousPath = entry.previous_filename
+    else change.status = 'added'
+  }
+  return change
+}
+
+export function createApiFiles(client: Client, owner: string, repo: string): ApiFiles {
+  async function explainDiff(
+    base: string,
+    head: string,
+    names: CommitNames = {}
+  ): Promise<DiffOutcome> {
+    let comparison: Comparison
+    try {
+      comparison = await client.compareCommits(owner, repo, base, head)
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        return {
+          why: `the compare API does not know ${names.base ?? 'base commit'} ${short(base)} or ${names.head ?? 'head commit'} ${short(head)} (404)`
+        }
+      }
+      throw error
+    }
+    if (comparison.status === 'identical') return { changes: [] }
+    // Only when head descends from base are the listed files (merge base to head) the net
+    // change from base to head; after a force push they are not.
+    if (comparison.status !== 'ahead') {
+      return { why: `the compare API reported '${comparison.status}'` }
+    }
+    const files = comparison.files ?? []
+    if (files.length >= COMPARE_FILE_LIMIT) {
+      return {
+        why: `the compare API listed ${files.length} files, its limit, so the list may be incomplete`
+      }
+    }
+    const changes: FileChange[] = []
+    for (const entry of files) {
+      const change = toChange(entry)
+      if (change) changes.push(change)
+    }
+    return { changes }
+  }
+
+  return {
+    kind: 'api',
+    explainDiff,
+
+    async diff(base, head) {
+      return (await explainDiff(base, head)).changes
+    },
+
+    async listFiles(commit): Promise<FileListing> {
+      const tree = await client.getTree(owner, repo, commit)
+      const files = tree.tree
+        .filter(entry => entry.type === 'blob')
+        .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }))
+      return { files, complete: !tree.truncated }
+    },
+
+    async readBlob(blobSha) {
+      return client.getBlob(owner, repo, blobSha)
+    }
+  }
+}
