@@ -1,7 +1,9 @@
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startEmulator, type Emulator } from '../emulator/index.js'
+import { createApiFiles } from '../src/api-files.js'
 import { createGit } from '../src/git.js'
 import { createGitFiles } from '../src/git-files.js'
 import { createClient } from '../src/github-api.js'
@@ -40,8 +42,14 @@ function pushPayload(before: string, after: string, extra: Record<string, unknow
   return { ref: 'refs/heads/main', before, after, deleted: false, created: false, ...extra }
 }
 
+/** Build once, on first use: tests only read these repositories. */
+function once<T>(make: () => T): () => T {
+  let made: T | undefined
+  return () => (made ??= make())
+}
+
 /** A repository with one push worth of history: three changes between `before` and `after`. */
-function pushedRepo() {
+const pushedRepo = once(() => {
   const repo = createRepo()
   const before = repo.commit('base', { 'a.md': 'a', 'b.md': 'b', 'old/c.md': 'c '.repeat(50) })
   repo.move('old/c.md', 'new/c.md')
@@ -58,7 +66,7 @@ function pushedRepo() {
     }
   ]
   return { repo, before, after, changes }
-}
+})
 
 describe('resolveScope: push', () => {
   it('scopes a push to the net change between before and after', async () => {
@@ -240,7 +248,7 @@ describe('resolveScope: push', () => {
 })
 
 /** A base branch, a pull request branch, and the merge commit GitHub would make for it. */
-function pullRequestRepo() {
+const pullRequestRepo = once(() => {
   const repo = createRepo()
   const base = repo.commit('base', { 'a.md': 'a', 'b.md': 'b' })
   repo.branch('topic')
@@ -257,7 +265,7 @@ function pullRequestRepo() {
     pull_request: { number: 7, base: { ref: 'main', sha: base }, head: { ref: 'topic', sha: head } }
   }
   return { repo, base, head, merge, mainTip: mergeBase, payload }
-}
+})
 
 describe('resolveScope: pull requests', () => {
   it('pull_request: from the base commit to the merge commit, never writing', async () => {
@@ -504,5 +512,220 @@ describe('chooseFiles', () => {
     } finally {
       rmSync(plain, { recursive: true, force: true })
     }
+  })
+})
+
+describe('resolveScope: falling back from git to the compare API', () => {
+  const OWNER = 'octo-org'
+  let emu: Emulator
+  let nextId = 1
+
+  beforeAll(async () => {
+    emu = await startEmulator()
+    emu.addOrg(OWNER)
+    emu.addToken('t', { login: 'octocat', access: { [OWNER]: 'write' } })
+  })
+  afterAll(() => emu.close())
+
+  /** The API reader for `origin`, as GitHub would serve it. */
+  function api(origin: TestRepo) {
+    const name = `repo-${nextId}`
+    emu.addRepo({ owner: OWNER, name, id: 2000 + nextId++, dir: origin.dir })
+    return createApiFiles(createClient({ baseUrl: emu.url, token: 't' }), OWNER, name)
+  }
+
+  /** A shallow checkout of `origin` that cannot fetch anything more (its remote is gone). */
+  function strandedCheckout(origin: TestRepo) {
+    const ci = cloneRepo(origin.url, { depth: 1 })
+    ci.git('remote', 'set-url', 'origin', `${origin.url}-gone`)
+    return ci
+  }
+
+  const unfetchable = (sha: string) =>
+    `before commit ${short(sha)} is not in the checkout and could not be fetched`
+
+  it('takes the compare API answer when git cannot reach the before commit', async () => {
+    const { origin, work } = createOrigin()
+    const before = work.commit('one', { 'a.md': 'a', 'b.md': 'b' })
+    work.push()
+    const after = work.commit('two', { 'a.md': 'a2', 'b.md': null, 'c.md': 'c' })
+    work.push()
+    const result = await resolve({
+      eventName: 'push',
+      payload: pushPayload(before, after),
+      sha: after,
+      files: gitFiles(strandedCheckout(origin)),
+      fallback: api(origin)
+    })
+    expect(result.scope).toEqual({
+      kind: 'changed',
+      base: before,
+      commit: after,
+      changes: [
+        { status: 'modified', path: 'a.md', blobSha: work.blobSha(after, 'a.md') },
+        { status: 'deleted', path: 'b.md' },
+        { status: 'added', path: 'c.md', blobSha: work.blobSha(after, 'c.md') }
+      ],
+      reason: `push: 3 files changed between ${short(before)} and ${short(after)} (from the compare API; ${unfetchable(before)})`
+    })
+    expect(result.write).toBe(true)
+  })
+
+  it('goes full after a force push git cannot diff: the compare API diverges', async () => {
+    const { origin, work } = createOrigin()
+    const root = work.commit('one', { 'a.md': 'a' })
+    work.push()
+    const ci = strandedCheckout(origin)
+    const before = work.commit('discarded', { 'x.md': 'x' })
+    work.push()
+    work.resetHard(root)
+    const after = work.commit('rewritten', { 'y.md': 'y' })
+    work.push('origin', undefined, { force: true })
+    // The stranded checkout has neither commit; give it `after` as actions/checkout would.
+    ci.git('fetch', '-q', '--depth=1', origin.url, after)
+    const result = await resolve({
+      eventName: 'push',
+      payload: pushPayload(before, after, { forced: true }),
+      sha: after,
+      files: gitFiles(ci),
+      fallback: api(origin)
+    })
+    expect(result.scope).toEqual({
+      kind: 'full',
+      commit: after,
+      reason: `push: ${unfetchable(before)}; the compare API reported 'diverged'; full reconcile`
+    })
+    expect(result.logs).toEqual([
+      `git cannot diff between ${short(before)} and ${short(after)}: ${unfetchable(before)}`,
+      `the compare API cannot diff between ${short(before)} and ${short(after)} either: the compare API reported 'diverged'`
+    ])
+  })
+
+  it('goes full when the compare API lists 300 files', async () => {
+    const { origin, work } = createOrigin()
+    const before = work.commit('one', { 'a.md': 'a' })
+    work.push()
+    const after = work.commit(
+      'bulk',
+      Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`bulk/${i}.md`, `${i}`]))
+    )
+    work.push()
+    const result = await resolve({
+      eventName: 'push',
+      payload: pushPayload(before, after),
+      sha: after,
+      files: gitFiles(strandedCheckout(origin)),
+      fallback: api(origin)
+    })
+    expect(result.scope).toEqual({
+      kind: 'full',
+      commit: after,
+      reason: `push: ${unfetchable(before)}; the compare API listed 300 files, its limit, so the list may be incomplete; full reconcile`
+    })
+  })
+
+  it('goes full when neither git nor GitHub knows the before commit', async () => {
+    const { origin, work } = createOrigin()
+    const after = work.commit('one', { 'a.md': 'a' })
+    work.push()
+    const ghost = 'deadbeef'.repeat(5)
+    const result = await resolve({
+      eventName: 'push',
+      payload: pushPayload(ghost, after),
+      sha: after,
+      files: gitFiles(cloneRepo(origin.url, { depth: 1 })),
+      fallback: api(origin)
+    })
+    expect(result.scope).toEqual({
+      kind: 'full',
+      commit: after,
+      reason: `push: ${unfetchable(ghost)}; the compare API does not know before commit deadbee or after commit ${short(after)} (404); full reconcile`
+    })
+  })
+
+  it('previews a pull request from the compare API, without writing', async () => {
+    const { repo, base, head, mainTip, payload } = pullRequestRepo()
+    const ci = cloneRepo(repo.url, { depth: 1 })
+    ci.git('remote', 'set-url', 'origin', `${repo.url}-gone`)
+    const result = await resolve({
+      eventName: 'pull_request_target',
+      payload,
+      sha: mainTip,
+      files: gitFiles(ci),
+      fallback: api(repo)
+    })
+    expect(result.scope).toMatchObject({
+      kind: 'changed',
+      base,
+      commit: head,
+      changes: [
+        { status: 'modified', path: 'a.md' },
+        { status: 'added', path: 'docs/new.md' }
+      ]
+    })
+    expect(result.scope.reason).toBe(
+      `pull_request_target #7: 2 files changed between ${short(base)} and ${short(head)} (from the compare API; base commit ${short(base)} is not in the checkout and could not be fetched)`
+    )
+    expect(result.write).toBe(false)
+  })
+
+  it('uses the compare API directly when there is no checkout', async () => {
+    const { origin, work } = createOrigin()
+    const before = work.commit('one', { 'a.md': 'a' })
+    work.push()
+    const after = work.commit('two', { 'a.md': 'a2' })
+    work.push()
+    const result = await resolve({
+      eventName: 'push',
+      payload: pushPayload(before, after),
+      sha: after,
+      files: api(origin)
+    })
+    expect(result.scope).toEqual({
+      kind: 'changed',
+      base: before,
+      commit: after,
+      changes: [{ status: 'modified', path: 'a.md', blobSha: work.blobSha(after, 'a.md') }],
+      reason: `push: 1 file changed between ${short(before)} and ${short(after)}`
+    })
+    expect(result.logs).toEqual([])
+  })
+
+  it('chooseFiles: the git reader lists and reads through the API what the checkout lacks', async () => {
+    const { origin, work } = createOrigin()
+    const old = work.commit('one', { 'old.md': 'old content' })
+    work.push()
+    const head = work.commit('two', { 'old.md': 'changed', 'new.md': 'new' })
+    work.push()
+    const ci = strandedCheckout(origin)
+    const name = `repo-${nextId}`
+    emu.addRepo({ owner: OWNER, name, id: 2000 + nextId++, dir: origin.dir })
+    const client = createClient({ baseUrl: emu.url, token: 't' })
+    const logs: string[] = []
+    const chosen = await chooseFiles({
+      workspace: ci.dir,
+      commit: head,
+      client,
+      owner: OWNER,
+      repo: name,
+      log: m => logs.push(m)
+    })
+    expect(chosen.files.kind).toBe('git')
+    emu.clearLog()
+    const listing = await chosen.files.listFiles(old)
+    expect(listing).toEqual({
+      files: [{ path: 'old.md', blobSha: work.blobSha(old, 'old.md'), mode: '100644' }],
+      complete: true
+    })
+    const blob = await chosen.files.readBlob(work.blobSha(old, 'old.md'))
+    expect(blob.toString()).toBe('old content')
+    expect(emu.requests.map(r => r.route)).toEqual([
+      '/repos/{owner}/{repo}/git/trees/{tree_sha}',
+      '/repos/{owner}/{repo}/git/blobs/{file_sha}'
+    ])
+    // What the checkout has is read locally, without a request.
+    emu.clearLog()
+    expect((await chosen.files.readBlob(work.blobSha(head, 'new.md'))).toString()).toBe('new')
+    expect(emu.requests).toEqual([])
   })
 })
