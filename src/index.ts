@@ -1,3 +1,3 @@
-import * as core from '@actions/core'
+import { run } from './main.js'
 
-core.info('copilot-space-sync')
+await run()

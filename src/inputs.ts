@@ -27,7 +27,8 @@ export class InputError extends Error {
   override readonly name = 'InputError'
 }
 
-type ReadInput = (name: string) => string
+/** Reads one input; `trim: false` keeps surrounding whitespace (core.getInput trims by default). */
+type ReadInput = (name: string, trim?: boolean) => string
 
 function invalid(name: string, given: string, accepted: string): InputError {
   return new InputError(`Input '${name}' must be ${accepted}; got ${JSON.stringify(given)}.`)
@@ -62,7 +63,9 @@ const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
  * Reads every input through `read` (core.getInput by default, which trims) and validates it.
  * Defaults mirror action.yml so the function also works when an input is absent.
  */
-export function readSettings(read: ReadInput = name => core.getInput(name)): Settings {
+export function readSettings(
+  read: ReadInput = (name, trim) => core.getInput(name, { trimWhitespace: trim !== false })
+): Settings {
   const token = read('token')
   if (token === '') {
     throw new InputError(
@@ -110,7 +113,8 @@ export function readSettings(read: ReadInput = name => core.getInput(name)): Set
     )
   }
 
-  const namePrefix = read('name-prefix')
+  // A prefix such as 'docs: ' ends in a space that matters.
+  const namePrefix = read('name-prefix', false)
   if (/[\r\n]/.test(namePrefix)) {
     throw invalid('name-prefix', namePrefix, 'a single line of text')
   }

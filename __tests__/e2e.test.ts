@@ -1,0 +1,461 @@
+/**
+ * End to end: the committed dist/index.js, run as the Actions runner runs it, against the
+ * emulator, over real git repositories. Each test checks the Space's final state, the requests
+ * sent, the outputs and the job summary.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Emulator } from '../emulator/index.js'
+import { runAction, type ActionRun, type RunActionOptions } from '../emulator/runner.js'
+import {
+  cloneRepo,
+  createOrigin,
+  NULL_SHA,
+  removeRepos,
+  type TestRepo
+} from './helpers/git-repo.js'
+import {
+  expectConforming,
+  ORG,
+  REPO,
+  REPO_ID,
+  startGitHub,
+  TOKEN,
+  USER,
+  writesOf
+} from './helpers/github.js'
+
+let emu: Emulator
+
+beforeAll(async () => {
+  emu = await startGitHub()
+})
+afterAll(async () => {
+  await emu.close()
+  removeRepos()
+})
+afterEach(() => {
+  expectConforming(emu)
+})
+
+const repository = { id: REPO_ID, name: REPO, full_name: `${ORG}/${REPO}`, owner: { login: ORG } }
+
+function pushPayload(before: string, after: string, extra: Record<string, unknown> = {}) {
+  return {
+    ref: 'refs/heads/main',
+    before,
+    after,
+    created: before === NULL_SHA,
+    deleted: after === NULL_SHA,
+    forced: false,
+    repository,
+    // Deliberately wrong: the action must never trust the payload's per-commit file lists.
+    commits: [{ id: after, added: ['docs/decoy.md'], modified: [], removed: ['README.md'] }],
+    ...extra
+  }
+}
+
+interface Step {
+  with: Record<string, string>
+  eventName: string
+  payload: Record<string, unknown>
+  workspace: string
+  sha: string
+}
+
+async function run(step: Step, extra: Partial<RunActionOptions> = {}): Promise<ActionRun> {
+  emu.clearLog()
+  const result = await runAction({
+    repository: `${ORG}/${REPO}`,
+    apiUrl: emu.url,
+    ...step,
+    ...extra
+  })
+  // The runner consumes `::add-mask::` (it is how the token gets masked) and never shows it;
+  // it must come first, and nothing else the action writes may hold the token.
+  const token = step.with.token!
+  const lines = result.stdout.split('\n')
+  expect(lines[0]).toBe(`::add-mask::${token}`)
+  const shown = [...lines.slice(1), result.stderr, result.summary, JSON.stringify(result.outputs)].join('\n')
+  expect(shown).not.toContain(token)
+  return result
+}
+
+function expectSuccess(result: ActionRun): void {
+  if (result.code !== 0)
+    throw new Error(`action failed (${result.code}):\n${result.stdout}\n${result.stderr}`)
+}
+
+function counts(result: ActionRun) {
+  const keys = ['created', 'updated', 'deleted', 'unchanged', 'skipped', 'failed'] as const
+  return Object.fromEntries(keys.map(k => [k, Number(result.outputs[k])]))
+}
+
+function githubFiles(ownerType: 'org' | 'user', owner: string, number: number) {
+  return emu
+    .resources(ownerType, owner, number)
+    .filter(r => r.resource_type === 'github_file' && r.metadata.repository_id === REPO_ID)
+    .map(r => ({ id: r.id, path: r.metadata.file_path as string, sha: r.metadata.sha as string }))
+    .sort((a, b) => (a.path < b.path ? -1 : 1))
+}
+
+/** Resources a person attached by hand: the action must never touch them. */
+function seedHandMade(ownerType: 'org' | 'user', owner: string, number: number) {
+  return [
+    emu.addResource(ownerType, owner, number, {
+      resource_type: 'free_text',
+      metadata: { name: 'docs/a.md', text: 'A hand-written note that shares a file name' }
+    }),
+    emu.addResource(ownerType, owner, number, {
+      resource_type: 'github_file',
+      metadata: { repository_id: 999, file_path: 'docs/a.md', sha: 'f'.repeat(40) }
+    }),
+    emu.addResource(ownerType, owner, number, {
+      resource_type: 'github_file',
+      metadata: {
+        repository_id: REPO_ID,
+        file_path: 'src/attached-by-hand.ts',
+        sha: 'e'.repeat(40)
+      }
+    })
+  ].map(r => r.id)
+}
+
+function expectUntouched(handMade: number[]) {
+  for (const w of writesOf(emu)) {
+    const id = Number(w.path.split('/').pop())
+    expect(handMade).not.toContain(id)
+  }
+}
+
+describe('push to an organization Space (github_file), with a shallow checkout', () => {
+  let work: TestRepo
+  let originUrl: string
+  let space: number
+  let handMade: number[]
+  let first: string
+
+  beforeAll(() => {
+    const repos = createOrigin()
+    work = repos.work
+    originUrl = repos.origin.url
+    emu.addRepo({ owner: ORG, name: REPO, id: REPO_ID, dir: repos.origin.dir })
+    first = work.commit('docs', {
+      'README.md': '# Readme\n',
+      'docs/a.md': 'A\n',
+      'docs/b.md': 'B\n',
+      'docs/naïve café.md': 'unicode and spaces\n',
+      'docs/notes.txt': 'not markdown\n',
+      'docs/blob.md': Buffer.from([0x23, 0x00, 0x01]),
+      'src/index.ts': 'export {}\n'
+    })
+    work.push()
+    space = emu.createSpace('org', ORG, { name: 'Docs' }).number
+    handMade = seedHandMade('org', ORG, space)
+  })
+
+  it('a full reconcile creates one resource per matching file and skips binaries', async () => {
+    const result = await run({
+      with: { token: TOKEN, 'space-number': String(space), files: '**/*.md' },
+      eventName: 'workflow_dispatch',
+      payload: { repository },
+      workspace: cloneRepo(originUrl, { depth: 1 }).dir,
+      sha: first
+    })
+    expectSuccess(result)
+    expect(counts(result)).toEqual({
+      created: 4,
+      updated: 0,
+      deleted: 0,
+      unchanged: 0,
+      skipped: 1,
+      failed: 0
+    })
+    expect(githubFiles('org', ORG, space).filter(r => !r.path.startsWith('src/'))).toEqual([
+      { id: expect.any(Number), path: 'README.md', sha: first },
+      { id: expect.any(Number), path: 'docs/a.md', sha: first },
+      { id: expect.any(Number), path: 'docs/b.md', sha: first },
+      { id: expect.any(Number), path: 'docs/naïve café.md', sha: first }
+    ])
+    const resources = JSON.parse(result.outputs.resources!) as {
+      path: string
+      action: string
+      reason?: string
+    }[]
+    expect(resources.find(r => r.path === 'docs/blob.md')).toMatchObject({
+      action: 'skipped',
+      reason: expect.stringContaining('binary')
+    })
+    expect(result.summary).toContain('Copilot Space sync')
+    expect(result.summary).toContain(`https://github.com/copilot/spaces/${ORG}/${space}`)
+    expect(result.summary).toMatch(/Skipped \| `docs\/blob.md`/)
+    expect(result.stdout).toContain('::group::Plan')
+    // owner-type auto asks once; the repository id comes from the payload; one listing.
+    expect(emu.requests.filter(r => r.method === 'GET').map(r => r.route)).toEqual([
+      '/users/{username}',
+      '/orgs/{org}/copilot-spaces/{space_number}/resources'
+    ])
+    expectUntouched(handMade)
+  })
+
+  it('a push updates, moves, deletes and creates exactly what changed, fetching `before`', async () => {
+    const before = work.rev()
+    const ids = Object.fromEntries(githubFiles('org', ORG, space).map(r => [r.path, r.id]))
+    work.commit('intermediate', { 'docs/tmp.md': 'added then removed within the push\n' })
+    work.move('docs/b.md', 'guide/b.md')
+    const after = work.commit('edit, rename, delete, add', {
+      'docs/a.md': 'A, edited\n',
+      'docs/naïve café.md': null,
+      'docs/tmp.md': null,
+      'docs/new file.md': 'new\n',
+      'src/index.ts': 'export const x = 1\n'
+    })
+    work.push()
+    const checkout = cloneRepo(originUrl, { depth: 1 })
+    // actions/checkout's shallow clone lacks `before`: the action must fetch it.
+    expect(() => checkout.git('cat-file', '-e', `${before}^{commit}`)).toThrow()
+    const step = {
+      with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org' },
+      eventName: 'push',
+      payload: pushPayload(before, after),
+      workspace: checkout.dir,
+      sha: after
+    }
+    const result = await run(step)
+    expectSuccess(result)
+    expect(counts(result)).toEqual({
+      created: 1,
+      updated: 2,
+      deleted: 1,
+      unchanged: 0,
+      skipped: 0,
+      failed: 0
+    })
+    const now = githubFiles('org', ORG, space).filter(r => !r.path.startsWith('src/'))
+    expect(now).toEqual([
+      { id: ids['README.md'], path: 'README.md', sha: first },
+      { id: ids['docs/a.md'], path: 'docs/a.md', sha: after },
+      { id: expect.any(Number), path: 'docs/new file.md', sha: after },
+      { id: ids['docs/b.md'], path: 'guide/b.md', sha: after }
+    ])
+    // Reads: the listing only (owner-type given, repository id in the payload, git did the diff).
+    expect(emu.requests.filter(r => r.method === 'GET')).toHaveLength(1)
+    expect(
+      writesOf(emu)
+        .map(w => w.method)
+        .sort()
+    ).toEqual(['DELETE', 'POST', 'PUT', 'PUT'])
+    expect(result.summary).toMatch(/from `docs\/b.md`/)
+    expectUntouched(handMade)
+
+    const again = await run(step)
+    expectSuccess(again)
+    expect(writesOf(emu)).toEqual([])
+    expect(counts(again)).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 3 })
+  })
+
+  it('a second full reconcile at a later commit writes nothing when no synced file changed', async () => {
+    const after = work.commit('code only', { 'src/index.ts': 'export const x = 2\n' })
+    work.push()
+    const result = await run({
+      with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org', sync: 'full' },
+      eventName: 'schedule',
+      payload: {},
+      workspace: cloneRepo(originUrl, { depth: 1 }).dir,
+      sha: after
+    })
+    expectSuccess(result)
+    expect(writesOf(emu)).toEqual([])
+    expect(counts(result)).toMatchObject({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 4,
+      skipped: 1
+    })
+  })
+
+  it('a deleted branch does nothing and succeeds', async () => {
+    const result = await run({
+      with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org' },
+      eventName: 'push',
+      payload: pushPayload(work.rev(), NULL_SHA, { ref: 'refs/heads/feature' }),
+      workspace: mkdtempSync(join(tmpdir(), 'empty-')),
+      sha: work.rev()
+    })
+    expectSuccess(result)
+    expect(writesOf(emu)).toEqual([])
+    expect(counts(result)).toEqual({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 0,
+      skipped: 0,
+      failed: 0
+    })
+  })
+
+  it('a pull request previews the plan and writes nothing', async () => {
+    const base = work.rev()
+    work.branch('feature')
+    work.checkout('feature')
+    const head = work.commit('pr', {
+      'docs/a.md': 'A, in review\n',
+      'docs/pr.md': 'pr\n',
+      'README.md': null
+    })
+    work.push('origin', 'feature')
+    work.checkout('main')
+    const result = await run({
+      with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org' },
+      eventName: 'pull_request_target',
+      payload: {
+        pull_request: { number: 7, base: { sha: base }, head: { sha: head } },
+        repository
+      },
+      workspace: cloneRepo(originUrl, { depth: 1 }).dir,
+      sha: base
+    })
+    expectSuccess(result)
+    expect(writesOf(emu)).toEqual([])
+    expect(counts(result)).toEqual({
+      created: 1,
+      updated: 1,
+      deleted: 1,
+      unchanged: 0,
+      skipped: 0,
+      failed: 0
+    })
+    expect(result.summary).toContain('Preview: nothing was written')
+    expect(result.summary).toContain('Would create')
+  })
+})
+
+describe('workflow_dispatch to a user Space (free_text), without a checkout', () => {
+  let work: TestRepo
+  let space: number
+  let handMade: number[]
+
+  beforeAll(() => {
+    const repos = createOrigin()
+    work = repos.work
+    emu.addRepo({ owner: ORG, name: `${REPO}-2`, id: REPO_ID + 1, dir: repos.origin.dir })
+    work.commit('docs', {
+      'docs/a.md': '# A\n',
+      'docs/日本語 ファイル.md': 'こんにちは\n',
+      'big.md': 'x'.repeat(300 * 1024)
+    })
+    work.push()
+    space = emu.createSpace('user', USER, { name: 'Mine' }).number
+    handMade = seedHandMade('user', USER, space)
+  })
+
+  async function dispatch(extra: Record<string, string> = {}) {
+    return run(
+      {
+        with: {
+          token: TOKEN,
+          owner: USER,
+          'space-number': String(space),
+          'resource-type': 'free_text',
+          ...extra
+        },
+        eventName: 'workflow_dispatch',
+        payload: {},
+        workspace: mkdtempSync(join(tmpdir(), 'no-checkout-')),
+        sha: work.rev()
+      },
+      { repository: `${ORG}/${REPO}-2` }
+    )
+  }
+
+  it('creates free_text resources with the file text and a marker, through the REST API', async () => {
+    const result = await dispatch({ 'name-prefix': 'repo: ' })
+    expectSuccess(result)
+    expect(counts(result)).toEqual({
+      created: 2,
+      updated: 0,
+      deleted: 0,
+      unchanged: 0,
+      skipped: 1,
+      failed: 0
+    })
+    const ours = emu
+      .resources('user', USER, space)
+      .filter(r => r.resource_type === 'free_text' && !handMade.includes(r.id))
+      .map(r => r.metadata as { name: string; text: string })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+    expect(ours.map(r => r.name)).toEqual(['repo: docs/a.md', 'repo: docs/日本語 ファイル.md'])
+    expect(ours[0]!.text.startsWith('# A\n')).toBe(true)
+    expect(ours[0]!.text).toMatch(
+      /<!-- copilot-space-sync: \{"repository_id":4243,"path":"docs\/a.md","blob":"[0-9a-f]{40}"\} -->/
+    )
+    expect(result.outputs.resources).toContain('larger than 256 KiB')
+    // No checkout: the repository's id, tree and blobs come from the API.
+    const routes = emu.requests.map(r => `${r.method} ${r.route}`)
+    expect(routes).toContain('GET /repos/{owner}/{repo}')
+    expect(routes).toContain('GET /repos/{owner}/{repo}/git/trees/{tree_sha}')
+    expectUntouched(handMade)
+  })
+
+  it('a second run with no change sends no write; a hand-written note of the same name stays', async () => {
+    const result = await dispatch({ 'name-prefix': 'repo: ' })
+    expectSuccess(result)
+    expect(writesOf(emu)).toEqual([])
+    expect(counts(result)).toMatchObject({ created: 0, updated: 0, unchanged: 2 })
+    expect(emu.resources('user', USER, space).map(r => r.id)).toEqual(
+      expect.arrayContaining(handMade)
+    )
+  })
+
+  it('a new name prefix updates the names in place', async () => {
+    const before = emu.resources('user', USER, space).map(r => r.id)
+    const result = await dispatch({ 'name-prefix': '' })
+    expectSuccess(result)
+    expect(counts(result)).toMatchObject({ updated: 2, created: 0, deleted: 0 })
+    expect(emu.resources('user', USER, space).map(r => r.id)).toEqual(before)
+  })
+})
+
+describe('errors', () => {
+  const base = {
+    eventName: 'workflow_dispatch',
+    payload: { repository },
+    sha: 'a'.repeat(40)
+  }
+
+  it('an invalid input fails before any request, naming the input', async () => {
+    const result = await run({
+      ...base,
+      with: { token: TOKEN, 'space-number': 'three' },
+      workspace: mkdtempSync(join(tmpdir(), 'x-'))
+    })
+    expect(result.code).not.toBe(0)
+    expect(result.stdout).toContain(`::error::Input 'space-number' must be a positive whole number`)
+    expect(emu.requests).toEqual([])
+  })
+
+  it('a missing Space names the owner and the number', async () => {
+    const result = await run({
+      ...base,
+      with: { token: TOKEN, 'space-number': '404', 'owner-type': 'org' },
+      workspace: mkdtempSync(join(tmpdir(), 'x-'))
+    })
+    expect(result.code).not.toBe(0)
+    expect(result.stdout).toMatch(
+      /organization 'octo-org' Space #404 was not found, or the token cannot see it/
+    )
+  })
+
+  it('a bad token is named as such, and never printed', async () => {
+    const result = await run({
+      ...base,
+      with: { token: 'ghp_notAKnownToken', 'space-number': '1', 'owner-type': 'org' },
+      workspace: mkdtempSync(join(tmpdir(), 'x-'))
+    })
+    expect(result.code).not.toBe(0)
+    expect(result.stdout).toMatch(/401: Bad credentials\. The token is invalid or expired/)
+  })
+})

@@ -1,0 +1,36 @@
+/**
+ * A running emulator for a test file, with the one org, user, token and repository most tests
+ * need, and the contract check: every exchange a test causes must conform to GitHub's OpenAPI
+ * description.
+ */
+import { expect } from '@jest/globals'
+import { createContractChecker } from '../../emulator/contract.js'
+import type { Exchange } from '../../emulator/exchange.js'
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js'
+
+export const ORG = 'octo-org'
+export const USER = 'octocat'
+export const TOKEN = 'ghp_e2eSecretToken0123456789abcdef'
+export const REPO_ID = 4242
+export const REPO = 'docs-repo'
+
+const checker = createContractChecker()
+
+export function contractViolations(exchanges: readonly Exchange[]): string[] {
+  return exchanges.flatMap(e => checker.check(e))
+}
+
+export async function startGitHub(options: EmulatorOptions = {}): Promise<Emulator> {
+  const emu = await startEmulator(options)
+  emu.addOrg(ORG)
+  emu.addUser(USER)
+  emu.addToken(TOKEN, { login: USER, access: { [ORG]: 'write', [USER]: 'write' } })
+  return emu
+}
+
+/** Every exchange so far conforms to the contract; call it at the end of each test. */
+export function expectConforming(emu: Emulator): void {
+  expect(contractViolations(emu.requests)).toEqual([])
+}
+
+export const writesOf = (emu: Emulator) => emu.requests.filter(r => r.method !== 'GET')

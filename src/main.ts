@@ -1,0 +1,269 @@
+/**
+ * The pipeline, in one direction: inputs → scope → current state → plan → apply → report.
+ */
+import * as core from '@actions/core'
+import { readFileSync } from 'node:fs'
+import { applyPlan, type Outcome } from './apply.js'
+import { explainApiError } from './errors.js'
+import { ApiError, createClient, type Client, type OwnerType, type SpaceRef } from './github-api.js'
+import { InputError, readSettings, type Settings } from './inputs.js'
+import { plan, type DesiredFile, type PlanInput } from './plan.js'
+import type { RepoFiles } from './repo-files.js'
+import { writeOutputs, writeSummary, type ReportContext } from './report.js'
+import { chooseFiles, resolveScope, type Scope } from './scope.js'
+import { readSpaceState, type OwnedResource } from './space-state.js'
+
+interface RunContext {
+  eventName: string
+  payload: Record<string, unknown>
+  sha: string
+  repoOwner: string
+  repoName: string
+  workspace: string
+  serverUrl: string
+}
+
+function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
+  const repository = env.GITHUB_REPOSITORY ?? ''
+  const [repoOwner, repoName] = repository.split('/')
+  if (!repoOwner || !repoName) {
+    throw new InputError(
+      `GITHUB_REPOSITORY must be "owner/name"; got ${JSON.stringify(repository)}. Run the action in a GitHub Actions workflow.`
+    )
+  }
+  const sha = env.GITHUB_SHA ?? ''
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) {
+    throw new InputError(`GITHUB_SHA must be a commit SHA; got ${JSON.stringify(sha)}.`)
+  }
+  let payload: Record<string, unknown> = {}
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as Record<string, unknown>
+    } catch (error) {
+      throw new InputError(
+        `Could not read the event payload at ${env.GITHUB_EVENT_PATH}: ${(error as Error).message}`
+      )
+    }
+  }
+  return {
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    payload,
+    sha,
+    repoOwner,
+    repoName,
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  }
+}
+
+async function resolveOwnerType(client: Client, settings: Settings): Promise<OwnerType> {
+  if (settings.ownerType !== 'auto') return settings.ownerType
+  let account
+  try {
+    account = await client.getAccount(settings.owner)
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      throw new InputError(
+        `Input 'owner': GitHub has no organization or user named ${JSON.stringify(settings.owner)} (${error.endpoint} answered 404). Check the login, or set 'owner-type'.`
+      )
+    }
+    throw error
+  }
+  const type: OwnerType = account.type === 'Organization' ? 'org' : 'user'
+  core.info(
+    `owner-type auto: '${settings.owner}' is ${type === 'org' ? 'an organization' : 'a user'}.`
+  )
+  return type
+}
+
+async function repositoryId(client: Client, ctx: RunContext): Promise<number> {
+  const fromPayload = (ctx.payload.repository as { id?: unknown } | undefined)?.id
+  if (typeof fromPayload === 'number') return fromPayload
+  return Number((await client.getRepo(ctx.repoOwner, ctx.repoName)).id)
+}
+
+/** The files that should be in the Space, and which of our resources this run decides. */
+async function desiredState(
+  scope: Exclude<Scope, { kind: 'none' }>,
+  files: RepoFiles,
+  settings: Settings
+): Promise<Pick<PlanInput, 'desired' | 'decide' | 'renames' | 'complete'>> {
+  if (scope.kind === 'full') {
+    const listing = await files.listFiles(scope.commit)
+    if (!listing.complete) {
+      core.warning(
+        'The repository file listing was cut short (truncated tree): resources of files not listed are not pruned.'
+      )
+    }
+    return {
+      desired: listing.files.filter(f => settings.globs.matches(f.path)),
+      decide: 'all',
+      renames: [],
+      complete: listing.complete
+    }
+  }
+  const desired: DesiredFile[] = []
+  const decide = new Set<string>()
+  const renames: { from: string; to: string }[] = []
+  for (const change of scope.changes) {
+    decide.add(change.path)
+    if (change.previousPath !== undefined) {
+      decide.add(change.previousPath)
+      renames.push({ from: change.previousPath, to: change.path })
+    }
+    if (change.status !== 'deleted' && change.blobSha && settings.globs.matches(change.path)) {
+      desired.push({ path: change.path, blobSha: change.blobSha, mode: change.mode })
+    }
+  }
+  return { desired, decide, renames, complete: true }
+}
+
+/**
+ * For github_file resources synced at an older commit: which paths changed since then, so a file
+ * whose content is the same costs no write. Unknown (undefined) means "treat as changed".
+ */
+async function changedSinceCommits(
+  owned: readonly OwnedResource[],
+  desired: readonly DesiredFile[],
+  scope: Exclude<Scope, { kind: 'none' }>,
+  files: RepoFiles,
+  fallback: RepoFiles | undefined
+): Promise<Map<string, Set<string> | undefined>> {
+  const wanted = new Set(desired.map(d => d.path))
+  const commits = new Set(
+    owned
+      .filter(
+        r => r.type === 'github_file' && r.commit && r.commit !== scope.commit && wanted.has(r.path)
+      )
+      .map(r => r.commit!)
+  )
+  const result = new Map<string, Set<string> | undefined>()
+  for (const commit of commits) {
+    let changes =
+      scope.kind === 'changed' && commit === scope.base
+        ? scope.changes
+        : await files.diff(commit, scope.commit)
+    if (changes === undefined && fallback) changes = await fallback.diff(commit, scope.commit)
+    result.set(
+      commit,
+      changes &&
+        new Set(
+          changes.flatMap(c => (c.previousPath !== undefined ? [c.path, c.previousPath] : [c.path]))
+        )
+    )
+  }
+  return result
+}
+
+function logPlan(outcomes: readonly Outcome[] | ReturnType<typeof plan>): void {
+  for (const a of outcomes) {
+    const kind = 'kind' in a ? a.kind : a.action
+    const reason = 'reason' in a && a.reason ? ` (${a.reason})` : ''
+    core.info(`${kind.padEnd(9)} ${a.path}${reason}`)
+  }
+}
+
+export async function run(): Promise<void> {
+  let space: SpaceRef | undefined
+  try {
+    const settings = readSettings()
+    const ctx = readRunContext()
+    const client = createClient({ baseUrl: settings.apiUrl, token: settings.token })
+
+    const ownerType = await resolveOwnerType(client, settings)
+    space = { ownerType, owner: settings.owner, number: settings.spaceNumber }
+    const ref = space
+    const spaceUrl = `${ctx.serverUrl}/copilot/spaces/${encodeURIComponent(settings.owner)}/${settings.spaceNumber}`
+
+    const { files, fallback } = await chooseFiles({
+      workspace: ctx.workspace,
+      commit: ctx.sha,
+      client,
+      owner: ctx.repoOwner,
+      repo: ctx.repoName,
+      log: line => core.info(line)
+    })
+    const { scope, write } = await resolveScope({
+      eventName: ctx.eventName,
+      payload: ctx.payload,
+      sha: ctx.sha,
+      sync: settings.sync,
+      files,
+      fallback,
+      log: line => core.info(line)
+    })
+    core.info(`Scope: ${scope.reason}`)
+
+    const previewReason = settings.dryRun
+      ? 'dry-run is true.'
+      : !write
+        ? `${ctx.eventName} events only preview the sync.`
+        : undefined
+    const report: ReportContext = {
+      spaceLabel: `${settings.owner}/${settings.spaceNumber}`,
+      spaceUrl,
+      scopeReason: scope.reason,
+      commit: scope.kind === 'none' ? ctx.sha : scope.commit,
+      previewReason,
+      othersCount: 0
+    }
+
+    if (scope.kind === 'none') {
+      writeOutputs([])
+      await writeSummary([], report)
+      return
+    }
+
+    const repoId = await repositoryId(client, ctx)
+    const state = await readSpaceState(client, ref, repoId, settings.globs)
+    report.othersCount = state.othersCount
+    core.info(
+      `Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`
+    )
+
+    const wanted = await desiredState(scope, files, settings)
+    const actions = plan({
+      ...wanted,
+      resourceType: settings.resourceType,
+      commit: scope.commit,
+      namePrefix: settings.namePrefix,
+      owned: state.ours,
+      prune: settings.prune,
+      changedSince: await changedSinceCommits(state.ours, wanted.desired, scope, files, fallback)
+    })
+    await core.group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions))
+
+    const outcomes = await core.group(previewReason ? 'Writes (none: preview)' : 'Writes', () =>
+      applyPlan(actions, {
+        client,
+        space: ref,
+        repositoryId: repoId,
+        commit: scope.commit,
+        resourceType: settings.resourceType,
+        namePrefix: settings.namePrefix,
+        files,
+        dryRun: previewReason !== undefined,
+        log: line => core.info(line),
+        explain: error => explainApiError(error, ref)
+      })
+    )
+
+    const counts = writeOutputs(outcomes)
+    await writeSummary(outcomes, report)
+    core.info(
+      `${previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
+        `${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed.`
+    )
+    if (counts.failed > 0) {
+      for (const o of outcomes.filter(o => o.action === 'failed'))
+        core.error(`${o.path}: ${o.reason}`)
+      core.setFailed(
+        `${counts.failed} path(s) failed to sync; the others were synced. See the log and the job summary.`
+      )
+    }
+  } catch (error) {
+    core.setFailed(
+      space ? explainApiError(error, space) : error instanceof Error ? error.message : String(error)
+    )
+  }
+}
