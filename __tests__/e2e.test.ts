@@ -78,7 +78,12 @@ async function run(step: Step, extra: Partial<RunActionOptions> = {}): Promise<A
   const token = step.with.token!
   const lines = result.stdout.split('\n')
   expect(lines[0]).toBe(`::add-mask::${token}`)
-  const shown = [...lines.slice(1), result.stderr, result.summary, JSON.stringify(result.outputs)].join('\n')
+  const shown = [
+    ...lines.slice(1),
+    result.stderr,
+    result.summary,
+    JSON.stringify(result.outputs)
+  ].join('\n')
   expect(shown).not.toContain(token)
   return result
 }
