@@ -336,6 +336,89 @@ describe('push to an organization Space (github_file), with a shallow checkout',
     expect(result.summary).toContain('Preview: nothing was written')
     expect(result.summary).toContain('Would create')
   })
+
+  it('a pull_request previews against the merge commit', async () => {
+    const base = work.rev()
+    work.branch('pr-merge')
+    work.checkout('pr-merge')
+    work.commit('pr work', { 'docs/from-pr.md': 'new in the pr\n' })
+    work.checkout('main')
+    const merge = work.merge('pr-merge', 'Merge pull request #8')
+    work.push('origin', 'HEAD:refs/pull/8/merge')
+    work.resetHard(base)
+    const result = await run({
+      with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org' },
+      eventName: 'pull_request',
+      payload: {
+        pull_request: { number: 8, base: { sha: base }, head: { sha: merge } },
+        repository
+      },
+      workspace: cloneRepo(originUrl, { depth: 1 }).dir,
+      sha: merge
+    })
+    expectSuccess(result)
+    expect(writesOf(emu)).toEqual([])
+    expect(counts(result)).toEqual({
+      created: 1,
+      updated: 0,
+      deleted: 0,
+      unchanged: 0,
+      skipped: 0,
+      failed: 0
+    })
+    expect(JSON.parse(result.outputs.resources!)).toEqual([
+      { path: 'docs/from-pr.md', action: 'created', resource_id: null }
+    ])
+  })
+
+  it('a token that may only read the Space fails with the permission it lacks, after trying every file', async () => {
+    emu.addToken('ghs_readOnlyInstallation', {
+      login: 'bot',
+      kind: 'installation',
+      access: { [ORG]: 'read' }
+    })
+    const result = await run(
+      {
+        with: {
+          token: 'ghs_readOnlyInstallation',
+          'space-number': String(space),
+          'owner-type': 'org',
+          sync: 'full'
+        },
+        eventName: 'workflow_dispatch',
+        payload: { repository },
+        workspace: cloneRepo(originUrl, { depth: 1 }).dir,
+        sha: work.rev()
+      },
+      { env: {} }
+    )
+    // Nothing to write is no failure; make two files need a write.
+    expect(result.code).toBe(0)
+    work.commit('two edits', { 'docs/a.md': 'A, edited again\n', 'README.md': '# Readme 2\n' })
+    work.push()
+    const failing = await run({
+      with: {
+        token: 'ghs_readOnlyInstallation',
+        'space-number': String(space),
+        'owner-type': 'org',
+        sync: 'full'
+      },
+      eventName: 'workflow_dispatch',
+      payload: { repository },
+      workspace: cloneRepo(originUrl, { depth: 1 }).dir,
+      sha: work.rev()
+    })
+    expect(failing.code).toBe(1)
+    expect(counts(failing)).toMatchObject({ updated: 0, failed: 2 })
+    expect(writesOf(emu)).toHaveLength(2)
+    expect(failing.stdout).toMatch(/answered 403/)
+    expect(failing.stdout).toContain(
+      'GitHub accepts the permission(s): organization_copilot_spaces=write'
+    )
+    expect(failing.stdout).toContain('"Copilot Spaces" organization permission (write)')
+    expect(failing.stdout).toContain('::error::2 path(s) failed to sync')
+    expect(failing.summary).toMatch(/Failed \| `README.md`/)
+  })
 })
 
 describe('workflow_dispatch to a user Space (free_text), without a checkout', () => {
