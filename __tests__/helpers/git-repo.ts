@@ -6,9 +6,16 @@
  *   work.move('docs/a.md', 'guide/a.md')            // a rename git will detect
  *   const b = work.commit('move and delete', { 'bin/x': null })   // null deletes
  *
- *   const { origin, work } = createOrigin()         // a bare "GitHub" and a clone of it
- *   work.commit('one', { 'a.md': '1' }); work.push()
+ *   const { origin, work } = createOrigin()         // a bare "GitHub" and a work tree pushing to it
+ *   const root = work.commit('one', { 'a.md': '1' })
+ *   const before = work.commit('two', { 'b.md': '2' }); work.push()
+ *   work.resetHard(root); const after = work.commit('three', { 'c.md': '3' })
+ *   work.push('origin', undefined, { force: true }) // a force push; `before` stays fetchable
+ *   work.push('origin', ':refs/heads/topic')        // deletes a branch on the origin
  *   const ci = cloneRepo(origin.url, { depth: 1 })  // what actions/checkout leaves behind
+ *
+ *   work.branch('feature'); work.checkout('feature'); work.commit('f', { 'f.md': 'f' })
+ *   work.checkout('main'); const merge = work.merge('feature')   // always a merge commit
  *
  *   afterAll(removeRepos)                           // delete every repository made so far
  *
@@ -39,7 +46,10 @@ export interface PushOptions {
 }
 
 export interface TestRepo {
-  /** The repository directory (the work tree, or the git directory of a bare repository). */
+  /**
+   * The repository directory (the work tree, or the git directory of a bare repository; the
+   * work-tree methods `write`, `move`, `commit`, `checkout`, `merge` need a work tree).
+   */
   readonly dir: string
   /** `file://` URL of the repository, for clones and remotes. */
   readonly url: string
@@ -66,7 +76,10 @@ export interface TestRepo {
   merge(ref: string, message?: string): string
   /** Move the current branch to `rev`, discarding what comes after (the setup for a force push). */
   resetHard(rev: string): void
-  /** Push `refspec` (default: the current branch to the same name) to `remote` (default origin). */
+  /**
+   * Push `refspec` to `remote` (default origin). The default refspec pushes the current branch
+   * to the same name, so it needs a branch checked out (not a detached HEAD).
+   */
   push(remote?: string, refspec?: string, options?: PushOptions): void
   /** Delete the repository from disk. */
   remove(): void
