@@ -29,9 +29,9 @@ beforeEach(async () => {
   emu = await seeded({ now: () => clock })
 })
 afterEach(async () => {
+  await emu.close()
   // Whatever a test provoked, the emulator's answers must have GitHub's shapes.
   expect(responseViolations(emu.requests)).toEqual([])
-  await emu.close()
 })
 
 type Kind = 'org' | 'user'

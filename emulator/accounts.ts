@@ -94,7 +94,6 @@ export function getOrg(ctx: Ctx): Answer {
   return ok({
     ...organizationSimple(ctx.base, account),
     name: account.login,
-    blog: '',
     html_url: `${WEB}/${account.login}`,
     has_organization_projects: true,
     has_repository_projects: true,
