@@ -71,6 +71,8 @@ async function run(step: Step, extra: Partial<RunActionOptions> = {}): Promise<A
     repository: `${ORG}/${REPO}`,
     apiUrl: emu.url,
     ...step,
+    // Pacing is tested in-process with a controlled clock; here writes need not wait a second each.
+    with: { 'write-interval': '0', ...step.with },
     ...extra
   })
   // The runner consumes `::add-mask::` (it is how the token gets masked) and never shows it;

@@ -28374,23 +28374,25 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7852);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8223);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 7852:
+/***/ 8223:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  eF: () => (/* binding */ run)
 });
+
+// UNUSED EXPORTS: RefusedError, readRunContext, sync
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -33155,6 +33157,184 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
+;// CONCATENATED MODULE: ./src/request-policy.ts
+/**
+ * How requests go out: writes one at a time with a minimum gap, reads a few at a time, the whole
+ * queue paused by a secondary rate limit, waits for a primary limit that resets soon, and bounded
+ * retries of server faults and lost connections. Everything else is an answer and is not retried.
+ *
+ * A small layer of our own rather than @octokit/plugin-throttling and @octokit/plugin-retry:
+ * those plug into @octokit/core (this action uses @octokit/request directly), throttle by
+ * request groups rather than giving us one serial write queue with a gap we set, and cannot
+ * read back a Space before repeating a create. The policy is a few dozen lines and is tested
+ * with a clock we control.
+ */
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
+};
+const request_policy_DEFAULTS = {
+    readConcurrency: 4,
+    maxFaultRetries: 4,
+    maxRateLimitRetries: 5,
+    primaryWaitBudgetMs: 10 * 60_000,
+    faultBaseMs: 1000,
+    secondaryDefaultMs: 60_000,
+    /** Below this many requests left, requests are spread over the time until the reset. */
+    lowRemaining: 50
+};
+const FAULT_STATUSES = new Set([500, 502, 503, 504]);
+function isSecondaryLimit(e) {
+    return (e.status === 403 || e.status === 429) && /secondary rate limit/i.test(e.githubMessage);
+}
+function isPrimaryLimit(e) {
+    return (e.status === 403 || e.status === 429) && e.headers['x-ratelimit-remaining'] === '0';
+}
+function isFault(e) {
+    return e.status === undefined || FAULT_STATUSES.has(e.status);
+}
+const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;
+function createPolicy(options) {
+    const clock = options.clock ?? systemClock;
+    const log = options.log ?? (() => { });
+    const random = options.random ?? Math.random;
+    const readConcurrency = options.readConcurrency ?? request_policy_DEFAULTS.readConcurrency;
+    const maxFaultRetries = options.maxFaultRetries ?? request_policy_DEFAULTS.maxFaultRetries;
+    const maxRateLimitRetries = options.maxRateLimitRetries ?? request_policy_DEFAULTS.maxRateLimitRetries;
+    const budget = options.primaryWaitBudgetMs ?? request_policy_DEFAULTS.primaryWaitBudgetMs;
+    let pausedUntil = 0;
+    let writeQueue = Promise.resolve();
+    let lastWriteEnd = -Infinity;
+    let readsInFlight = 0;
+    const readWaiters = [];
+    let spreadUntil = 0;
+    let spreadGapMs = 0;
+    /** Every request waits out a pause set by any other (a secondary limit stops the whole queue). */
+    async function waitForPause() {
+        for (let now = clock.now(); now < pausedUntil; now = clock.now())
+            await clock.sleep(pausedUntil - now);
+    }
+    function pause(ms) {
+        pausedUntil = Math.max(pausedUntil, clock.now() + ms);
+    }
+    /** Slow down before the primary limit reaches zero, rather than hitting it. */
+    function noteBudget(headers) {
+        const remaining = Number(headers['x-ratelimit-remaining']);
+        const reset = Number(headers['x-ratelimit-reset']) * 1000;
+        if (!Number.isFinite(remaining) ||
+            !Number.isFinite(reset) ||
+            remaining >= request_policy_DEFAULTS.lowRemaining)
+            return;
+        const gap = Math.max(0, reset - clock.now()) / Math.max(1, remaining);
+        if (gap > spreadGapMs || clock.now() > spreadUntil) {
+            log(`Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`);
+        }
+        spreadGapMs = gap;
+        spreadUntil = reset;
+    }
+    async function attempt(next, call) {
+        let faults = 0;
+        let limits = 0;
+        let repeated = false;
+        for (;;) {
+            await waitForPause();
+            if (clock.now() < spreadUntil && spreadGapMs > 0)
+                await clock.sleep(spreadGapMs);
+            try {
+                if (repeated && call.method !== 'GET' && options.recover) {
+                    const recovered = await options.recover(call);
+                    if (recovered) {
+                        log(`${call.method} ${call.route}: GitHub had applied the earlier attempt; not sending it again.`);
+                        return recovered;
+                    }
+                }
+                const response = await next(call);
+                noteBudget(response.headers);
+                return response;
+            }
+            catch (error) {
+                if (!(error instanceof ApiError))
+                    throw error;
+                noteBudget(error.headers);
+                // A repeated DELETE that finds nothing: the first attempt was applied.
+                if (repeated && call.method === 'DELETE' && error.status === 404) {
+                    log(`${error.endpoint}: already deleted by the earlier attempt.`);
+                    return { status: 204, headers: error.headers, data: undefined };
+                }
+                if (isSecondaryLimit(error)) {
+                    if (++limits > maxRateLimitRetries) {
+                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (still limited after ${maxRateLimitRetries} waits; GitHub asks integrations to slow down: try again later, or raise 'write-interval')`, error.headers, error.errors);
+                    }
+                    const retryAfter = Number(error.headers['retry-after']);
+                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
+                    const base = Number.isFinite(retryAfter) && error.headers['retry-after'] !== undefined
+                        ? retryAfter * 1000
+                        : error.headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset)
+                            ? Math.max(0, reset - clock.now())
+                            : request_policy_DEFAULTS.secondaryDefaultMs;
+                    const wait = base * 2 ** (limits - 1) + random() * 1000;
+                    log(`${error.endpoint}: secondary rate limit (${error.status}); pausing all requests for ${seconds(wait)} (wait ${limits} of ${maxRateLimitRetries}).`);
+                    pause(wait);
+                    repeated = true;
+                    continue;
+                }
+                if (isPrimaryLimit(error)) {
+                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
+                    const wait = Math.max(0, reset - clock.now()) + 1000;
+                    const when = Number.isFinite(reset) ? new Date(reset).toISOString() : 'an unknown time';
+                    if (!Number.isFinite(reset) || wait > budget || ++limits > maxRateLimitRetries) {
+                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset)`, error.headers, error.errors);
+                    }
+                    log(`${error.endpoint}: rate limit exhausted; waiting ${seconds(wait)} for the reset at ${when}.`);
+                    pause(wait);
+                    repeated = true;
+                    continue;
+                }
+                if (isFault(error) && faults < maxFaultRetries) {
+                    faults++;
+                    const wait = request_policy_DEFAULTS.faultBaseMs * 2 ** (faults - 1) * (0.5 + random());
+                    const what = error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`;
+                    log(`${error.endpoint}: ${what}; retrying in ${seconds(wait)} (retry ${faults} of ${maxFaultRetries}).`);
+                    await clock.sleep(wait);
+                    repeated = true;
+                    continue;
+                }
+                throw error;
+            }
+        }
+    }
+    async function write(next, call) {
+        const run = async () => {
+            const gap = lastWriteEnd + options.writeIntervalMs - clock.now();
+            if (gap > 0)
+                await clock.sleep(gap);
+            try {
+                return await attempt(next, call);
+            }
+            finally {
+                lastWriteEnd = clock.now();
+            }
+        };
+        const result = writeQueue.then(run, run);
+        writeQueue = result.catch(() => undefined);
+        return result;
+    }
+    async function read(next, call) {
+        while (readsInFlight >= readConcurrency)
+            await new Promise(resolve => readWaiters.push(resolve));
+        readsInFlight++;
+        try {
+            return await attempt(next, call);
+        }
+        finally {
+            readsInFlight--;
+            readWaiters.shift()?.();
+        }
+    }
+    return next => call => (call.method === 'GET' ? read(next, call) : write(next, call));
+}
+
 ;// CONCATENATED MODULE: ./src/github-api.ts
 /**
  * The one thin, typed client for the GitHub REST endpoints the action uses: Copilot Spaces
@@ -33162,6 +33342,7 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
  * resolve the sync scope without a checkout. It is the only module that names a route; every
  * request goes through `send`, which is where pacing and retries live.
  */
+
 
 
 
@@ -33219,9 +33400,8 @@ function toApiError(error, call, baseUrl) {
     const e = (error ?? {});
     const endpoint = describeEndpoint(call, baseUrl, e.request?.url);
     if (!e.response) {
-        const cause = error?.cause;
-        const detail = cause?.code ?? cause?.message ?? e.message ?? String(error);
-        return new ApiError(endpoint, undefined, detail, {}, [], { cause: error });
+        // @octokit/request puts the socket's own words (e.g. "other side closed") in its message.
+        return new ApiError(endpoint, undefined, e.message || String(error), {}, [], { cause: error });
     }
     const data = e.response.data;
     const message = typeof data === 'object' && data?.message
@@ -33233,6 +33413,10 @@ function toApiError(error, call, baseUrl) {
     return new ApiError(endpoint, e.response.status, message, lowerCaseHeaders(e.response.headers), errors, {
         cause: error
     });
+}
+function sameMetadata(a, b) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].every(k => JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 /** The `next` URL of a `Link` header, if any. */
 function nextLink(link) {
@@ -33255,16 +33439,40 @@ function createClient(options) {
         },
         request: { fetch: proxyFetch(baseUrl) }
     });
+    const timeoutMs = options.timeoutMs ?? 60_000;
     const transport = async (call) => {
         try {
-            const res = await octokit(`${call.method} ${call.route}`, call.params);
+            const res = await octokit(`${call.method} ${call.route}`, {
+                ...call.params,
+                request: { signal: AbortSignal.timeout(timeoutMs) }
+            });
             return { status: res.status, headers: lowerCaseHeaders(res.headers), data: res.data };
         }
         catch (error) {
             throw toApiError(error, call, baseUrl);
         }
     };
-    const send = options.policy ? options.policy(transport) : transport;
+    /**
+     * A create whose answer was lost may still have been applied: before sending it again, look
+     * for a resource with exactly that content and take it as the answer, so a retry never
+     * leaves a duplicate.
+     */
+    async function recoverCreate(call) {
+        if (call.method !== 'POST' || !call.route.endsWith('/resources'))
+            return undefined;
+        const body = call.params.data;
+        const listed = await send({
+            method: 'GET',
+            route: call.route,
+            params: { ...call.params, data: undefined }
+        });
+        const resources = listed.data.resources;
+        const match = resources.find(r => r.resource_type === body.resource_type && sameMetadata(r.metadata, body.metadata));
+        return match ? { status: 201, headers: listed.headers, data: match } : undefined;
+    }
+    const send = options.policy
+        ? createPolicy({ ...options.policy, recover: recoverCreate })(transport)
+        : transport;
     async function call(method, route, params = {}) {
         return (await send({ method, route, params }));
     }
@@ -36296,6 +36504,14 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
     if (/[\r\n]/.test(namePrefix)) {
         throw invalid('name-prefix', namePrefix, 'a single line of text');
     }
+    const rawInterval = read('write-interval');
+    if (rawInterval !== '' && (!/^\d+(\.\d+)?$/.test(rawInterval) || Number(rawInterval) > 60)) {
+        throw invalid('write-interval', rawInterval, 'a number of seconds from 0 to 60, decimals allowed (default 1)');
+    }
+    const rawMaxDeletions = read('max-deletions');
+    if (rawMaxDeletions !== '' && !/^\d{1,9}$/.test(rawMaxDeletions)) {
+        throw invalid('max-deletions', rawMaxDeletions, 'a whole number, 0 or more (default 50)');
+    }
     return {
         token,
         owner,
@@ -36307,7 +36523,9 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
         prune: inputs_boolean(read, 'prune', true),
         dryRun: inputs_boolean(read, 'dry-run', false),
         apiUrl: rawApiUrl.replace(/\/+$/, ''),
-        namePrefix
+        namePrefix,
+        writeIntervalMs: Math.round(Number(rawInterval === '' ? '1' : rawInterval) * 1000),
+        maxDeletions: rawMaxDeletions === '' ? 50 : Number(rawMaxDeletions)
     };
 }
 
@@ -36397,6 +36615,14 @@ async function writeSummary(outcomes, ctx) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
     await summary.addRaw(summaryMarkdown(outcomes, ctx), true).write();
+}
+/** A run that failed as a whole still says so in the job summary. */
+async function writeErrorSummary(message) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await summary
+        .addRaw(`## Copilot Space sync failed\n\n${escapeHtml(message)}\n`, true)
+        .write();
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -37019,7 +37245,7 @@ function readRunContext(env = process.env) {
         serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
     };
 }
-async function resolveOwnerType(client, settings) {
+async function resolveOwnerType(client, settings, log) {
     if (settings.ownerType !== 'auto')
         return settings.ownerType;
     let account;
@@ -37092,89 +37318,116 @@ async function changedSinceCommits(owned, desired, scope, files, fallback) {
     }
     return result;
 }
-function logPlan(outcomes) {
-    for (const a of outcomes) {
-        const kind = 'kind' in a ? a.kind : a.action;
+function logPlan(actions, log) {
+    for (const a of actions) {
         const reason = 'reason' in a && a.reason ? ` (${a.reason})` : '';
-        info(`${kind.padEnd(9)} ${a.path}${reason}`);
+        log(`${a.kind.padEnd(9)} ${a.path}${reason}`);
     }
 }
+/** A run refused before any write (max-deletions); the step fails with this message. */
+class RefusedError extends Error {
+    name = 'RefusedError';
+}
+function refuseDeletions(actions, max) {
+    const deletions = actions.filter(a => a.kind === 'delete');
+    if (deletions.length <= max)
+        return;
+    const shown = deletions.slice(0, 20).map(a => `${a.path} (${a.reason})`);
+    const more = deletions.length > shown.length ? `, and ${deletions.length - shown.length} more` : '';
+    throw new RefusedError(`Refusing to delete ${deletions.length} resources, more than max-deletions (${max}); nothing was written. ` +
+        `Planned deletions: ${shown.join(', ')}${more}. If this is intended, raise the 'max-deletions' input for one run.`);
+}
+/** The whole pipeline for given settings and run context; reporting is left to the caller. */
+async function sync(settings, ctx, options = {}) {
+    const log = options.log ?? ((line) => info(line));
+    const client = createClient({
+        baseUrl: settings.apiUrl,
+        token: settings.token,
+        policy: { writeIntervalMs: settings.writeIntervalMs, clock: options.clock, log }
+    });
+    const ownerType = await resolveOwnerType(client, settings, log);
+    const ref = { ownerType, owner: settings.owner, number: settings.spaceNumber };
+    try {
+        return await syncSpace(settings, ctx, client, ref, log);
+    }
+    catch (error) {
+        if (error instanceof RefusedError || error instanceof InputError)
+            throw error;
+        throw new Error(explainApiError(error, ref), { cause: error });
+    }
+}
+async function syncSpace(settings, ctx, client, ref, log) {
+    const { files, fallback } = await chooseFiles({
+        workspace: ctx.workspace,
+        commit: ctx.sha,
+        client,
+        owner: ctx.repoOwner,
+        repo: ctx.repoName,
+        log
+    });
+    const { scope, write } = await resolveScope({
+        eventName: ctx.eventName,
+        payload: ctx.payload,
+        sha: ctx.sha,
+        sync: settings.sync,
+        files,
+        fallback,
+        log
+    });
+    log(`Scope: ${scope.reason}`);
+    const previewReason = settings.dryRun
+        ? 'dry-run is true.'
+        : !write
+            ? `${ctx.eventName} events only preview the sync.`
+            : undefined;
+    const report = {
+        spaceLabel: `${settings.owner}/${settings.spaceNumber}`,
+        spaceUrl: `${ctx.serverUrl}/copilot/spaces/${encodeURIComponent(settings.owner)}/${settings.spaceNumber}`,
+        scopeReason: scope.reason,
+        commit: scope.kind === 'none' ? ctx.sha : scope.commit,
+        previewReason,
+        othersCount: 0
+    };
+    if (scope.kind === 'none')
+        return { outcomes: [], report };
+    const repoId = await repositoryId(client, ctx);
+    const state = await readSpaceState(client, ref, repoId, settings.globs);
+    report.othersCount = state.othersCount;
+    log(`Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`);
+    const wanted = await desiredState(scope, files, settings);
+    const actions = plan({
+        ...wanted,
+        resourceType: settings.resourceType,
+        commit: scope.commit,
+        namePrefix: settings.namePrefix,
+        owned: state.ours,
+        prune: settings.prune,
+        changedSince: await changedSinceCommits(state.ours, wanted.desired, scope, files, fallback)
+    });
+    await group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions, log));
+    if (!previewReason)
+        refuseDeletions(actions, settings.maxDeletions);
+    const outcomes = await group(previewReason ? 'Writes (none: preview)' : 'Writes', () => applyPlan(actions, {
+        client,
+        space: ref,
+        repositoryId: repoId,
+        commit: scope.commit,
+        resourceType: settings.resourceType,
+        namePrefix: settings.namePrefix,
+        files,
+        dryRun: previewReason !== undefined,
+        log,
+        explain: error => explainApiError(error, ref)
+    }));
+    return { outcomes, report };
+}
 async function run() {
-    let space;
     try {
         const settings = readSettings();
-        const ctx = readRunContext();
-        const client = createClient({ baseUrl: settings.apiUrl, token: settings.token });
-        const ownerType = await resolveOwnerType(client, settings);
-        space = { ownerType, owner: settings.owner, number: settings.spaceNumber };
-        const ref = space;
-        const spaceUrl = `${ctx.serverUrl}/copilot/spaces/${encodeURIComponent(settings.owner)}/${settings.spaceNumber}`;
-        const { files, fallback } = await chooseFiles({
-            workspace: ctx.workspace,
-            commit: ctx.sha,
-            client,
-            owner: ctx.repoOwner,
-            repo: ctx.repoName,
-            log: line => info(line)
-        });
-        const { scope, write } = await resolveScope({
-            eventName: ctx.eventName,
-            payload: ctx.payload,
-            sha: ctx.sha,
-            sync: settings.sync,
-            files,
-            fallback,
-            log: line => info(line)
-        });
-        info(`Scope: ${scope.reason}`);
-        const previewReason = settings.dryRun
-            ? 'dry-run is true.'
-            : !write
-                ? `${ctx.eventName} events only preview the sync.`
-                : undefined;
-        const report = {
-            spaceLabel: `${settings.owner}/${settings.spaceNumber}`,
-            spaceUrl,
-            scopeReason: scope.reason,
-            commit: scope.kind === 'none' ? ctx.sha : scope.commit,
-            previewReason,
-            othersCount: 0
-        };
-        if (scope.kind === 'none') {
-            writeOutputs([]);
-            await writeSummary([], report);
-            return;
-        }
-        const repoId = await repositoryId(client, ctx);
-        const state = await readSpaceState(client, ref, repoId, settings.globs);
-        report.othersCount = state.othersCount;
-        info(`Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`);
-        const wanted = await desiredState(scope, files, settings);
-        const actions = plan({
-            ...wanted,
-            resourceType: settings.resourceType,
-            commit: scope.commit,
-            namePrefix: settings.namePrefix,
-            owned: state.ours,
-            prune: settings.prune,
-            changedSince: await changedSinceCommits(state.ours, wanted.desired, scope, files, fallback)
-        });
-        await group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions));
-        const outcomes = await group(previewReason ? 'Writes (none: preview)' : 'Writes', () => applyPlan(actions, {
-            client,
-            space: ref,
-            repositoryId: repoId,
-            commit: scope.commit,
-            resourceType: settings.resourceType,
-            namePrefix: settings.namePrefix,
-            files,
-            dryRun: previewReason !== undefined,
-            log: line => info(line),
-            explain: error => explainApiError(error, ref)
-        }));
+        const { outcomes, report } = await sync(settings, readRunContext());
         const counts = writeOutputs(outcomes);
         await writeSummary(outcomes, report);
-        info(`${previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
+        info(`${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
             `${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed.`);
         if (counts.failed > 0) {
             for (const o of outcomes.filter(o => o.action === 'failed'))
@@ -37183,7 +37436,9 @@ async function run() {
         }
     }
     catch (error) {
-        setFailed(space ? explainApiError(error, space) : error instanceof Error ? error.message : String(error));
+        const message = error instanceof Error ? error.message : String(error);
+        setFailed(message);
+        await writeErrorSummary(message);
     }
 }
 

@@ -31,7 +31,8 @@ try {
   const step = {
     token,
     'space-number': String(space.number),
-    files: '**/*.md\n!node_modules/**'
+    files: '**/*.md\n!node_modules/**',
+    'write-interval': '0.2'
   }
   const context = {
     eventName: 'workflow_dispatch',

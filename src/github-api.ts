@@ -8,6 +8,7 @@ import { HttpClient } from '@actions/http-client'
 import { request as octokitRequest } from '@octokit/request'
 import type { Endpoints, RequestParameters } from '@octokit/types'
 import { fetch as undiciFetch } from 'undici'
+import { createPolicy, type PolicyOptions } from './request-policy.js'
 
 export const API_VERSION = '2026-03-10'
 
@@ -96,8 +97,10 @@ export interface ClientOptions {
   baseUrl: string
   token: string
   userAgent?: string
-  /** Wraps the raw transport: the place for pacing and retry policy. */
-  policy?: (next: Transport) => Transport
+  /** Pacing and retries (request-policy.ts); without it every request is sent once, at once. */
+  policy?: Omit<PolicyOptions, 'recover'>
+  /** Abort a request that has not answered in this long (a timeout is retried like a lost connection). */
+  timeoutMs?: number
 }
 
 export type Client = ReturnType<typeof createClient>
@@ -135,9 +138,8 @@ function toApiError(error: unknown, call: ApiCall, baseUrl: string): ApiError {
   const e = (error ?? {}) as OctokitFailure
   const endpoint = describeEndpoint(call, baseUrl, e.request?.url)
   if (!e.response) {
-    const cause = (error as { cause?: { message?: string; code?: string } })?.cause
-    const detail = cause?.code ?? cause?.message ?? e.message ?? String(error)
-    return new ApiError(endpoint, undefined, detail, {}, [], { cause: error })
+    // @octokit/request puts the socket's own words (e.g. "other side closed") in its message.
+    return new ApiError(endpoint, undefined, e.message || String(error), {}, [], { cause: error })
   }
   const data = e.response.data as { message?: string; errors?: unknown[] } | string | undefined
   const message =
@@ -157,6 +159,11 @@ function toApiError(error: unknown, call: ApiCall, baseUrl: string): ApiError {
       cause: error
     }
   )
+}
+
+function sameMetadata(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+  return [...keys].every(k => JSON.stringify(a[k]) === JSON.stringify(b[k]))
 }
 
 /** The `next` URL of a `Link` header, if any. */
@@ -181,15 +188,40 @@ export function createClient(options: ClientOptions) {
     request: { fetch: proxyFetch(baseUrl) }
   })
 
+  const timeoutMs = options.timeoutMs ?? 60_000
   const transport: Transport = async call => {
     try {
-      const res = await octokit(`${call.method} ${call.route}`, call.params)
+      const res = await octokit(`${call.method} ${call.route}`, {
+        ...call.params,
+        request: { signal: AbortSignal.timeout(timeoutMs) }
+      })
       return { status: res.status, headers: lowerCaseHeaders(res.headers), data: res.data }
     } catch (error) {
       throw toApiError(error, call, baseUrl)
     }
   }
-  const send = options.policy ? options.policy(transport) : transport
+  /**
+   * A create whose answer was lost may still have been applied: before sending it again, look
+   * for a resource with exactly that content and take it as the answer, so a retry never
+   * leaves a duplicate.
+   */
+  async function recoverCreate(call: ApiCall): Promise<ApiResponse<unknown> | undefined> {
+    if (call.method !== 'POST' || !call.route.endsWith('/resources')) return undefined
+    const body = call.params.data as CreateResourceBody
+    const listed = await send({
+      method: 'GET',
+      route: call.route,
+      params: { ...call.params, data: undefined }
+    })
+    const resources = (listed.data as { resources: SpaceResource[] }).resources
+    const match = resources.find(
+      r => r.resource_type === body.resource_type && sameMetadata(r.metadata, body.metadata)
+    )
+    return match ? { status: 201, headers: listed.headers, data: match } : undefined
+  }
+  const send: Transport = options.policy
+    ? createPolicy({ ...options.policy, recover: recoverCreate })(transport)
+    : transport
 
   async function call<T>(
     method: ApiCall['method'],

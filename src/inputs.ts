@@ -21,6 +21,10 @@ export interface Settings {
   dryRun: boolean
   apiUrl: string
   namePrefix: string
+  /** Milliseconds between write requests. */
+  writeIntervalMs: number
+  /** A run that would delete more of our resources than this is refused before any write. */
+  maxDeletions: number
 }
 
 export class InputError extends Error {
@@ -119,6 +123,19 @@ export function readSettings(
     throw invalid('name-prefix', namePrefix, 'a single line of text')
   }
 
+  const rawInterval = read('write-interval')
+  if (rawInterval !== '' && (!/^\d+(\.\d+)?$/.test(rawInterval) || Number(rawInterval) > 60)) {
+    throw invalid(
+      'write-interval',
+      rawInterval,
+      'a number of seconds from 0 to 60, decimals allowed (default 1)'
+    )
+  }
+  const rawMaxDeletions = read('max-deletions')
+  if (rawMaxDeletions !== '' && !/^\d{1,9}$/.test(rawMaxDeletions)) {
+    throw invalid('max-deletions', rawMaxDeletions, 'a whole number, 0 or more (default 50)')
+  }
+
   return {
     token,
     owner,
@@ -135,6 +152,8 @@ export function readSettings(
     prune: boolean(read, 'prune', true),
     dryRun: boolean(read, 'dry-run', false),
     apiUrl: rawApiUrl.replace(/\/+$/, ''),
-    namePrefix
+    namePrefix,
+    writeIntervalMs: Math.round(Number(rawInterval === '' ? '1' : rawInterval) * 1000),
+    maxDeletions: rawMaxDeletions === '' ? 50 : Number(rawMaxDeletions)
   }
 }

@@ -8,12 +8,13 @@ import { explainApiError } from './errors.js'
 import { ApiError, createClient, type Client, type OwnerType, type SpaceRef } from './github-api.js'
 import { InputError, readSettings, type Settings } from './inputs.js'
 import { plan, type DesiredFile, type PlanInput } from './plan.js'
+import type { Clock } from './request-policy.js'
 import type { RepoFiles } from './repo-files.js'
-import { writeOutputs, writeSummary, type ReportContext } from './report.js'
+import { writeErrorSummary, writeOutputs, writeSummary, type ReportContext } from './report.js'
 import { chooseFiles, resolveScope, type Scope } from './scope.js'
 import { readSpaceState, type OwnedResource } from './space-state.js'
 
-interface RunContext {
+export interface RunContext {
   eventName: string
   payload: Record<string, unknown>
   sha: string
@@ -23,7 +24,7 @@ interface RunContext {
   serverUrl: string
 }
 
-function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
+export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
   const repository = env.GITHUB_REPOSITORY ?? ''
   const [repoOwner, repoName] = repository.split('/')
   if (!repoOwner || !repoName) {
@@ -56,7 +57,11 @@ function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
   }
 }
 
-async function resolveOwnerType(client: Client, settings: Settings): Promise<OwnerType> {
+async function resolveOwnerType(
+  client: Client,
+  settings: Settings,
+  log: (line: string) => void
+): Promise<OwnerType> {
   if (settings.ownerType !== 'auto') return settings.ownerType
   let account
   try {
@@ -155,103 +160,149 @@ async function changedSinceCommits(
   return result
 }
 
-function logPlan(outcomes: readonly Outcome[] | ReturnType<typeof plan>): void {
-  for (const a of outcomes) {
-    const kind = 'kind' in a ? a.kind : a.action
+function logPlan(actions: ReturnType<typeof plan>, log: (line: string) => void): void {
+  for (const a of actions) {
     const reason = 'reason' in a && a.reason ? ` (${a.reason})` : ''
-    core.info(`${kind.padEnd(9)} ${a.path}${reason}`)
+    log(`${a.kind.padEnd(9)} ${a.path}${reason}`)
   }
 }
 
+export interface SyncOptions {
+  clock?: Clock
+  log?: (line: string) => void
+}
+
+export interface SyncResult {
+  outcomes: Outcome[]
+  report: ReportContext
+}
+
+/** A run refused before any write (max-deletions); the step fails with this message. */
+export class RefusedError extends Error {
+  override readonly name = 'RefusedError'
+}
+
+function refuseDeletions(actions: ReturnType<typeof plan>, max: number): void {
+  const deletions = actions.filter(a => a.kind === 'delete')
+  if (deletions.length <= max) return
+  const shown = deletions.slice(0, 20).map(a => `${a.path} (${a.reason})`)
+  const more =
+    deletions.length > shown.length ? `, and ${deletions.length - shown.length} more` : ''
+  throw new RefusedError(
+    `Refusing to delete ${deletions.length} resources, more than max-deletions (${max}); nothing was written. ` +
+      `Planned deletions: ${shown.join(', ')}${more}. If this is intended, raise the 'max-deletions' input for one run.`
+  )
+}
+
+/** The whole pipeline for given settings and run context; reporting is left to the caller. */
+export async function sync(
+  settings: Settings,
+  ctx: RunContext,
+  options: SyncOptions = {}
+): Promise<SyncResult> {
+  const log = options.log ?? ((line: string) => core.info(line))
+  const client = createClient({
+    baseUrl: settings.apiUrl,
+    token: settings.token,
+    policy: { writeIntervalMs: settings.writeIntervalMs, clock: options.clock, log }
+  })
+
+  const ownerType = await resolveOwnerType(client, settings, log)
+  const ref: SpaceRef = { ownerType, owner: settings.owner, number: settings.spaceNumber }
+  try {
+    return await syncSpace(settings, ctx, client, ref, log)
+  } catch (error) {
+    if (error instanceof RefusedError || error instanceof InputError) throw error
+    throw new Error(explainApiError(error, ref), { cause: error })
+  }
+}
+
+async function syncSpace(
+  settings: Settings,
+  ctx: RunContext,
+  client: Client,
+  ref: SpaceRef,
+  log: (line: string) => void
+): Promise<SyncResult> {
+  const { files, fallback } = await chooseFiles({
+    workspace: ctx.workspace,
+    commit: ctx.sha,
+    client,
+    owner: ctx.repoOwner,
+    repo: ctx.repoName,
+    log
+  })
+  const { scope, write } = await resolveScope({
+    eventName: ctx.eventName,
+    payload: ctx.payload,
+    sha: ctx.sha,
+    sync: settings.sync,
+    files,
+    fallback,
+    log
+  })
+  log(`Scope: ${scope.reason}`)
+
+  const previewReason = settings.dryRun
+    ? 'dry-run is true.'
+    : !write
+      ? `${ctx.eventName} events only preview the sync.`
+      : undefined
+  const report: ReportContext = {
+    spaceLabel: `${settings.owner}/${settings.spaceNumber}`,
+    spaceUrl: `${ctx.serverUrl}/copilot/spaces/${encodeURIComponent(settings.owner)}/${settings.spaceNumber}`,
+    scopeReason: scope.reason,
+    commit: scope.kind === 'none' ? ctx.sha : scope.commit,
+    previewReason,
+    othersCount: 0
+  }
+  if (scope.kind === 'none') return { outcomes: [], report }
+
+  const repoId = await repositoryId(client, ctx)
+  const state = await readSpaceState(client, ref, repoId, settings.globs)
+  report.othersCount = state.othersCount
+  log(
+    `Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`
+  )
+
+  const wanted = await desiredState(scope, files, settings)
+  const actions = plan({
+    ...wanted,
+    resourceType: settings.resourceType,
+    commit: scope.commit,
+    namePrefix: settings.namePrefix,
+    owned: state.ours,
+    prune: settings.prune,
+    changedSince: await changedSinceCommits(state.ours, wanted.desired, scope, files, fallback)
+  })
+  await core.group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions, log))
+  if (!previewReason) refuseDeletions(actions, settings.maxDeletions)
+
+  const outcomes = await core.group(previewReason ? 'Writes (none: preview)' : 'Writes', () =>
+    applyPlan(actions, {
+      client,
+      space: ref,
+      repositoryId: repoId,
+      commit: scope.commit,
+      resourceType: settings.resourceType,
+      namePrefix: settings.namePrefix,
+      files,
+      dryRun: previewReason !== undefined,
+      log,
+      explain: error => explainApiError(error, ref)
+    })
+  )
+  return { outcomes, report }
+}
+
 export async function run(): Promise<void> {
-  let space: SpaceRef | undefined
   try {
     const settings = readSettings()
-    const ctx = readRunContext()
-    const client = createClient({ baseUrl: settings.apiUrl, token: settings.token })
-
-    const ownerType = await resolveOwnerType(client, settings)
-    space = { ownerType, owner: settings.owner, number: settings.spaceNumber }
-    const ref = space
-    const spaceUrl = `${ctx.serverUrl}/copilot/spaces/${encodeURIComponent(settings.owner)}/${settings.spaceNumber}`
-
-    const { files, fallback } = await chooseFiles({
-      workspace: ctx.workspace,
-      commit: ctx.sha,
-      client,
-      owner: ctx.repoOwner,
-      repo: ctx.repoName,
-      log: line => core.info(line)
-    })
-    const { scope, write } = await resolveScope({
-      eventName: ctx.eventName,
-      payload: ctx.payload,
-      sha: ctx.sha,
-      sync: settings.sync,
-      files,
-      fallback,
-      log: line => core.info(line)
-    })
-    core.info(`Scope: ${scope.reason}`)
-
-    const previewReason = settings.dryRun
-      ? 'dry-run is true.'
-      : !write
-        ? `${ctx.eventName} events only preview the sync.`
-        : undefined
-    const report: ReportContext = {
-      spaceLabel: `${settings.owner}/${settings.spaceNumber}`,
-      spaceUrl,
-      scopeReason: scope.reason,
-      commit: scope.kind === 'none' ? ctx.sha : scope.commit,
-      previewReason,
-      othersCount: 0
-    }
-
-    if (scope.kind === 'none') {
-      writeOutputs([])
-      await writeSummary([], report)
-      return
-    }
-
-    const repoId = await repositoryId(client, ctx)
-    const state = await readSpaceState(client, ref, repoId, settings.globs)
-    report.othersCount = state.othersCount
-    core.info(
-      `Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`
-    )
-
-    const wanted = await desiredState(scope, files, settings)
-    const actions = plan({
-      ...wanted,
-      resourceType: settings.resourceType,
-      commit: scope.commit,
-      namePrefix: settings.namePrefix,
-      owned: state.ours,
-      prune: settings.prune,
-      changedSince: await changedSinceCommits(state.ours, wanted.desired, scope, files, fallback)
-    })
-    await core.group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions))
-
-    const outcomes = await core.group(previewReason ? 'Writes (none: preview)' : 'Writes', () =>
-      applyPlan(actions, {
-        client,
-        space: ref,
-        repositoryId: repoId,
-        commit: scope.commit,
-        resourceType: settings.resourceType,
-        namePrefix: settings.namePrefix,
-        files,
-        dryRun: previewReason !== undefined,
-        log: line => core.info(line),
-        explain: error => explainApiError(error, ref)
-      })
-    )
-
+    const { outcomes, report } = await sync(settings, readRunContext())
     const counts = writeOutputs(outcomes)
     await writeSummary(outcomes, report)
     core.info(
-      `${previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
+      `${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
         `${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed.`
     )
     if (counts.failed > 0) {
@@ -262,8 +313,8 @@ export async function run(): Promise<void> {
       )
     }
   } catch (error) {
-    core.setFailed(
-      space ? explainApiError(error, space) : error instanceof Error ? error.message : String(error)
-    )
+    const message = error instanceof Error ? error.message : String(error)
+    core.setFailed(message)
+    await writeErrorSummary(message)
   }
 }

@@ -122,3 +122,11 @@ export async function writeSummary(
   if (!process.env.GITHUB_STEP_SUMMARY) return
   await core.summary.addRaw(summaryMarkdown(outcomes, ctx), true).write()
 }
+
+/** A run that failed as a whole still says so in the job summary. */
+export async function writeErrorSummary(message: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  await core.summary
+    .addRaw(`## Copilot Space sync failed\n\n${escapeHtml(message)}\n`, true)
+    .write()
+}

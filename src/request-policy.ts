@@ -1,0 +1,239 @@
+/**
+ * How requests go out: writes one at a time with a minimum gap, reads a few at a time, the whole
+ * queue paused by a secondary rate limit, waits for a primary limit that resets soon, and bounded
+ * retries of server faults and lost connections. Everything else is an answer and is not retried.
+ *
+ * A small layer of our own rather than @octokit/plugin-throttling and @octokit/plugin-retry:
+ * those plug into @octokit/core (this action uses @octokit/request directly), throttle by
+ * request groups rather than giving us one serial write queue with a gap we set, and cannot
+ * read back a Space before repeating a create. The policy is a few dozen lines and is tested
+ * with a clock we control.
+ */
+import { ApiError, type ApiCall, type ApiResponse, type Transport } from './github-api.js'
+
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
+}
+
+export interface PolicyOptions {
+  /** Minimum time between the end of one write and the start of the next (GitHub asks for 1 s). */
+  writeIntervalMs: number
+  clock?: Clock
+  log?: (line: string) => void
+  /** Jitter source in [0, 1). */
+  random?: () => number
+  /** How many reads may be in flight at once. */
+  readConcurrency?: number
+  /** Retries of 5xx answers, timeouts and lost connections, per request. */
+  maxFaultRetries?: number
+  /** Retries after a secondary rate limit, per request. */
+  maxRateLimitRetries?: number
+  /** The longest the action waits for a primary rate limit to reset before it gives up. */
+  primaryWaitBudgetMs?: number
+  /**
+   * Called before repeating a write whose answer was lost: a request can fail after GitHub has
+   * applied it. Returning a response ends the request with it instead of sending it again.
+   */
+  recover?: (call: ApiCall) => Promise<ApiResponse<unknown> | undefined>
+}
+
+export const DEFAULTS = {
+  readConcurrency: 4,
+  maxFaultRetries: 4,
+  maxRateLimitRetries: 5,
+  primaryWaitBudgetMs: 10 * 60_000,
+  faultBaseMs: 1000,
+  secondaryDefaultMs: 60_000,
+  /** Below this many requests left, requests are spread over the time until the reset. */
+  lowRemaining: 50
+} as const
+
+const FAULT_STATUSES = new Set([500, 502, 503, 504])
+
+function isSecondaryLimit(e: ApiError): boolean {
+  return (e.status === 403 || e.status === 429) && /secondary rate limit/i.test(e.githubMessage)
+}
+
+function isPrimaryLimit(e: ApiError): boolean {
+  return (e.status === 403 || e.status === 429) && e.headers['x-ratelimit-remaining'] === '0'
+}
+
+function isFault(e: ApiError): boolean {
+  return e.status === undefined || FAULT_STATUSES.has(e.status)
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
+
+export function createPolicy(options: PolicyOptions): (next: Transport) => Transport {
+  const clock = options.clock ?? systemClock
+  const log = options.log ?? (() => {})
+  const random = options.random ?? Math.random
+  const readConcurrency = options.readConcurrency ?? DEFAULTS.readConcurrency
+  const maxFaultRetries = options.maxFaultRetries ?? DEFAULTS.maxFaultRetries
+  const maxRateLimitRetries = options.maxRateLimitRetries ?? DEFAULTS.maxRateLimitRetries
+  const budget = options.primaryWaitBudgetMs ?? DEFAULTS.primaryWaitBudgetMs
+
+  let pausedUntil = 0
+  let writeQueue: Promise<unknown> = Promise.resolve()
+  let lastWriteEnd = -Infinity
+  let readsInFlight = 0
+  const readWaiters: (() => void)[] = []
+  let spreadUntil = 0
+  let spreadGapMs = 0
+
+  /** Every request waits out a pause set by any other (a secondary limit stops the whole queue). */
+  async function waitForPause(): Promise<void> {
+    for (let now = clock.now(); now < pausedUntil; now = clock.now())
+      await clock.sleep(pausedUntil - now)
+  }
+
+  function pause(ms: number): void {
+    pausedUntil = Math.max(pausedUntil, clock.now() + ms)
+  }
+
+  /** Slow down before the primary limit reaches zero, rather than hitting it. */
+  function noteBudget(headers: Record<string, string>): void {
+    const remaining = Number(headers['x-ratelimit-remaining'])
+    const reset = Number(headers['x-ratelimit-reset']) * 1000
+    if (
+      !Number.isFinite(remaining) ||
+      !Number.isFinite(reset) ||
+      remaining >= DEFAULTS.lowRemaining
+    )
+      return
+    const gap = Math.max(0, reset - clock.now()) / Math.max(1, remaining)
+    if (gap > spreadGapMs || clock.now() > spreadUntil) {
+      log(
+        `Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`
+      )
+    }
+    spreadGapMs = gap
+    spreadUntil = reset
+  }
+
+  async function attempt(next: Transport, call: ApiCall): Promise<ApiResponse<unknown>> {
+    let faults = 0
+    let limits = 0
+    let repeated = false
+    for (;;) {
+      await waitForPause()
+      if (clock.now() < spreadUntil && spreadGapMs > 0) await clock.sleep(spreadGapMs)
+      try {
+        if (repeated && call.method !== 'GET' && options.recover) {
+          const recovered = await options.recover(call)
+          if (recovered) {
+            log(
+              `${call.method} ${call.route}: GitHub had applied the earlier attempt; not sending it again.`
+            )
+            return recovered
+          }
+        }
+        const response = await next(call)
+        noteBudget(response.headers)
+        return response
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error
+        noteBudget(error.headers)
+        // A repeated DELETE that finds nothing: the first attempt was applied.
+        if (repeated && call.method === 'DELETE' && error.status === 404) {
+          log(`${error.endpoint}: already deleted by the earlier attempt.`)
+          return { status: 204, headers: error.headers, data: undefined }
+        }
+        if (isSecondaryLimit(error)) {
+          if (++limits > maxRateLimitRetries) {
+            throw new ApiError(
+              error.endpoint,
+              error.status,
+              `${error.githubMessage} (still limited after ${maxRateLimitRetries} waits; GitHub asks integrations to slow down: try again later, or raise 'write-interval')`,
+              error.headers,
+              error.errors
+            )
+          }
+          const retryAfter = Number(error.headers['retry-after'])
+          const reset = Number(error.headers['x-ratelimit-reset']) * 1000
+          const base =
+            Number.isFinite(retryAfter) && error.headers['retry-after'] !== undefined
+              ? retryAfter * 1000
+              : error.headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset)
+                ? Math.max(0, reset - clock.now())
+                : DEFAULTS.secondaryDefaultMs
+          const wait = base * 2 ** (limits - 1) + random() * 1000
+          log(
+            `${error.endpoint}: secondary rate limit (${error.status}); pausing all requests for ${seconds(wait)} (wait ${limits} of ${maxRateLimitRetries}).`
+          )
+          pause(wait)
+          repeated = true
+          continue
+        }
+        if (isPrimaryLimit(error)) {
+          const reset = Number(error.headers['x-ratelimit-reset']) * 1000
+          const wait = Math.max(0, reset - clock.now()) + 1000
+          const when = Number.isFinite(reset) ? new Date(reset).toISOString() : 'an unknown time'
+          if (!Number.isFinite(reset) || wait > budget || ++limits > maxRateLimitRetries) {
+            throw new ApiError(
+              error.endpoint,
+              error.status,
+              `${error.githubMessage} (the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset)`,
+              error.headers,
+              error.errors
+            )
+          }
+          log(
+            `${error.endpoint}: rate limit exhausted; waiting ${seconds(wait)} for the reset at ${when}.`
+          )
+          pause(wait)
+          repeated = true
+          continue
+        }
+        if (isFault(error) && faults < maxFaultRetries) {
+          faults++
+          const wait = DEFAULTS.faultBaseMs * 2 ** (faults - 1) * (0.5 + random())
+          const what =
+            error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`
+          log(
+            `${error.endpoint}: ${what}; retrying in ${seconds(wait)} (retry ${faults} of ${maxFaultRetries}).`
+          )
+          await clock.sleep(wait)
+          repeated = true
+          continue
+        }
+        throw error
+      }
+    }
+  }
+
+  async function write(next: Transport, call: ApiCall): Promise<ApiResponse<unknown>> {
+    const run = async () => {
+      const gap = lastWriteEnd + options.writeIntervalMs - clock.now()
+      if (gap > 0) await clock.sleep(gap)
+      try {
+        return await attempt(next, call)
+      } finally {
+        lastWriteEnd = clock.now()
+      }
+    }
+    const result = writeQueue.then(run, run)
+    writeQueue = result.catch(() => undefined)
+    return result
+  }
+
+  async function read(next: Transport, call: ApiCall): Promise<ApiResponse<unknown>> {
+    while (readsInFlight >= readConcurrency)
+      await new Promise<void>(resolve => readWaiters.push(resolve))
+    readsInFlight++
+    try {
+      return await attempt(next, call)
+    } finally {
+      readsInFlight--
+      readWaiters.shift()?.()
+    }
+  }
+
+  return next => call => (call.method === 'GET' ? read(next, call) : write(next, call))
+}
