@@ -33591,17 +33591,20 @@ function createClient(options) {
 
 function permissionAdvice(space, write) {
     const level = write ? 'write' : 'read';
-    if (space.ownerType === 'user') {
+    if (space?.ownerType === 'user') {
         return (`User-owned Spaces accept only a personal access token (classic) with the ${write ? "'write:user'" : "'read:user'"} scope; ` +
             'fine-grained tokens, GitHub App tokens and GITHUB_TOKEN cannot reach them.');
     }
     return (`Use a GitHub App installation token or a fine-grained personal access token with the "Copilot Spaces" organization permission (${level}), ` +
         `or a personal access token (classic) with the '${write ? 'write:org' : 'read:org'}' scope. GITHUB_TOKEN cannot reach organization Spaces.`);
 }
+/** `space` is undefined while the owner's type is still being asked. */
 function explainApiError(error, space) {
     if (!(error instanceof ApiError))
         return error instanceof Error ? error.message : String(error);
-    const label = `${space.ownerType === 'org' ? 'organization' : 'user'} '${space.owner}' Space #${space.number}`;
+    const label = space
+        ? `${space.ownerType === 'org' ? 'organization' : 'user'} '${space.owner}' Space #${space.number}`
+        : 'the Space';
     const write = !error.endpoint.startsWith('GET ');
     const hints = error.permissionHints;
     const headerHints = [
@@ -37259,7 +37262,7 @@ async function resolveOwnerType(client, settings, log) {
         throw error;
     }
     const type = account.type === 'Organization' ? 'org' : 'user';
-    info(`owner-type auto: '${settings.owner}' is ${type === 'org' ? 'an organization' : 'a user'}.`);
+    log(`owner-type auto: '${settings.owner}' is ${type === 'org' ? 'an organization' : 'a user'}.`);
     return type;
 }
 async function repositoryId(client, ctx) {
@@ -37345,9 +37348,10 @@ async function sync(settings, ctx, options = {}) {
         token: settings.token,
         policy: { writeIntervalMs: settings.writeIntervalMs, clock: options.clock, log }
     });
-    const ownerType = await resolveOwnerType(client, settings, log);
-    const ref = { ownerType, owner: settings.owner, number: settings.spaceNumber };
+    let ref;
     try {
+        const ownerType = await resolveOwnerType(client, settings, log);
+        ref = { ownerType, owner: settings.owner, number: settings.spaceNumber };
         return await syncSpace(settings, ctx, client, ref, log);
     }
     catch (error) {

@@ -8,7 +8,16 @@ const out = mkdtempSync(join(tmpdir(), 'dist-check-'))
 try {
   execFileSync(
     process.execPath,
-    ['node_modules/@vercel/ncc/dist/ncc/cli.js', 'build', 'src/index.ts', '-o', out, '--license', 'licenses.txt', '-q'],
+    [
+      'node_modules/@vercel/ncc/dist/ncc/cli.js',
+      'build',
+      'src/index.ts',
+      '-o',
+      out,
+      '--license',
+      'licenses.txt',
+      '-q'
+    ],
     { stdio: 'inherit' }
   )
   const fresh = readdirSync(out).sort()
@@ -20,7 +29,9 @@ try {
       !readFileSync(join(out, name)).equals(readFileSync(join('dist', name)))
   )
   if (differing.length > 0) {
-    console.error(`dist/ does not match src/: ${differing.join(', ')} differ. Run \`npm run bundle\` and commit dist/.`)
+    console.error(
+      `dist/ does not match src/: ${differing.join(', ')} differ. Run \`npm run bundle\` and commit dist/.`
+    )
     process.exit(1)
   }
   console.log(`dist/ matches a fresh bundle (${fresh.length} files).`)

@@ -4,9 +4,9 @@
  */
 import { ApiError, type SpaceRef } from './github-api.js'
 
-function permissionAdvice(space: SpaceRef, write: boolean): string {
+function permissionAdvice(space: SpaceRef | undefined, write: boolean): string {
   const level = write ? 'write' : 'read'
-  if (space.ownerType === 'user') {
+  if (space?.ownerType === 'user') {
     return (
       `User-owned Spaces accept only a personal access token (classic) with the ${write ? "'write:user'" : "'read:user'"} scope; ` +
       'fine-grained tokens, GitHub App tokens and GITHUB_TOKEN cannot reach them.'
@@ -18,9 +18,12 @@ function permissionAdvice(space: SpaceRef, write: boolean): string {
   )
 }
 
-export function explainApiError(error: unknown, space: SpaceRef): string {
+/** `space` is undefined while the owner's type is still being asked. */
+export function explainApiError(error: unknown, space?: SpaceRef): string {
   if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error)
-  const label = `${space.ownerType === 'org' ? 'organization' : 'user'} '${space.owner}' Space #${space.number}`
+  const label = space
+    ? `${space.ownerType === 'org' ? 'organization' : 'user'} '${space.owner}' Space #${space.number}`
+    : 'the Space'
   const write = !error.endpoint.startsWith('GET ')
   const hints = error.permissionHints
   const headerHints = [

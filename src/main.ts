@@ -75,9 +75,7 @@ async function resolveOwnerType(
     throw error
   }
   const type: OwnerType = account.type === 'Organization' ? 'org' : 'user'
-  core.info(
-    `owner-type auto: '${settings.owner}' is ${type === 'org' ? 'an organization' : 'a user'}.`
-  )
+  log(`owner-type auto: '${settings.owner}' is ${type === 'org' ? 'an organization' : 'a user'}.`)
   return type
 }
 
@@ -207,9 +205,10 @@ export async function sync(
     policy: { writeIntervalMs: settings.writeIntervalMs, clock: options.clock, log }
   })
 
-  const ownerType = await resolveOwnerType(client, settings, log)
-  const ref: SpaceRef = { ownerType, owner: settings.owner, number: settings.spaceNumber }
+  let ref: SpaceRef | undefined
   try {
+    const ownerType = await resolveOwnerType(client, settings, log)
+    ref = { ownerType, owner: settings.owner, number: settings.spaceNumber }
     return await syncSpace(settings, ctx, client, ref, log)
   } catch (error) {
     if (error instanceof RefusedError || error instanceof InputError) throw error
