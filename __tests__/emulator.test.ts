@@ -568,6 +568,9 @@ describe.each(kinds)('%s-owned spaces', (kind, segment, owner) => {
       const res = await call(emu, method, path, { token: READER, body })
       expect(res.status).toBe(403)
       expect(res.body).toMatchObject({ message: 'Must have write access to this Copilot Space' })
+      expect(res.headers.get('x-accepted-github-permissions')).toBe(
+        kind === 'org' ? 'organization_copilot_spaces=write' : null
+      )
       expect(res.headers.get('x-oauth-scopes')).toBe(
         'read:org, write:org, read:user, write:user, user, repo'
       )

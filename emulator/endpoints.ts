@@ -21,7 +21,7 @@ const RESOURCE = '/{space_number}/resources/{space_resource_id}'
  * are as documented even where they look odd (creating an organization space needs only
  * `read:org`; getting a user space needs `repo`).
  */
-export const ROUTES: Route[] = [
+const ROUTE_LIST: Route[] = [
   { method: 'GET', template: ORG_SPACES, scopes: [['read:org']], handler: listSpaces('org') },
   { method: 'POST', template: ORG_SPACES, scopes: [['read:org']], handler: createSpace('org') },
   { method: 'GET', template: ORG_SPACES + SPACE, scopes: [['read:org']], handler: getSpace('org') },
@@ -142,3 +142,10 @@ export const ROUTES: Route[] = [
   { method: 'GET', template: '/repos/{owner}/{repo}/git/blobs/{file_sha}', handler: getBlob },
   { method: 'GET', template: '/repos/{owner}/{repo}/contents/{path}', handler: getContent }
 ]
+
+/** Organization-owned space endpoints take the "Copilot Spaces" organization permission. */
+export const ROUTES: Route[] = ROUTE_LIST.map(route =>
+  route.template.startsWith(ORG_SPACES)
+    ? { ...route, permission: 'organization_copilot_spaces' }
+    : route
+)

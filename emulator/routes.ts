@@ -27,6 +27,8 @@ export interface Route {
    * also satisfies the scopes it implies, see auth.ts).
    */
   scopes?: string[][]
+  /** The fine-grained permission the endpoint needs (`=read` for GET, else `=write`). */
+  permission?: string
   /** User-owned space endpoints do not work with fine-grained or installation tokens. */
   classicOnly?: boolean
   handler: Handler

@@ -186,6 +186,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     if (!inc.match) return withExtra(notFound())
     const { route, params } = inc.match
+    if (route.permission) {
+      // Sent whatever the token kind, so a caller can tell which fine-grained permission fits.
+      extra['x-accepted-github-permissions'] =
+        `${route.permission}=${inc.method === 'GET' ? 'read' : 'write'}`
+    }
     if (token.kind === 'classic') {
       extra['x-accepted-oauth-scopes'] = route.scopes ? acceptedScopes(route.scopes) : ''
       if (route.scopes && missingScopes(token, route.scopes).length > 0) {
