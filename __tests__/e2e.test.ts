@@ -65,7 +65,11 @@ interface Step {
   sha: string
 }
 
-async function run(step: Step, extra: Partial<RunActionOptions> = {}): Promise<ActionRun> {
+async function run(
+  step: Step,
+  extra: Partial<RunActionOptions> = {},
+  noToken = false
+): Promise<ActionRun> {
   emu.clearLog()
   const result = await runAction({
     repository: `${ORG}/${REPO}`,
@@ -79,6 +83,7 @@ async function run(step: Step, extra: Partial<RunActionOptions> = {}): Promise<A
   // it must come first, and nothing else the action writes may hold the token.
   const token = step.with.token!
   const lines = result.stdout.split('\n')
+  if (noToken) return result
   expect(lines[0]).toBe(`::add-mask::${token}`)
   const shown = [
     ...lines.slice(1),
@@ -515,6 +520,69 @@ describe('errors', () => {
     payload: { repository },
     sha: 'a'.repeat(40)
   }
+
+  it.each([
+    ['token', { token: '' }, "Input 'token' is required"],
+    [
+      'owner',
+      { owner: 'not a login!' },
+      "Input 'owner' must be a GitHub organization or user login"
+    ],
+    [
+      'owner-type',
+      { 'owner-type': 'enterprise' },
+      "Input 'owner-type' must be one of 'auto', 'org', 'user'; got \"enterprise\""
+    ],
+    [
+      'space-number',
+      { 'space-number': '' },
+      "Input 'space-number' must be a positive whole number"
+    ],
+    ['space-number', { 'space-number': '-1' }, 'got \"-1\"'],
+    [
+      'files',
+      { files: '!*.md' },
+      "Input 'files' needs at least one pattern that is not an exclusion"
+    ],
+    ['files', { files: '/abs/*.md' }, 'Input \'files\' has a pattern starting with "/"'],
+    ['files', { files: 'docs/[z-a].md' }, "Input 'files' has a pattern that is not a valid glob"],
+    [
+      'resource-type',
+      { 'resource-type': 'github_issue' },
+      "Input 'resource-type' must be one of 'github_file', 'free_text'"
+    ],
+    ['sync', { sync: 'incremental' }, "Input 'sync' must be one of 'auto', 'changed', 'full'"],
+    ['prune', { prune: 'maybe' }, "Input 'prune' must be 'true' or 'false'; got \"maybe\""],
+    ['dry-run', { 'dry-run': 'yes' }, "Input 'dry-run' must be 'true' or 'false'"],
+    ['name-prefix', { 'name-prefix': 'a\nb' }, "Input 'name-prefix' must be a single line"],
+    [
+      'max-deletions',
+      { 'max-deletions': '-5' },
+      "Input 'max-deletions' must be a whole number, 0 or more"
+    ],
+    ['max-deletions', { 'max-deletions': 'many' }, 'got \"many\"'],
+    [
+      'write-interval',
+      { 'write-interval': 'fast' },
+      "Input 'write-interval' must be a number of seconds from 0 to 60"
+    ],
+    ['write-interval', { 'write-interval': '120' }, 'got \"120\"'],
+    ['api-url', { 'api-url': 'api.github.com' }, "Input 'api-url' must be an http(s) URL"]
+  ])('invalid %s %j fails before any request', async (name, given, message) => {
+    const result = await run(
+      {
+        ...base,
+        with: { token: TOKEN, 'space-number': '1', ...given },
+        workspace: mkdtempSync(join(tmpdir(), 'x-'))
+      },
+      {},
+      'token' in given && given.token === ''
+    )
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(`::error::Input '${name}'`)
+    expect(result.stdout).toContain(message)
+    expect(emu.requests).toEqual([])
+  })
 
   it('an invalid input fails before any request, naming the input', async () => {
     const result = await run({

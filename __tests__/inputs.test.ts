@@ -34,7 +34,9 @@ describe('readSettings', () => {
       prune: true,
       dryRun: false,
       apiUrl: 'https://api.github.com',
-      namePrefix: ''
+      namePrefix: '',
+      writeIntervalMs: 1000,
+      maxDeletions: 50
     })
     expect(s.globs.patterns).toEqual(['**/*.md'])
   })
@@ -49,7 +51,9 @@ describe('readSettings', () => {
       'dry-run': 'TRUE',
       files: 'docs/**\n!docs/drafts/**\n\n# comment\n',
       'name-prefix': 'repo: ',
-      'api-url': 'https://ghe.example.com/api/v3'
+      'api-url': 'https://ghe.example.com/api/v3',
+      'write-interval': '0.25',
+      'max-deletions': '0'
     })
     expect(s).toMatchObject({
       ownerType: 'user',
@@ -58,7 +62,9 @@ describe('readSettings', () => {
       prune: false,
       dryRun: true,
       namePrefix: 'repo: ',
-      apiUrl: 'https://ghe.example.com/api/v3'
+      apiUrl: 'https://ghe.example.com/api/v3',
+      writeIntervalMs: 250,
+      maxDeletions: 0
     })
     expect(s.globs.patterns).toEqual(['docs/**', '!docs/drafts/**'])
   })
@@ -98,6 +104,18 @@ describe('readSettings', () => {
     [{ files: 'docs/**\n!' }, /Input 'files' has a lone "!"/],
     [{ files: '/docs/*.md' }, /Input 'files' has a pattern starting with "\/"/],
     [{ files: '../other/*.md' }, /Input 'files' has a pattern with "\.\."/],
+    [{ files: 'docs/[z-a].md' }, /Input 'files' has a pattern that is not a valid glob.*\[z-a\]/],
+    [
+      { files: 'docs/**/' },
+      /Input 'files' has a pattern ending in "\/", which matches folders, never files/
+    ],
+    [{ files: 'docs\\' }, /Input 'files' has a pattern ending in a lone "\\"/],
+    [{ 'write-interval': '-1' }, /Input 'write-interval' must be a number of seconds from 0 to 60/],
+    [{ 'write-interval': '61' }, /Input 'write-interval'.*got "61"/],
+    [
+      { 'max-deletions': '2.5' },
+      /Input 'max-deletions' must be a whole number, 0 or more.*got "2.5"/
+    ],
     [{ 'name-prefix': 'a\nb' }, /Input 'name-prefix' must be a single line/]
   ])('rejects %j', (override, message) => {
     expect(errorFor({ ...valid, ...override }).message).toMatch(message)

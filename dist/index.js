@@ -36412,12 +36412,18 @@ function compileGlobs(text) {
                 ? 'has a pattern starting with "/"; patterns are relative to the repository root, e.g. "docs/**/*.md"'
                 : /(^|\/)\.\.(\/|$)/.test(pattern)
                     ? 'has a pattern with ".."; only paths inside the repository can match'
-                    : undefined;
+                    : pattern.endsWith('/')
+                        ? 'has a pattern ending in "/", which matches folders, never files; for every file below a folder write "docs/**"'
+                        : /(^|[^\\])(\\\\)*\\$/.test(pattern)
+                            ? 'has a pattern ending in a lone "\\" (an escape with nothing to escape)'
+                            : undefined;
         if (problem)
             throw new Error(`${problem}; got ${JSON.stringify(line)}.`);
         const matcher = new Minimatch(pattern.replace(/^\.\//, ''), OPTIONS);
-        if (matcher.makeRe() === false) {
-            throw new Error(`has a pattern that is not a valid glob; got ${JSON.stringify(line)}.`);
+        const re = matcher.makeRe();
+        // minimatch compiles what cannot match (an inverted range such as [z-a]) to this.
+        if (re === false || re.source.includes('$.$')) {
+            throw new Error(`has a pattern that is not a valid glob (it can never match a path, e.g. an inverted range like [z-a]); got ${JSON.stringify(line)}.`);
         }
         ;
         (negated ? exclude : include).push(matcher);
