@@ -538,7 +538,7 @@ describe('errors', () => {
       { 'space-number': '' },
       "Input 'space-number' must be a positive whole number"
     ],
-    ['space-number', { 'space-number': '-1' }, 'got \"-1\"'],
+    ['space-number', { 'space-number': '-1' }, 'got "-1"'],
     [
       'files',
       { files: '!*.md' },
@@ -560,13 +560,13 @@ describe('errors', () => {
       { 'max-deletions': '-5' },
       "Input 'max-deletions' must be a whole number, 0 or more"
     ],
-    ['max-deletions', { 'max-deletions': 'many' }, 'got \"many\"'],
+    ['max-deletions', { 'max-deletions': 'many' }, 'got "many"'],
     [
       'write-interval',
       { 'write-interval': 'fast' },
       "Input 'write-interval' must be a number of seconds from 0 to 60"
     ],
-    ['write-interval', { 'write-interval': '120' }, 'got \"120\"'],
+    ['write-interval', { 'write-interval': '120' }, 'got "120"'],
     ['api-url', { 'api-url': 'api.github.com' }, "Input 'api-url' must be an http(s) URL"]
   ])('invalid %s %j fails before any request', async (name, given, message) => {
     const result = await run(
