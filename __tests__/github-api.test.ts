@@ -4,6 +4,8 @@
  * failures surface.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { createServer, type Server } from 'node:http'
+import { connect, type AddressInfo } from 'node:net'
 import type { Emulator } from '../emulator/index.js'
 import {
   API_VERSION,
@@ -194,5 +196,51 @@ describe('pagination and errors', () => {
     const error = await failure(client.listResources({ ownerType: 'org', owner: ORG, number: 1 }))
     expect(error.status).toBe(502)
     expect(error.githubMessage).toBe('Server Error')
+  })
+})
+
+describe('proxy', () => {
+  it('honours HTTPS_PROXY / HTTP_PROXY and NO_PROXY as the runner sets them', async () => {
+    // A CONNECT proxy on loopback that can reach the emulator under a name nothing else resolves.
+    const tunnels: string[] = []
+    const proxy: Server = createServer()
+    proxy.on('connect', (req, socket, head) => {
+      tunnels.push(req.url ?? '')
+      const upstream = connect(Number(new URL(emu.url).port), '127.0.0.1', () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        upstream.write(head)
+        upstream.pipe(socket)
+        socket.pipe(upstream)
+      })
+      upstream.on('error', () => socket.destroy())
+    })
+    await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve))
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+    const viaName = `http://api.emulator.invalid:${new URL(emu.url).port}`
+    const saved = { http: process.env.http_proxy, no: process.env.no_proxy }
+    try {
+      process.env.http_proxy = proxyUrl
+      delete process.env.no_proxy
+      const proxied = createClient({ baseUrl: viaName, token: TOKEN })
+      expect(Array.isArray(await proxied.listSpaces('org', ORG))).toBe(true)
+      expect(tunnels).toEqual([`api.emulator.invalid:${new URL(emu.url).port}`])
+
+      // NO_PROXY names the host: the request goes direct, and the name does not resolve.
+      process.env.no_proxy = 'api.emulator.invalid'
+      const direct = createClient({
+        baseUrl: viaName,
+        token: TOKEN,
+        policy: { writeIntervalMs: 0 }
+      })
+      const error = await failure(direct.listSpaces('org', ORG))
+      expect(error.status).toBeUndefined()
+      expect(tunnels).toHaveLength(1)
+    } finally {
+      if (saved.http === undefined) delete process.env.http_proxy
+      else process.env.http_proxy = saved.http
+      if (saved.no === undefined) delete process.env.no_proxy
+      else process.env.no_proxy = saved.no
+      await new Promise(resolve => proxy.close(resolve))
+    }
   })
 })
