@@ -289,6 +289,26 @@ describe('push to an organization Space (github_file), with a shallow checkout',
     })
   })
 
+  it('a resource of ours whose sha is no commit is converged, not a failure', async () => {
+    const odd = emu.addResource('org', ORG, space, {
+      resource_type: 'github_file',
+      metadata: { repository_id: REPO_ID, file_path: 'docs/a.md', sha: 'main' }
+    })
+    const result = await run({
+      with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org', sync: 'full' },
+      eventName: 'workflow_dispatch',
+      payload: { repository },
+      workspace: cloneRepo(originUrl, { depth: 1 }).dir,
+      sha: work.rev()
+    })
+    expectSuccess(result)
+    expect(counts(result)).toMatchObject({ deleted: 1, failed: 0 })
+    expect(writesOf(emu).map(w => `${w.method} ${w.path.split('/').pop()}`)).toEqual([
+      `DELETE ${odd.id}`
+    ])
+    expect(githubFiles('org', ORG, space).filter(r => r.path === 'docs/a.md')).toHaveLength(1)
+  })
+
   it('a deleted branch does nothing and succeeds', async () => {
     const result = await run({
       with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org' },

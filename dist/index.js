@@ -37316,12 +37316,21 @@ async function changedSinceCommits(owned, desired, scope, files, fallback) {
         .filter(r => r.type === 'github_file' && r.commit && r.commit !== scope.commit && wanted.has(r.path))
         .map(r => r.commit));
     const result = new Map();
+    // A resource's sha is whatever its creator wrote; one that is no commit we can diff is "unknown".
+    const diff = async (reader, commit) => {
+        if (!reader || !/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit))
+            return undefined;
+        try {
+            return await reader.diff(commit, scope.commit);
+        }
+        catch {
+            return undefined;
+        }
+    };
     for (const commit of commits) {
-        let changes = scope.kind === 'changed' && commit === scope.base
+        const changes = scope.kind === 'changed' && commit === scope.base
             ? scope.changes
-            : await files.diff(commit, scope.commit);
-        if (changes === undefined && fallback)
-            changes = await fallback.diff(commit, scope.commit);
+            : ((await diff(files, commit)) ?? (await diff(fallback, commit)));
         result.set(commit, changes &&
             new Set(changes.flatMap(c => (c.previousPath !== undefined ? [c.path, c.previousPath] : [c.path]))));
     }

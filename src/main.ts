@@ -141,12 +141,20 @@ async function changedSinceCommits(
       .map(r => r.commit!)
   )
   const result = new Map<string, Set<string> | undefined>()
+  // A resource's sha is whatever its creator wrote; one that is no commit we can diff is "unknown".
+  const diff = async (reader: RepoFiles | undefined, commit: string) => {
+    if (!reader || !/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) return undefined
+    try {
+      return await reader.diff(commit, scope.commit)
+    } catch {
+      return undefined
+    }
+  }
   for (const commit of commits) {
-    let changes =
+    const changes =
       scope.kind === 'changed' && commit === scope.base
         ? scope.changes
-        : await files.diff(commit, scope.commit)
-    if (changes === undefined && fallback) changes = await fallback.diff(commit, scope.commit)
+        : ((await diff(files, commit)) ?? (await diff(fallback, commit)))
     result.set(
       commit,
       changes &&
