@@ -251,7 +251,7 @@ describe('a write whose answer was lost is not repeated blindly', () => {
       expect(
         logged(run, /had applied/).map(l => l.replace(harness.resourcesPath, '<resources>'))
       ).toEqual([
-        'POST /orgs/{org}/copilot-spaces/{space_number}/resources: GitHub had applied the earlier attempt; not sending it again.'
+        'POST <resources>: GitHub had applied the earlier attempt; not sending it again.'
       ])
       expectWaitsIn(run, [[500, 1500]])
     }
@@ -406,32 +406,38 @@ describe('secondary rate limits pause every request', () => {
           `POST ${harness.resourcesPath} answered 403: ${SECONDARY.message} (still limited after 5 waits; ` +
           "GitHub asks integrations to slow down: try again later, or raise 'write-interval'). " +
           'GitHub is rate-limiting this token; try again later.'
+      },
+      {
+        path: 'gone.md',
+        action: 'failed',
+        resourceId: 3,
+        reason:
+          `DELETE ${harness.resourcesPath}/3 was not sent: GitHub's secondary rate limit stopped this run ` +
+          `at POST ${harness.resourcesPath}`
       }
     ])
     expect(logged(run, /^✗ c\.md: .*raise 'write-interval'/)).toHaveLength(1)
-    // The update before it and the delete after it still went through.
+    // The update before it went through; after giving up, no further write is sent into the limit.
     expect(ourFiles(harness).map(r => [r.path, r.sha])).toEqual([
       ['a.md', head],
-      ['b.md', old]
+      ['b.md', old],
+      ['gone.md', old]
     ])
     expectOnlyOurs(run, s.handMade)
   })
 
-  it.failing(
-    'BUG: a secondary limit that outlasts every wait stops the run instead of starting the cycle again for each remaining write',
-    async () => {
-      const harness = await start()
-      seed(harness)
-      // GitHub keeps refusing writes: the action should not go on sending them.
-      fault(harness, { method: 'PUT', times: 1000, status: 403, body: SECONDARY })
-      fault(harness, { method: 'POST', times: 1000, status: 403, body: SECONDARY })
-      fault(harness, { method: 'DELETE', times: 1000, status: 403, body: SECONDARY })
-      const run = await runSync(harness)
-      // a.md's update: six attempts over ~31 minutes; then c.md and gone.md fail without a request.
-      expect(run.requests.filter(isWrite)).toHaveLength(6)
-      expect(run.failed.map(o => o.path)).toEqual(['a.md', 'c.md', 'gone.md'])
-    }
-  )
+  it('a secondary limit that outlasts every wait stops the run instead of starting the cycle again for each remaining write', async () => {
+    const harness = await start()
+    seed(harness)
+    // GitHub keeps refusing writes: the action should not go on sending them.
+    fault(harness, { method: 'PUT', times: 1000, status: 403, body: SECONDARY })
+    fault(harness, { method: 'POST', times: 1000, status: 403, body: SECONDARY })
+    fault(harness, { method: 'DELETE', times: 1000, status: 403, body: SECONDARY })
+    const run = await runSync(harness)
+    // a.md's update: six attempts over ~31 minutes; then c.md and gone.md fail without a request.
+    expect(run.requests.filter(isWrite)).toHaveLength(6)
+    expect(run.failed.map(o => o.path)).toEqual(['a.md', 'c.md', 'gone.md'])
+  })
 
   it('the pause also holds back reads that start during it', async () => {
     const clock: FakeClock = createFakeClock()
@@ -539,33 +545,27 @@ describe('the primary rate limit', () => {
     expectOnlyOurs(run, s.handMade)
   })
 
-  it.failing(
-    'BUG: resetting in an hour: nothing is sent after the refusal, and no wait exceeds the 10-minute budget',
-    async () => {
-      const harness = await start()
-      seed(harness)
-      fault(harness, hourFault(harness))
-      const run = await runSync(harness)
-      const firstRefusal = run.requests.findIndex(r => r.fault)
-      expect(run.requests.slice(firstRefusal + 1).filter(isWrite)).toEqual([])
-      expect(run.waits.filter(w => w.ms > 600_000)).toEqual([])
-      expect(run.failed.map(o => o.path)).toEqual(['c.md', 'gone.md'])
-    }
-  )
+  it('resetting in an hour: nothing is sent after the refusal, and no wait exceeds the 10-minute budget', async () => {
+    const harness = await start()
+    seed(harness)
+    fault(harness, hourFault(harness))
+    const run = await runSync(harness)
+    const firstRefusal = run.requests.findIndex(r => r.fault)
+    expect(run.requests.slice(firstRefusal + 1).filter(isWrite)).toEqual([])
+    expect(run.waits.filter(w => w.ms > 600_000)).toEqual([])
+    expect(run.failed.map(o => o.path)).toEqual(['c.md', 'gone.md'])
+  })
 
-  it.failing(
-    'BUG: a response saying 0 requests remain for an hour does not make the next request sleep that hour',
-    async () => {
-      // One request left: the listing uses it; the writes would be refused until the reset.
-      const harness = await start({
-        emulator: { rateLimit: { limit: 5000, remaining: 1, resetAt: START / 1000 + 3600 } }
-      })
-      seed(harness)
-      const run = await runSync(harness)
-      expect(run.waits.filter(w => w.ms > 600_000)).toEqual([])
-      expect(run.requests.filter(isWrite)).toEqual([])
-    }
-  )
+  it('a response saying 0 requests remain for an hour does not make the next request sleep that hour', async () => {
+    // One request left: the listing uses it; the writes would be refused until the reset.
+    const harness = await start({
+      emulator: { rateLimit: { limit: 5000, remaining: 1, resetAt: START / 1000 + 3600 } }
+    })
+    seed(harness)
+    const run = await runSync(harness)
+    expect(run.waits.filter(w => w.ms > 600_000)).toEqual([])
+    expect(run.requests.filter(isWrite)).toEqual([])
+  })
 
   it('a low remaining budget spreads requests over the time left until the reset', async () => {
     const resetAt = START / 1000 + 600

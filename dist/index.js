@@ -33182,8 +33182,17 @@ const request_policy_DEFAULTS = {
     faultBaseMs: 1000,
     secondaryDefaultMs: 60_000,
     /** Below this many requests left, requests are spread over the time until the reset. */
-    lowRemaining: 50
+    lowRemaining: 50,
+    /** The most that spreading puts between two requests. */
+    maxSpreadMs: 60_000
 };
+/**
+ * A request the policy did not send, because a rate limit had already stopped the run: sending
+ * it would only be refused too, and would prolong the limit.
+ */
+class NotSentError extends Error {
+    name = 'NotSentError';
+}
 const FAULT_STATUSES = new Set([500, 502, 503, 504]);
 function isSecondaryLimit(e) {
     return (e.status === 403 || e.status === 429) && /secondary rate limit/i.test(e.githubMessage);
@@ -33210,6 +33219,10 @@ function createPolicy(options) {
     const readWaiters = [];
     let spreadUntil = 0;
     let spreadGapMs = 0;
+    /** When GitHub said no requests remain: the reset time. */
+    let exhaustedUntil = 0;
+    /** Set once a rate limit has stopped the run: later requests are not sent. */
+    let stopped;
     /** Every request waits out a pause set by any other (a secondary limit stops the whole queue). */
     async function waitForPause() {
         for (let now = clock.now(); now < pausedUntil; now = clock.now())
@@ -33218,34 +33231,63 @@ function createPolicy(options) {
     function pause(ms) {
         pausedUntil = Math.max(pausedUntil, clock.now() + ms);
     }
-    /** Slow down before the primary limit reaches zero, rather than hitting it. */
+    function stop(until, reason) {
+        stopped = { until, reason };
+    }
+    /** Reads the primary budget from a response: note exhaustion, or slow down when it runs low. */
     function noteBudget(headers) {
         const remaining = Number(headers['x-ratelimit-remaining']);
         const reset = Number(headers['x-ratelimit-reset']) * 1000;
-        if (!Number.isFinite(remaining) ||
-            !Number.isFinite(reset) ||
-            remaining >= request_policy_DEFAULTS.lowRemaining)
+        if (headers['x-ratelimit-remaining'] === undefined ||
+            !Number.isFinite(remaining) ||
+            !Number.isFinite(reset)) {
             return;
-        const gap = Math.max(0, reset - clock.now()) / Math.max(1, remaining);
+        }
+        if (remaining === 0) {
+            exhaustedUntil = Math.max(exhaustedUntil, reset);
+            return;
+        }
+        if (remaining >= request_policy_DEFAULTS.lowRemaining)
+            return;
+        const gap = Math.min(request_policy_DEFAULTS.maxSpreadMs, Math.max(0, reset - clock.now()) / remaining);
         if (gap > spreadGapMs || clock.now() > spreadUntil) {
             log(`Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`);
         }
         spreadGapMs = gap;
         spreadUntil = reset;
     }
+    /** Before sending: give up at once if stopped; wait for an exhausted budget's reset if it is near. */
+    async function clearToSend(call) {
+        if (stopped && clock.now() < stopped.until) {
+            throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
+        }
+        const now = clock.now();
+        if (now < exhaustedUntil) {
+            const wait = exhaustedUntil - now + 1000;
+            const when = new Date(exhaustedUntil).toISOString();
+            if (wait > budget) {
+                stop(exhaustedUntil, `the API rate limit is used up until ${when}, more than ${seconds(budget)} from now; run again after the reset`);
+                throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
+            }
+            log(`No API requests left: waiting ${seconds(wait)} for the reset at ${when}.`);
+            pause(wait);
+            exhaustedUntil = 0;
+        }
+        await waitForPause();
+        if (clock.now() < spreadUntil && spreadGapMs > 0)
+            await clock.sleep(spreadGapMs);
+    }
     async function attempt(next, call) {
         let faults = 0;
         let limits = 0;
         let repeated = false;
         for (;;) {
-            await waitForPause();
-            if (clock.now() < spreadUntil && spreadGapMs > 0)
-                await clock.sleep(spreadGapMs);
+            await clearToSend(call);
             try {
                 if (repeated && call.method !== 'GET' && options.recover) {
                     const recovered = await options.recover(call);
                     if (recovered) {
-                        log(`${call.method} ${call.route}: GitHub had applied the earlier attempt; not sending it again.`);
+                        log(`${describeCall(call)}: GitHub had applied the earlier attempt; not sending it again.`);
                         return recovered;
                     }
                 }
@@ -33256,7 +33298,6 @@ function createPolicy(options) {
             catch (error) {
                 if (!(error instanceof ApiError))
                     throw error;
-                noteBudget(error.headers);
                 // A repeated DELETE that finds nothing: the first attempt was applied.
                 if (repeated && call.method === 'DELETE' && error.status === 404) {
                     log(`${error.endpoint}: already deleted by the earlier attempt.`);
@@ -33264,6 +33305,7 @@ function createPolicy(options) {
                 }
                 if (isSecondaryLimit(error)) {
                     if (++limits > maxRateLimitRetries) {
+                        stop(Infinity, `GitHub's secondary rate limit stopped this run at ${error.endpoint}`);
                         throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (still limited after ${maxRateLimitRetries} waits; GitHub asks integrations to slow down: try again later, or raise 'write-interval')`, error.headers, error.errors);
                     }
                     const retryAfter = Number(error.headers['retry-after']);
@@ -33284,13 +33326,16 @@ function createPolicy(options) {
                     const wait = Math.max(0, reset - clock.now()) + 1000;
                     const when = Number.isFinite(reset) ? new Date(reset).toISOString() : 'an unknown time';
                     if (!Number.isFinite(reset) || wait > budget || ++limits > maxRateLimitRetries) {
-                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset)`, error.headers, error.errors);
+                        const reason = `the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset`;
+                        stop(Number.isFinite(reset) ? reset : Infinity, reason);
+                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (${reason})`, error.headers, error.errors);
                     }
                     log(`${error.endpoint}: rate limit exhausted; waiting ${seconds(wait)} for the reset at ${when}.`);
                     pause(wait);
                     repeated = true;
                     continue;
                 }
+                noteBudget(error.headers);
                 if (isFault(error) && faults < maxFaultRetries) {
                     faults++;
                     const wait = request_policy_DEFAULTS.faultBaseMs * 2 ** (faults - 1) * (0.5 + random());
@@ -33374,6 +33419,11 @@ class ApiError extends Error {
             tokenScopes: this.headers['x-oauth-scopes']
         };
     }
+}
+/** "METHOD /path" of a call with its parameters filled in, for messages about calls never sent. */
+function describeCall(call) {
+    const path = call.route.replace(/\{(\w+)\}/g, (whole, name) => call.params[name] === undefined ? whole : encodeURIComponent(String(call.params[name])));
+    return `${call.method} ${path}`;
 }
 /** Honour the runner's HTTPS_PROXY / NO_PROXY as other actions do. */
 function proxyFetch(baseUrl) {

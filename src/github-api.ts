@@ -93,6 +93,14 @@ export interface ApiCall {
 
 export type Transport = (call: ApiCall) => Promise<ApiResponse<unknown>>
 
+/** "METHOD /path" of a call with its parameters filled in, for messages about calls never sent. */
+export function describeCall(call: ApiCall): string {
+  const path = call.route.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    call.params[name] === undefined ? whole : encodeURIComponent(String(call.params[name]))
+  )
+  return `${call.method} ${path}`
+}
+
 export interface ClientOptions {
   baseUrl: string
   token: string

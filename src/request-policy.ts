@@ -9,7 +9,13 @@
  * read back a Space before repeating a create. The policy is a few dozen lines and is tested
  * with a clock we control.
  */
-import { ApiError, type ApiCall, type ApiResponse, type Transport } from './github-api.js'
+import {
+  ApiError,
+  describeCall,
+  type ApiCall,
+  type ApiResponse,
+  type Transport
+} from './github-api.js'
 
 export interface Clock {
   now(): number
@@ -51,8 +57,18 @@ export const DEFAULTS = {
   faultBaseMs: 1000,
   secondaryDefaultMs: 60_000,
   /** Below this many requests left, requests are spread over the time until the reset. */
-  lowRemaining: 50
+  lowRemaining: 50,
+  /** The most that spreading puts between two requests. */
+  maxSpreadMs: 60_000
 } as const
+
+/**
+ * A request the policy did not send, because a rate limit had already stopped the run: sending
+ * it would only be refused too, and would prolong the limit.
+ */
+export class NotSentError extends Error {
+  override readonly name = 'NotSentError'
+}
 
 const FAULT_STATUSES = new Set([500, 502, 503, 504])
 
@@ -86,6 +102,10 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
   const readWaiters: (() => void)[] = []
   let spreadUntil = 0
   let spreadGapMs = 0
+  /** When GitHub said no requests remain: the reset time. */
+  let exhaustedUntil = 0
+  /** Set once a rate limit has stopped the run: later requests are not sent. */
+  let stopped: { until: number; reason: string } | undefined
 
   /** Every request waits out a pause set by any other (a secondary limit stops the whole queue). */
   async function waitForPause(): Promise<void> {
@@ -97,17 +117,27 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
     pausedUntil = Math.max(pausedUntil, clock.now() + ms)
   }
 
-  /** Slow down before the primary limit reaches zero, rather than hitting it. */
+  function stop(until: number, reason: string): void {
+    stopped = { until, reason }
+  }
+
+  /** Reads the primary budget from a response: note exhaustion, or slow down when it runs low. */
   function noteBudget(headers: Record<string, string>): void {
     const remaining = Number(headers['x-ratelimit-remaining'])
     const reset = Number(headers['x-ratelimit-reset']) * 1000
     if (
+      headers['x-ratelimit-remaining'] === undefined ||
       !Number.isFinite(remaining) ||
-      !Number.isFinite(reset) ||
-      remaining >= DEFAULTS.lowRemaining
-    )
+      !Number.isFinite(reset)
+    ) {
       return
-    const gap = Math.max(0, reset - clock.now()) / Math.max(1, remaining)
+    }
+    if (remaining === 0) {
+      exhaustedUntil = Math.max(exhaustedUntil, reset)
+      return
+    }
+    if (remaining >= DEFAULTS.lowRemaining) return
+    const gap = Math.min(DEFAULTS.maxSpreadMs, Math.max(0, reset - clock.now()) / remaining)
     if (gap > spreadGapMs || clock.now() > spreadUntil) {
       log(
         `Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`
@@ -117,19 +147,42 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
     spreadUntil = reset
   }
 
+  /** Before sending: give up at once if stopped; wait for an exhausted budget's reset if it is near. */
+  async function clearToSend(call: ApiCall): Promise<void> {
+    if (stopped && clock.now() < stopped.until) {
+      throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`)
+    }
+    const now = clock.now()
+    if (now < exhaustedUntil) {
+      const wait = exhaustedUntil - now + 1000
+      const when = new Date(exhaustedUntil).toISOString()
+      if (wait > budget) {
+        stop(
+          exhaustedUntil,
+          `the API rate limit is used up until ${when}, more than ${seconds(budget)} from now; run again after the reset`
+        )
+        throw new NotSentError(`${describeCall(call)} was not sent: ${stopped!.reason}`)
+      }
+      log(`No API requests left: waiting ${seconds(wait)} for the reset at ${when}.`)
+      pause(wait)
+      exhaustedUntil = 0
+    }
+    await waitForPause()
+    if (clock.now() < spreadUntil && spreadGapMs > 0) await clock.sleep(spreadGapMs)
+  }
+
   async function attempt(next: Transport, call: ApiCall): Promise<ApiResponse<unknown>> {
     let faults = 0
     let limits = 0
     let repeated = false
     for (;;) {
-      await waitForPause()
-      if (clock.now() < spreadUntil && spreadGapMs > 0) await clock.sleep(spreadGapMs)
+      await clearToSend(call)
       try {
         if (repeated && call.method !== 'GET' && options.recover) {
           const recovered = await options.recover(call)
           if (recovered) {
             log(
-              `${call.method} ${call.route}: GitHub had applied the earlier attempt; not sending it again.`
+              `${describeCall(call)}: GitHub had applied the earlier attempt; not sending it again.`
             )
             return recovered
           }
@@ -139,7 +192,6 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
         return response
       } catch (error) {
         if (!(error instanceof ApiError)) throw error
-        noteBudget(error.headers)
         // A repeated DELETE that finds nothing: the first attempt was applied.
         if (repeated && call.method === 'DELETE' && error.status === 404) {
           log(`${error.endpoint}: already deleted by the earlier attempt.`)
@@ -147,6 +199,7 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
         }
         if (isSecondaryLimit(error)) {
           if (++limits > maxRateLimitRetries) {
+            stop(Infinity, `GitHub's secondary rate limit stopped this run at ${error.endpoint}`)
             throw new ApiError(
               error.endpoint,
               error.status,
@@ -176,10 +229,12 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
           const wait = Math.max(0, reset - clock.now()) + 1000
           const when = Number.isFinite(reset) ? new Date(reset).toISOString() : 'an unknown time'
           if (!Number.isFinite(reset) || wait > budget || ++limits > maxRateLimitRetries) {
+            const reason = `the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset`
+            stop(Number.isFinite(reset) ? reset : Infinity, reason)
             throw new ApiError(
               error.endpoint,
               error.status,
-              `${error.githubMessage} (the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset)`,
+              `${error.githubMessage} (${reason})`,
               error.headers,
               error.errors
             )
@@ -191,6 +246,7 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
           repeated = true
           continue
         }
+        noteBudget(error.headers)
         if (isFault(error) && faults < maxFaultRetries) {
           faults++
           const wait = DEFAULTS.faultBaseMs * 2 ** (faults - 1) * (0.5 + random())
