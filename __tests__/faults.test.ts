@@ -250,9 +250,7 @@ describe('a write whose answer was lost is not repeated blindly', () => {
       expect(run.outcomes[1]).toMatchObject({ path: 'b.md', resourceId: b.id })
       expect(
         logged(run, /had applied/).map(l => l.replace(harness.resourcesPath, '<resources>'))
-      ).toEqual([
-        'POST <resources>: GitHub had applied the earlier attempt; not sending it again.'
-      ])
+      ).toEqual(['POST <resources>: GitHub had applied the earlier attempt; not sending it again.'])
       expectWaitsIn(run, [[500, 1500]])
     }
   )
@@ -516,6 +514,24 @@ describe('the primary rate limit', () => {
     const posts = run.requests.filter(r => r.method === 'POST')
     expect(posts[1]!.startedAt).toBeGreaterThan(reset * 1000)
     expectOnlyOurs(run, s.handMade)
+  })
+
+  it('the emulator’s own budget runs out with the reset 2 minutes away: the next request waits for it', async () => {
+    const resetAt = START / 1000 + 120
+    // One request left: the listing uses it, and says so (x-ratelimit-remaining: 0).
+    const harness = await start({ emulator: { rateLimit: { limit: 5000, remaining: 1, resetAt } } })
+    const s = seed(harness)
+    const run = await runSync(harness)
+    expectClean(run)
+    expectSynced(harness, s)
+    expect(run.requests[0]!.responseHeaders['x-ratelimit-remaining']).toBe('0')
+    expect(run.waits).toEqual([{ at: START, ms: 121_000 }])
+    expect(logged(run, /No API requests left/)).toEqual([
+      `No API requests left: waiting 121 s for the reset at ${iso(resetAt * 1000)}.`
+    ])
+    // Nothing was refused: the first write went after the reset, into a fresh budget.
+    expect(run.requests.map(r => r.status)).toEqual([200, 200, 201, 204])
+    expect(run.requests[1]!.startedAt).toBeGreaterThan(resetAt * 1000)
   })
 
   const hourFault = (harness: Harness): Fault => ({
