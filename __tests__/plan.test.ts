@@ -257,17 +257,23 @@ describe('plan', () => {
     expect(kinds(actions)).toEqual(['delete deleted.md', 'update edited.md'])
   })
 
-  it('skips symbolic links and submodules without touching their resources', () => {
-    const actions = plan(
-      input({
-        desired: [file('link.md', 'x', '120000'), file('sub', 'y', '160000')],
-        owned: [gh(1, 'link.md')]
-      })
-    )
-    expect(actions).toEqual([
-      { kind: 'skip', path: 'link.md', reason: 'symbolic link' },
+  it('skips symbolic links and submodules; a resource made when one was a file is removed', () => {
+    const desired = [file('link.md', 'x', '120000'), file('sub', 'y', '160000')]
+    expect(plan(input({ desired, owned: [gh(1, 'link.md')] }))).toEqual([
+      {
+        kind: 'delete',
+        path: 'link.md',
+        resourceId: 1,
+        reason: 'symbolic link; its outdated resource is removed'
+      },
       { kind: 'skip', path: 'sub', reason: 'submodule' }
     ])
+    expect(plan(input({ prune: false, desired, owned: [gh(1, 'link.md')] }))[0]).toEqual({
+      kind: 'skip',
+      path: 'link.md',
+      resourceId: 1,
+      reason: 'symbolic link; its resource is outdated, kept because prune is false'
+    })
   })
 
   it('keeps unicode and spaces in paths as they are, sorted by path', () => {

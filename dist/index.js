@@ -31343,318 +31343,6 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/marker.ts
-/**
- * A `free_text` resource this action creates ends with a marker naming the repository, the path
- * and the blob it was made from. The marker is what makes it ours (a hand-written note may share
- * a file's name) and lets a later run see that the file is unchanged without reading it.
- */
-const PREFIX = '<!-- copilot-space-sync: ';
-const SUFFIX = ' -->';
-// Escaping <, > and & keeps any path from closing the HTML comment early; it is still valid JSON.
-function encode(value) {
-    return JSON.stringify(value).replace(/[<>&]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-function withMarker(content, marker) {
-    const payload = encode({
-        repository_id: marker.repositoryId,
-        path: marker.path,
-        blob: marker.blobSha
-    });
-    return `${content}${content.endsWith('\n') || content === '' ? '' : '\n'}\n${PREFIX}${payload}${SUFFIX}\n`;
-}
-/** The marker at the end of a text, or undefined when there is none (not ours). */
-function readMarker(text) {
-    if (typeof text !== 'string')
-        return undefined;
-    const trimmed = text.trimEnd();
-    if (!trimmed.endsWith(SUFFIX))
-        return undefined;
-    const start = trimmed.lastIndexOf(PREFIX);
-    if (start < 0)
-        return undefined;
-    try {
-        const data = JSON.parse(trimmed.slice(start + PREFIX.length, trimmed.length - SUFFIX.length));
-        if (typeof data.repository_id === 'number' &&
-            typeof data.path === 'string' &&
-            typeof data.blob === 'string') {
-            return { repositoryId: data.repository_id, path: data.path, blobSha: data.blob };
-        }
-    }
-    catch {
-        // A marker-like line that is not ours to parse: treat the resource as someone else's.
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/plan.ts
-const REGULAR_MODES = new Set(['100644', '100755']);
-function nonRegularReason(mode) {
-    if (mode === undefined || REGULAR_MODES.has(mode))
-        return undefined;
-    if (mode === '120000')
-        return 'symbolic link';
-    if (mode === '160000')
-        return 'submodule';
-    return `not a regular file (mode ${mode})`;
-}
-function resourceName(prefix, path) {
-    return `${prefix}${path}`;
-}
-function upToDate(input, r, file) {
-    if (r.type !== input.resourceType || r.path !== file.path)
-        return false;
-    if (r.type === 'free_text') {
-        return r.blobSha === file.blobSha && r.name === resourceName(input.namePrefix, file.path);
-    }
-    if (r.commit === undefined)
-        return false;
-    if (r.commit === input.commit)
-        return true;
-    const changed = input.changedSince.get(r.commit);
-    return changed !== undefined && !changed.has(file.path);
-}
-const byId = (a, b) => a.id - b.id;
-function plan(input) {
-    const actions = [];
-    const decided = new Set();
-    const isWantedType = (r) => r.type === input.resourceType;
-    const desiredPaths = new Set(input.desired.map(d => d.path));
-    const atPath = new Map();
-    for (const r of [...input.owned].sort(byId)) {
-        atPath.set(r.path, [...(atPath.get(r.path) ?? []), r]);
-    }
-    // A renamed file takes its resource along (same id), unless the new path already has one.
-    const moved = new Map();
-    for (const { from, to } of input.renames) {
-        if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(isWantedType))
-            continue;
-        const source = (atPath.get(from) ?? []).find(r => isWantedType(r) && !decided.has(r.id));
-        if (source) {
-            moved.set(to, source);
-            decided.add(source.id);
-        }
-    }
-    for (const file of input.desired) {
-        const here = (atPath.get(file.path) ?? []).filter(r => !decided.has(r.id));
-        here.forEach(r => decided.add(r.id));
-        const odd = nonRegularReason(file.mode);
-        if (odd) {
-            actions.push({ kind: 'skip', path: file.path, reason: odd });
-            continue;
-        }
-        for (const r of here.filter(r => !isWantedType(r))) {
-            actions.push({
-                kind: 'delete',
-                path: file.path,
-                resourceId: r.id,
-                reason: `replaced by a ${input.resourceType} resource`
-            });
-        }
-        const same = here.filter(isWantedType);
-        const source = moved.get(file.path);
-        if (source) {
-            actions.push({
-                kind: 'update',
-                path: file.path,
-                blobSha: file.blobSha,
-                resourceId: source.id,
-                previousPath: source.path,
-                reason: `renamed from ${source.path}`
-            });
-            continue;
-        }
-        if (same.length === 0) {
-            actions.push({ kind: 'create', path: file.path, blobSha: file.blobSha });
-            continue;
-        }
-        // Several of ours for one path converge to one: keep a current one, else the oldest.
-        const keep = same.find(r => upToDate(input, r, file)) ?? same[0];
-        for (const r of same.filter(r => r !== keep)) {
-            actions.push({ kind: 'delete', path: file.path, resourceId: r.id, reason: 'duplicate' });
-        }
-        actions.push(upToDate(input, keep, file)
-            ? { kind: 'unchanged', path: file.path, resourceId: keep.id }
-            : {
-                kind: 'update',
-                path: file.path,
-                blobSha: file.blobSha,
-                resourceId: keep.id,
-                reason: 'file changed'
-            });
-    }
-    for (const r of input.owned) {
-        if (decided.has(r.id))
-            continue;
-        if (input.decide !== 'all' && !input.decide.has(r.path))
-            continue;
-        const rename = input.renames.find(x => x.from === r.path);
-        if (rename && desiredPaths.has(rename.to)) {
-            // The file lives on at its new path, which already has its resource: this one is stale.
-            actions.push({
-                kind: 'delete',
-                path: r.path,
-                resourceId: r.id,
-                reason: `renamed to ${rename.to}`
-            });
-            continue;
-        }
-        const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed';
-        if (!input.complete) {
-            actions.push({
-                kind: 'skip',
-                path: r.path,
-                resourceId: r.id,
-                reason: 'not in the file listing, which was cut short; not pruned'
-            });
-        }
-        else if (!input.prune) {
-            actions.push({
-                kind: 'skip',
-                path: r.path,
-                resourceId: r.id,
-                reason: `${why}; kept because prune is false`
-            });
-        }
-        else {
-            actions.push({ kind: 'delete', path: r.path, resourceId: r.id, reason: why });
-        }
-    }
-    return actions.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/apply.ts
-
-
-/** free_text resources hold the file's text; larger files are skipped (documented in the README). */
-const MAX_FREE_TEXT_BYTES = 256 * 1024;
-const READ_CONCURRENCY = 4;
-async function mapLimited(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            results[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
-}
-/** The request body for a file, or the reason it is skipped. */
-async function bodyFor(action, o) {
-    const bytes = await o.files.readBlob(action.blobSha);
-    if (bytes.includes(0))
-        return { skip: 'binary file (contains a NUL byte)' };
-    if (o.resourceType === 'github_file') {
-        return {
-            resource_type: 'github_file',
-            metadata: { repository_id: o.repositoryId, file_path: action.path, sha: o.commit }
-        };
-    }
-    if (bytes.length > MAX_FREE_TEXT_BYTES) {
-        return {
-            skip: `larger than ${MAX_FREE_TEXT_BYTES / 1024} KiB, the free_text limit (${bytes.length} bytes)`
-        };
-    }
-    const text = withMarker(bytes.toString('utf8'), {
-        repositoryId: o.repositoryId,
-        path: action.path,
-        blobSha: action.blobSha
-    });
-    return {
-        resource_type: 'free_text',
-        metadata: { name: resourceName(o.namePrefix, action.path), text }
-    };
-}
-const DONE = {
-    create: 'created',
-    update: 'updated',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped'
-};
-async function applyPlan(actions, o) {
-    const outcomes = new Map();
-    const base = (a) => ({
-        path: a.path,
-        action: DONE[a.kind],
-        ...('resourceId' in a && a.resourceId !== undefined ? { resourceId: a.resourceId } : {}),
-        ...('previousPath' in a && a.previousPath !== undefined
-            ? { previousPath: a.previousPath }
-            : {}),
-        ...('reason' in a ? { reason: a.reason } : {})
-    });
-    const writes = actions.filter((a) => a.kind === 'create' || a.kind === 'update');
-    const bodies = new Map();
-    await mapLimited(writes, READ_CONCURRENCY, async (a) => {
-        try {
-            const body = await bodyFor(a, o);
-            if ('skip' in body)
-                outcomes.set(a, { ...base(a), action: 'skipped', reason: body.skip });
-            else
-                bodies.set(a, body);
-        }
-        catch (error) {
-            outcomes.set(a, {
-                ...base(a),
-                action: 'failed',
-                reason: `could not read the file: ${o.explain(error)}`
-            });
-        }
-    });
-    // Updates and creates before deletes: a replaced resource disappears only once its successor exists.
-    const order = ['update', 'create', 'delete'];
-    for (const kind of order) {
-        for (const a of actions) {
-            if (a.kind !== kind || outcomes.has(a))
-                continue;
-            if (o.dryRun) {
-                outcomes.set(a, base(a));
-                continue;
-            }
-            try {
-                outcomes.set(a, await write(a, bodies.get(a), o));
-            }
-            catch (error) {
-                const message = o.explain(error);
-                o.log(`✗ ${a.path}: ${message}`);
-                outcomes.set(a, { ...base(a), action: 'failed', reason: message });
-            }
-        }
-    }
-    return actions.map(a => outcomes.get(a) ?? base(a));
-}
-async function write(a, body, o) {
-    const out = {
-        path: a.path,
-        ...('previousPath' in a && a.previousPath ? { previousPath: a.previousPath } : {})
-    };
-    if (a.kind === 'delete') {
-        await o.client.deleteResource(o.space, a.resourceId);
-        o.log(`- ${a.path} (resource ${a.resourceId}): ${a.reason}`);
-        return { ...out, action: 'deleted', resourceId: a.resourceId, reason: a.reason };
-    }
-    if (a.kind === 'update' && body) {
-        const resource = await o.client.updateResource(o.space, a.resourceId, body.metadata);
-        o.log(`~ ${a.path} (resource ${resource.id}): ${a.reason}`);
-        return { ...out, action: 'updated', resourceId: resource.id, reason: a.reason };
-    }
-    if (a.kind === 'create' && body) {
-        const { resource, created } = await o.client.createResource(o.space, body);
-        o.log(`+ ${a.path} (resource ${resource.id})${created ? '' : ': already present'}`);
-        return created
-            ? { ...out, action: 'created', resourceId: resource.id }
-            : {
-                ...out,
-                action: 'unchanged',
-                resourceId: resource.id,
-                reason: 'an identical resource was already present'
-            };
-    }
-    throw new Error(`internal: no request for a ${a.kind} of ${a.path}`);
-}
-
 ;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
@@ -33250,7 +32938,8 @@ function createPolicy(options) {
         if (remaining >= request_policy_DEFAULTS.lowRemaining)
             return;
         const gap = Math.min(request_policy_DEFAULTS.maxSpreadMs, Math.max(0, reset - clock.now()) / remaining);
-        if (gap > spreadGapMs || clock.now() > spreadUntil) {
+        // Said once per window, and again only when the spacing changes by a second or more.
+        if (clock.now() > spreadUntil || Math.abs(gap - spreadGapMs) >= 1000) {
             log(`Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`);
         }
         spreadGapMs = gap;
@@ -33281,10 +32970,13 @@ function createPolicy(options) {
         let faults = 0;
         let limits = 0;
         let repeated = false;
+        // Only a fault (no answer, or a 5xx) can hide a write GitHub applied; a rate limit refused it.
+        let maybeApplied = false;
         for (;;) {
             await clearToSend(call);
             try {
-                if (repeated && call.method !== 'GET' && options.recover) {
+                if (maybeApplied && call.method !== 'GET' && options.recover) {
+                    maybeApplied = false;
                     const recovered = await options.recover(call);
                     if (recovered) {
                         log(`${describeCall(call)}: GitHub had applied the earlier attempt; not sending it again.`);
@@ -33338,6 +33030,7 @@ function createPolicy(options) {
                 noteBudget(error.headers);
                 if (isFault(error) && faults < maxFaultRetries) {
                     faults++;
+                    maybeApplied = true;
                     const wait = request_policy_DEFAULTS.faultBaseMs * 2 ** (faults - 1) * (0.5 + random());
                     const what = error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`;
                     log(`${error.endpoint}: ${what}; retrying in ${seconds(wait)} (retry ${faults} of ${maxFaultRetries}).`);
@@ -33633,6 +33326,372 @@ function createClient(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/marker.ts
+/**
+ * A `free_text` resource this action creates ends with a marker naming the repository, the path
+ * and the blob it was made from. The marker is what makes it ours (a hand-written note may share
+ * a file's name) and lets a later run see that the file is unchanged without reading it.
+ */
+const PREFIX = '<!-- copilot-space-sync: ';
+const SUFFIX = ' -->';
+// Escaping <, > and & keeps any path from closing the HTML comment early; it is still valid JSON.
+function encode(value) {
+    return JSON.stringify(value).replace(/[<>&]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+function withMarker(content, marker) {
+    const payload = encode({
+        repository_id: marker.repositoryId,
+        path: marker.path,
+        blob: marker.blobSha
+    });
+    return `${content}${content.endsWith('\n') || content === '' ? '' : '\n'}\n${PREFIX}${payload}${SUFFIX}\n`;
+}
+/** The marker at the end of a text, or undefined when there is none (not ours). */
+function readMarker(text) {
+    if (typeof text !== 'string')
+        return undefined;
+    const trimmed = text.trimEnd();
+    if (!trimmed.endsWith(SUFFIX))
+        return undefined;
+    const start = trimmed.lastIndexOf(PREFIX);
+    if (start < 0)
+        return undefined;
+    try {
+        const data = JSON.parse(trimmed.slice(start + PREFIX.length, trimmed.length - SUFFIX.length));
+        if (typeof data.repository_id === 'number' &&
+            typeof data.path === 'string' &&
+            typeof data.blob === 'string') {
+            return { repositoryId: data.repository_id, path: data.path, blobSha: data.blob };
+        }
+    }
+    catch {
+        // A marker-like line that is not ours to parse: treat the resource as someone else's.
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/plan.ts
+const REGULAR_MODES = new Set(['100644', '100755']);
+function nonRegularReason(mode) {
+    if (mode === undefined || REGULAR_MODES.has(mode))
+        return undefined;
+    if (mode === '120000')
+        return 'symbolic link';
+    if (mode === '160000')
+        return 'submodule';
+    return `not a regular file (mode ${mode})`;
+}
+function resourceName(prefix, path) {
+    return `${prefix}${path}`;
+}
+function upToDate(input, r, file) {
+    if (r.type !== input.resourceType || r.path !== file.path)
+        return false;
+    if (r.type === 'free_text') {
+        return r.blobSha === file.blobSha && r.name === resourceName(input.namePrefix, file.path);
+    }
+    if (r.commit === undefined)
+        return false;
+    if (r.commit === input.commit)
+        return true;
+    const changed = input.changedSince.get(r.commit);
+    return changed !== undefined && !changed.has(file.path);
+}
+const byId = (a, b) => a.id - b.id;
+function plan(input) {
+    const actions = [];
+    const decided = new Set();
+    const isWantedType = (r) => r.type === input.resourceType;
+    const desiredPaths = new Set(input.desired.map(d => d.path));
+    const atPath = new Map();
+    for (const r of [...input.owned].sort(byId)) {
+        atPath.set(r.path, [...(atPath.get(r.path) ?? []), r]);
+    }
+    // A renamed file takes its resource along (same id), unless the new path already has one.
+    const moved = new Map();
+    for (const { from, to } of input.renames) {
+        if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(isWantedType))
+            continue;
+        const source = (atPath.get(from) ?? []).find(r => isWantedType(r) && !decided.has(r.id));
+        if (source) {
+            moved.set(to, source);
+            decided.add(source.id);
+        }
+    }
+    for (const file of input.desired) {
+        const here = (atPath.get(file.path) ?? []).filter(r => !decided.has(r.id));
+        here.forEach(r => decided.add(r.id));
+        const odd = nonRegularReason(file.mode);
+        if (odd) {
+            // No longer a file we sync: a resource made when it was one is outdated.
+            if (here.length === 0)
+                actions.push({ kind: 'skip', path: file.path, reason: odd });
+            for (const r of here) {
+                actions.push(input.prune
+                    ? {
+                        kind: 'delete',
+                        path: file.path,
+                        resourceId: r.id,
+                        reason: `${odd}; its outdated resource is removed`
+                    }
+                    : {
+                        kind: 'skip',
+                        path: file.path,
+                        resourceId: r.id,
+                        reason: `${odd}; its resource is outdated, kept because prune is false`
+                    });
+            }
+            continue;
+        }
+        for (const r of here.filter(r => !isWantedType(r))) {
+            actions.push({
+                kind: 'delete',
+                path: file.path,
+                resourceId: r.id,
+                reason: `replaced by a ${input.resourceType} resource`
+            });
+        }
+        const same = here.filter(isWantedType);
+        const source = moved.get(file.path);
+        if (source) {
+            actions.push({
+                kind: 'update',
+                path: file.path,
+                blobSha: file.blobSha,
+                resourceId: source.id,
+                previousPath: source.path,
+                reason: `renamed from ${source.path}`
+            });
+            continue;
+        }
+        if (same.length === 0) {
+            actions.push({ kind: 'create', path: file.path, blobSha: file.blobSha });
+            continue;
+        }
+        // Several of ours for one path converge to one: keep a current one, else the oldest.
+        const keep = same.find(r => upToDate(input, r, file)) ?? same[0];
+        for (const r of same.filter(r => r !== keep)) {
+            actions.push({ kind: 'delete', path: file.path, resourceId: r.id, reason: 'duplicate' });
+        }
+        actions.push(upToDate(input, keep, file)
+            ? { kind: 'unchanged', path: file.path, resourceId: keep.id }
+            : {
+                kind: 'update',
+                path: file.path,
+                blobSha: file.blobSha,
+                resourceId: keep.id,
+                reason: 'file changed'
+            });
+    }
+    for (const r of input.owned) {
+        if (decided.has(r.id))
+            continue;
+        if (input.decide !== 'all' && !input.decide.has(r.path))
+            continue;
+        const rename = input.renames.find(x => x.from === r.path);
+        if (rename && desiredPaths.has(rename.to)) {
+            // The file lives on at its new path, which already has its resource: this one is stale.
+            actions.push({
+                kind: 'delete',
+                path: r.path,
+                resourceId: r.id,
+                reason: `renamed to ${rename.to}`
+            });
+            continue;
+        }
+        const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed';
+        if (!input.complete) {
+            actions.push({
+                kind: 'skip',
+                path: r.path,
+                resourceId: r.id,
+                reason: 'not in the file listing, which was cut short; not pruned'
+            });
+        }
+        else if (!input.prune) {
+            actions.push({
+                kind: 'skip',
+                path: r.path,
+                resourceId: r.id,
+                reason: `${why}; kept because prune is false`
+            });
+        }
+        else {
+            actions.push({ kind: 'delete', path: r.path, resourceId: r.id, reason: why });
+        }
+    }
+    return actions.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+;// CONCATENATED MODULE: ./src/apply.ts
+/**
+ * Apply, in two steps. `prepareWrites` reads the content the plan's creates and updates need; a
+ * file that turned out binary or too large is skipped, and its outdated resource goes when
+ * pruning. `applyPlan` then sends the writes. A failure on one path is recorded and the rest go
+ * on; nothing here decides what should be in the Space, the plan did.
+ */
+
+
+
+/** free_text resources hold the file's text; larger files are skipped (documented in the README). */
+const MAX_FREE_TEXT_BYTES = 256 * 1024;
+const READ_CONCURRENCY = 4;
+async function mapLimited(items, limit, fn) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length)
+            await fn(items[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+/** The request body for a file, or the reason it is not synced. */
+async function bodyFor(action, o) {
+    const bytes = await o.files.readBlob(action.blobSha);
+    if (bytes.includes(0))
+        return { skip: 'binary file (contains a NUL byte)' };
+    if (o.resourceType === 'github_file') {
+        return {
+            resource_type: 'github_file',
+            metadata: { repository_id: o.repositoryId, file_path: action.path, sha: o.commit }
+        };
+    }
+    if (bytes.length > MAX_FREE_TEXT_BYTES) {
+        return {
+            skip: `larger than ${MAX_FREE_TEXT_BYTES / 1024} KiB, the free_text limit (${bytes.length} bytes)`
+        };
+    }
+    const text = withMarker(bytes.toString('utf8'), {
+        repositoryId: o.repositoryId,
+        path: action.path,
+        blobSha: action.blobSha
+    });
+    return {
+        resource_type: 'free_text',
+        metadata: { name: resourceName(o.namePrefix, action.path), text }
+    };
+}
+/** What an update becomes when its file can no longer be synced: its resource is outdated. */
+function outdated(a, why, prune) {
+    return prune
+        ? {
+            kind: 'delete',
+            path: a.path,
+            resourceId: a.resourceId,
+            reason: `${why}; its outdated resource is removed`
+        }
+        : {
+            kind: 'skip',
+            path: a.path,
+            resourceId: a.resourceId,
+            reason: `${why}; its resource is outdated, kept because prune is false`
+        };
+}
+async function prepareWrites(planned, o) {
+    const actions = [...planned];
+    const bodies = new Map();
+    const failures = new Map();
+    const writes = actions
+        .map((a, i) => [a, i])
+        .filter((e) => e[0].kind === 'create' || e[0].kind === 'update');
+    await mapLimited(writes, READ_CONCURRENCY, async ([a, i]) => {
+        try {
+            const body = await bodyFor(a, o);
+            if ('skip' in body) {
+                actions[i] =
+                    a.kind === 'update'
+                        ? outdated(a, body.skip, o.prune)
+                        : { kind: 'skip', path: a.path, reason: body.skip };
+            }
+            else {
+                bodies.set(a, body);
+            }
+        }
+        catch (error) {
+            failures.set(a, `could not read the file: ${o.explain(error)}`);
+        }
+    });
+    return { actions, bodies, failures };
+}
+const DONE = {
+    create: 'created',
+    update: 'updated',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped'
+};
+function planned(a) {
+    return {
+        path: a.path,
+        action: DONE[a.kind],
+        ...('resourceId' in a && a.resourceId !== undefined ? { resourceId: a.resourceId } : {}),
+        ...('previousPath' in a && a.previousPath !== undefined
+            ? { previousPath: a.previousPath }
+            : {}),
+        ...('reason' in a ? { reason: a.reason } : {})
+    };
+}
+async function applyPlan(prepared, o) {
+    const { actions, bodies, failures } = prepared;
+    const outcomes = new Map();
+    for (const [a, reason] of failures)
+        outcomes.set(a, { ...planned(a), action: 'failed', reason });
+    // Updates and creates before deletes: a replaced resource disappears only once its successor exists.
+    for (const kind of ['update', 'create', 'delete']) {
+        for (const a of actions) {
+            if (a.kind !== kind || outcomes.has(a))
+                continue;
+            if (o.dryRun) {
+                outcomes.set(a, planned(a));
+                continue;
+            }
+            try {
+                outcomes.set(a, await write(a, bodies.get(a), o));
+            }
+            catch (error) {
+                const message = o.explain(error);
+                o.log(`✗ ${a.path}: ${message}`);
+                outcomes.set(a, { ...planned(a), action: 'failed', reason: message });
+            }
+        }
+    }
+    return actions.map(a => outcomes.get(a) ?? planned(a));
+}
+async function write(a, body, o) {
+    const done = planned(a);
+    if (a.kind === 'delete') {
+        try {
+            await o.client.deleteResource(o.space, a.resourceId);
+        }
+        catch (error) {
+            // Someone (a person, a concurrent run) removed it since the listing: what we wanted holds.
+            if (!(error instanceof ApiError && error.status === 404))
+                throw error;
+            o.log(`- ${a.path} (resource ${a.resourceId}): already gone`);
+            return { ...done, reason: `${a.reason}; it was already gone` };
+        }
+        o.log(`- ${a.path} (resource ${a.resourceId}): ${a.reason}`);
+        return done;
+    }
+    if (a.kind === 'update' && body) {
+        const resource = await o.client.updateResource(o.space, a.resourceId, body.metadata);
+        o.log(`~ ${a.path} (resource ${resource.id}): ${a.reason}`);
+        return { ...done, resourceId: resource.id };
+    }
+    if (a.kind === 'create' && body) {
+        const { resource, created } = await o.client.createResource(o.space, body);
+        o.log(`+ ${a.path} (resource ${resource.id})${created ? '' : ': already present'}`);
+        return created
+            ? { ...done, resourceId: resource.id }
+            : {
+                ...done,
+                action: 'unchanged',
+                resourceId: resource.id,
+                reason: 'an identical resource was already present'
+            };
+    }
+    throw new Error(`internal: no request for a ${a.kind} of ${a.path}`);
+}
+
 ;// CONCATENATED MODULE: ./src/errors.ts
 /**
  * Turns an API failure into a message a person can act on: what was asked, what GitHub said,
@@ -33678,6 +33737,9 @@ function explainApiError(error, space) {
                 .replace(/\s+/g, ' ')
                 .trim();
         case 404:
+            if (/\/resources\/\d+$/.test(error.endpoint)) {
+                return `${error.message}. The resource is no longer in ${label}: someone removed it after this run listed the Space. The next run creates it again.`;
+            }
             return (`${error.message}. ${label} was not found, or the token cannot see it (GitHub answers 404 for both). ` +
                 `Check the 'owner', 'owner-type' and 'space-number' inputs, and that the token has access. ${permissionAdvice(space, false)}`);
         case 422: {
@@ -37474,20 +37536,19 @@ async function syncSpace(settings, ctx, client, ref, log) {
         changedSince: await changedSinceCommits(state.ours, wanted.desired, scope, files, fallback)
     });
     await group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions, log));
-    if (!previewReason)
-        refuseDeletions(actions, settings.maxDeletions);
-    const outcomes = await group(previewReason ? 'Writes (none: preview)' : 'Writes', () => applyPlan(actions, {
-        client,
-        space: ref,
+    const explain = (error) => explainApiError(error, ref);
+    const prepared = await prepareWrites(actions, {
         repositoryId: repoId,
         commit: scope.commit,
         resourceType: settings.resourceType,
         namePrefix: settings.namePrefix,
+        prune: settings.prune,
         files,
-        dryRun: previewReason !== undefined,
-        log,
-        explain: error => explainApiError(error, ref)
-    }));
+        explain
+    });
+    if (!previewReason)
+        refuseDeletions(prepared.actions, settings.maxDeletions);
+    const outcomes = await group(previewReason ? 'Writes (none: preview)' : 'Writes', () => applyPlan(prepared, { client, space: ref, dryRun: previewReason !== undefined, log, explain }));
     return { outcomes, report };
 }
 async function run() {

@@ -1,8 +1,10 @@
 /**
- * Apply: reads the content the plan needs, then sends the writes. A failure on one path is
- * recorded and the rest go on; nothing here decides what should change, the plan did.
+ * Apply, in two steps. `prepareWrites` reads the content the plan's creates and updates need; a
+ * file that turned out binary or too large is skipped, and its outdated resource goes when
+ * pruning. `applyPlan` then sends the writes. A failure on one path is recorded and the rest go
+ * on; nothing here decides what should be in the Space, the plan did.
  */
-import { type Client, type CreateResourceBody, type SpaceRef } from './github-api.js'
+import { ApiError, type Client, type CreateResourceBody, type SpaceRef } from './github-api.js'
 import type { ResourceType } from './inputs.js'
 import { withMarker } from './marker.js'
 import { resourceName, type PlannedAction } from './plan.js'
@@ -21,45 +23,53 @@ export interface Outcome {
   reason?: string
 }
 
-export interface ApplyOptions {
-  client: Client
-  space: SpaceRef
+export interface PrepareOptions {
   repositoryId: number
   commit: string
   resourceType: ResourceType
   namePrefix: string
+  prune: boolean
   files: RepoFiles
+  /** Turns a failure into the message shown for its path. */
+  explain: (error: unknown) => string
+}
+
+export interface ApplyOptions {
+  client: Client
+  space: SpaceRef
   /** Plan and report only. */
   dryRun: boolean
   log: (line: string) => void
-  /** Turns a failure into the message shown for its path. */
   explain: (error: unknown) => string
 }
 
 type Write = Extract<PlannedAction, { kind: 'create' | 'update' }>
 type Body = Pick<CreateResourceBody, 'resource_type' | 'metadata'>
 
-const READ_CONCURRENCY = 4
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>
-): Promise<R[]> {
-  const results: R[] = new Array(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      results[i] = await fn(items[i]!)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
+/** The plan after reading: what to send, and what already failed. */
+export interface PreparedPlan {
+  actions: PlannedAction[]
+  bodies: Map<PlannedAction, Body>
+  /** Actions that cannot be sent, with the reason (the file could not be read). */
+  failures: Map<PlannedAction, string>
 }
 
-/** The request body for a file, or the reason it is skipped. */
-async function bodyFor(action: Write, o: ApplyOptions): Promise<Body | { skip: string }> {
+const READ_CONCURRENCY = 4
+
+async function mapLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>
+): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
+/** The request body for a file, or the reason it is not synced. */
+async function bodyFor(action: Write, o: PrepareOptions): Promise<Body | { skip: string }> {
   const bytes = await o.files.readBlob(action.blobSha)
   if (bytes.includes(0)) return { skip: 'binary file (contains a NUL byte)' }
   if (o.resourceType === 'github_file') {
@@ -84,6 +94,55 @@ async function bodyFor(action: Write, o: ApplyOptions): Promise<Body | { skip: s
   }
 }
 
+/** What an update becomes when its file can no longer be synced: its resource is outdated. */
+function outdated(
+  a: Extract<PlannedAction, { kind: 'update' }>,
+  why: string,
+  prune: boolean
+): PlannedAction {
+  return prune
+    ? {
+        kind: 'delete',
+        path: a.path,
+        resourceId: a.resourceId,
+        reason: `${why}; its outdated resource is removed`
+      }
+    : {
+        kind: 'skip',
+        path: a.path,
+        resourceId: a.resourceId,
+        reason: `${why}; its resource is outdated, kept because prune is false`
+      }
+}
+
+export async function prepareWrites(
+  planned: readonly PlannedAction[],
+  o: PrepareOptions
+): Promise<PreparedPlan> {
+  const actions = [...planned]
+  const bodies = new Map<PlannedAction, Body>()
+  const failures = new Map<PlannedAction, string>()
+  const writes = actions
+    .map((a, i) => [a, i] as const)
+    .filter((e): e is [Write, number] => e[0].kind === 'create' || e[0].kind === 'update')
+  await mapLimited(writes, READ_CONCURRENCY, async ([a, i]) => {
+    try {
+      const body = await bodyFor(a, o)
+      if ('skip' in body) {
+        actions[i] =
+          a.kind === 'update'
+            ? outdated(a, body.skip, o.prune)
+            : { kind: 'skip', path: a.path, reason: body.skip }
+      } else {
+        bodies.set(a, body)
+      }
+    } catch (error) {
+      failures.set(a, `could not read the file: ${o.explain(error)}`)
+    }
+  })
+  return { actions, bodies, failures }
+}
+
 const DONE: Record<PlannedAction['kind'], OutcomeAction> = {
   create: 'created',
   update: 'updated',
@@ -92,12 +151,8 @@ const DONE: Record<PlannedAction['kind'], OutcomeAction> = {
   skip: 'skipped'
 }
 
-export async function applyPlan(
-  actions: readonly PlannedAction[],
-  o: ApplyOptions
-): Promise<Outcome[]> {
-  const outcomes = new Map<PlannedAction, Outcome>()
-  const base = (a: PlannedAction): Outcome => ({
+function planned(a: PlannedAction): Outcome {
+  return {
     path: a.path,
     action: DONE[a.kind],
     ...('resourceId' in a && a.resourceId !== undefined ? { resourceId: a.resourceId } : {}),
@@ -105,68 +160,60 @@ export async function applyPlan(
       ? { previousPath: a.previousPath }
       : {}),
     ...('reason' in a ? { reason: a.reason } : {})
-  })
+  }
+}
 
-  const writes = actions.filter((a): a is Write => a.kind === 'create' || a.kind === 'update')
-  const bodies = new Map<Write, Body>()
-  await mapLimited(writes, READ_CONCURRENCY, async a => {
-    try {
-      const body = await bodyFor(a, o)
-      if ('skip' in body) outcomes.set(a, { ...base(a), action: 'skipped', reason: body.skip })
-      else bodies.set(a, body)
-    } catch (error) {
-      outcomes.set(a, {
-        ...base(a),
-        action: 'failed',
-        reason: `could not read the file: ${o.explain(error)}`
-      })
-    }
-  })
+export async function applyPlan(prepared: PreparedPlan, o: ApplyOptions): Promise<Outcome[]> {
+  const { actions, bodies, failures } = prepared
+  const outcomes = new Map<PlannedAction, Outcome>()
+  for (const [a, reason] of failures) outcomes.set(a, { ...planned(a), action: 'failed', reason })
 
   // Updates and creates before deletes: a replaced resource disappears only once its successor exists.
-  const order: PlannedAction['kind'][] = ['update', 'create', 'delete']
-  for (const kind of order) {
+  for (const kind of ['update', 'create', 'delete'] as const) {
     for (const a of actions) {
       if (a.kind !== kind || outcomes.has(a)) continue
       if (o.dryRun) {
-        outcomes.set(a, base(a))
+        outcomes.set(a, planned(a))
         continue
       }
       try {
-        outcomes.set(a, await write(a, bodies.get(a as Write), o))
+        outcomes.set(a, await write(a, bodies.get(a), o))
       } catch (error) {
         const message = o.explain(error)
         o.log(`✗ ${a.path}: ${message}`)
-        outcomes.set(a, { ...base(a), action: 'failed', reason: message })
+        outcomes.set(a, { ...planned(a), action: 'failed', reason: message })
       }
     }
   }
-
-  return actions.map(a => outcomes.get(a) ?? base(a))
+  return actions.map(a => outcomes.get(a) ?? planned(a))
 }
 
 async function write(a: PlannedAction, body: Body | undefined, o: ApplyOptions): Promise<Outcome> {
-  const out = {
-    path: a.path,
-    ...('previousPath' in a && a.previousPath ? { previousPath: a.previousPath } : {})
-  }
+  const done = planned(a)
   if (a.kind === 'delete') {
-    await o.client.deleteResource(o.space, a.resourceId)
+    try {
+      await o.client.deleteResource(o.space, a.resourceId)
+    } catch (error) {
+      // Someone (a person, a concurrent run) removed it since the listing: what we wanted holds.
+      if (!(error instanceof ApiError && error.status === 404)) throw error
+      o.log(`- ${a.path} (resource ${a.resourceId}): already gone`)
+      return { ...done, reason: `${a.reason}; it was already gone` }
+    }
     o.log(`- ${a.path} (resource ${a.resourceId}): ${a.reason}`)
-    return { ...out, action: 'deleted', resourceId: a.resourceId, reason: a.reason }
+    return done
   }
   if (a.kind === 'update' && body) {
     const resource = await o.client.updateResource(o.space, a.resourceId, body.metadata)
     o.log(`~ ${a.path} (resource ${resource.id}): ${a.reason}`)
-    return { ...out, action: 'updated', resourceId: resource.id, reason: a.reason }
+    return { ...done, resourceId: resource.id }
   }
   if (a.kind === 'create' && body) {
     const { resource, created } = await o.client.createResource(o.space, body)
     o.log(`+ ${a.path} (resource ${resource.id})${created ? '' : ': already present'}`)
     return created
-      ? { ...out, action: 'created', resourceId: resource.id }
+      ? { ...done, resourceId: resource.id }
       : {
-          ...out,
+          ...done,
           action: 'unchanged',
           resourceId: resource.id,
           reason: 'an identical resource was already present'

@@ -47,6 +47,9 @@ export function explainApiError(error: unknown, space?: SpaceRef): string {
         .replace(/\s+/g, ' ')
         .trim()
     case 404:
+      if (/\/resources\/\d+$/.test(error.endpoint)) {
+        return `${error.message}. The resource is no longer in ${label}: someone removed it after this run listed the Space. The next run creates it again.`
+      }
       return (
         `${error.message}. ${label} was not found, or the token cannot see it (GitHub answers 404 for both). ` +
         `Check the 'owner', 'owner-type' and 'space-number' inputs, and that the token has access. ${permissionAdvice(space, false)}`

@@ -3,7 +3,7 @@
  */
 import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
-import { applyPlan, type Outcome } from './apply.js'
+import { applyPlan, prepareWrites, type Outcome } from './apply.js'
 import { explainApiError } from './errors.js'
 import { ApiError, createClient, type Client, type OwnerType, type SpaceRef } from './github-api.js'
 import { InputError, readSettings, type Settings } from './inputs.js'
@@ -283,21 +283,21 @@ async function syncSpace(
     changedSince: await changedSinceCommits(state.ours, wanted.desired, scope, files, fallback)
   })
   await core.group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions, log))
-  if (!previewReason) refuseDeletions(actions, settings.maxDeletions)
+
+  const explain = (error: unknown) => explainApiError(error, ref)
+  const prepared = await prepareWrites(actions, {
+    repositoryId: repoId,
+    commit: scope.commit,
+    resourceType: settings.resourceType,
+    namePrefix: settings.namePrefix,
+    prune: settings.prune,
+    files,
+    explain
+  })
+  if (!previewReason) refuseDeletions(prepared.actions, settings.maxDeletions)
 
   const outcomes = await core.group(previewReason ? 'Writes (none: preview)' : 'Writes', () =>
-    applyPlan(actions, {
-      client,
-      space: ref,
-      repositoryId: repoId,
-      commit: scope.commit,
-      resourceType: settings.resourceType,
-      namePrefix: settings.namePrefix,
-      files,
-      dryRun: previewReason !== undefined,
-      log,
-      explain: error => explainApiError(error, ref)
-    })
+    applyPlan(prepared, { client, space: ref, dryRun: previewReason !== undefined, log, explain })
   )
   return { outcomes, report }
 }

@@ -96,7 +96,25 @@ export function plan(input: PlanInput): PlannedAction[] {
     here.forEach(r => decided.add(r.id))
     const odd = nonRegularReason(file.mode)
     if (odd) {
-      actions.push({ kind: 'skip', path: file.path, reason: odd })
+      // No longer a file we sync: a resource made when it was one is outdated.
+      if (here.length === 0) actions.push({ kind: 'skip', path: file.path, reason: odd })
+      for (const r of here) {
+        actions.push(
+          input.prune
+            ? {
+                kind: 'delete',
+                path: file.path,
+                resourceId: r.id,
+                reason: `${odd}; its outdated resource is removed`
+              }
+            : {
+                kind: 'skip',
+                path: file.path,
+                resourceId: r.id,
+                reason: `${odd}; its resource is outdated, kept because prune is false`
+              }
+        )
+      }
       continue
     }
     for (const r of here.filter(r => !isWantedType(r))) {

@@ -138,7 +138,8 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
     }
     if (remaining >= DEFAULTS.lowRemaining) return
     const gap = Math.min(DEFAULTS.maxSpreadMs, Math.max(0, reset - clock.now()) / remaining)
-    if (gap > spreadGapMs || clock.now() > spreadUntil) {
+    // Said once per window, and again only when the spacing changes by a second or more.
+    if (clock.now() > spreadUntil || Math.abs(gap - spreadGapMs) >= 1000) {
       log(
         `Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`
       )
@@ -175,10 +176,13 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
     let faults = 0
     let limits = 0
     let repeated = false
+    // Only a fault (no answer, or a 5xx) can hide a write GitHub applied; a rate limit refused it.
+    let maybeApplied = false
     for (;;) {
       await clearToSend(call)
       try {
-        if (repeated && call.method !== 'GET' && options.recover) {
+        if (maybeApplied && call.method !== 'GET' && options.recover) {
+          maybeApplied = false
           const recovered = await options.recover(call)
           if (recovered) {
             log(
@@ -249,6 +253,7 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
         noteBudget(error.headers)
         if (isFault(error) && faults < maxFaultRetries) {
           faults++
+          maybeApplied = true
           const wait = DEFAULTS.faultBaseMs * 2 ** (faults - 1) * (0.5 + random())
           const what =
             error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`
