@@ -268,6 +268,33 @@ describe('push to an organization Space (github_file), with a shallow checkout',
     expect(counts(again)).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 3 })
   })
 
+  it('a push that changes no file in scope sends no request to the Space at all', async () => {
+    const before = work.rev()
+    const after = work.commit('code and non-matching files only', {
+      'src/index.ts': 'export const y = 3\n',
+      'docs/notes.txt': 'still not markdown\n'
+    })
+    work.push()
+    const result = await run({
+      with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org' },
+      eventName: 'push',
+      payload: pushPayload(before, after),
+      workspace: cloneRepo(originUrl, { depth: 1 }).dir,
+      sha: after
+    })
+    expectSuccess(result)
+    expect(emu.requests).toEqual([])
+    expect(result.stdout).toContain('None of the 2 changed path(s) matches files: nothing to sync.')
+    expect(counts(result)).toEqual({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 0,
+      skipped: 0,
+      failed: 0
+    })
+  })
+
   it('a second full reconcile at a later commit writes nothing when no synced file changed', async () => {
     const after = work.commit('code only', { 'src/index.ts': 'export const x = 2\n' })
     work.push()

@@ -37521,6 +37521,13 @@ async function syncSpace(settings, ctx, client, ref, log) {
     };
     if (scope.kind === 'none')
         return { outcomes: [], report };
+    // A push that touched no path the globs match cannot change any resource of ours: no request.
+    if (scope.kind === 'changed' &&
+        !scope.changes.some(c => settings.globs.matches(c.path) ||
+            (c.previousPath !== undefined && settings.globs.matches(c.previousPath)))) {
+        log(`None of the ${scope.changes.length} changed path(s) matches files: nothing to sync.`);
+        return { outcomes: [], report };
+    }
     const repoId = await repositoryId(client, ctx);
     const state = await readSpaceState(client, ref, repoId, settings.globs);
     report.othersCount = state.othersCount;
