@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../emulator/index.js'
 import { createApiFiles } from '../src/api-files.js'
 import { createGit } from '../src/git.js'
@@ -6,6 +6,7 @@ import { createGitFiles } from '../src/git-files.js'
 import { ApiError, createClient } from '../src/github-api.js'
 import type { FileChange } from '../src/repo-files.js'
 import { createRepo, removeRepos, type TestRepo } from './helpers/git-repo.js'
+import { expectConforming } from './helpers/github.js'
 
 const OWNER = 'octo-org'
 const TOKEN = 't'
@@ -25,6 +26,7 @@ afterAll(async () => {
 })
 
 beforeEach(() => emu.clearLog())
+afterEach(() => expectConforming(emu))
 
 /** Register a repository with the emulator and return an API reader for it. */
 function serve(repo: TestRepo, server: Emulator = emu) {
@@ -177,6 +179,7 @@ describe('createApiFiles: listFiles and readBlob', () => {
       const listing = await serve(repo, small).listFiles(head)
       expect(listing.complete).toBe(false)
       expect(listing.files.length).toBeLessThanOrEqual(5)
+      expectConforming(small)
     } finally {
       await small.close()
     }

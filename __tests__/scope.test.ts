@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,6 +17,7 @@ import {
   removeRepos,
   type TestRepo
 } from './helpers/git-repo.js'
+import { expectConforming } from './helpers/github.js'
 
 afterAll(removeRepos)
 
@@ -526,6 +527,7 @@ describe('resolveScope: falling back from git to the compare API', () => {
     emu.addToken('t', { login: 'octocat', access: { [OWNER]: 'write' } })
   })
   afterAll(() => emu.close())
+  afterEach(() => expectConforming(emu))
 
   /** The API reader for `origin`, as GitHub would serve it. */
   function api(origin: TestRepo) {
