@@ -559,6 +559,66 @@ describe('workflow_dispatch to a user Space (free_text), without a checkout', ()
     expect(counts(result)).toMatchObject({ updated: 2, created: 0, deleted: 0 })
     expect(emu.resources('user', USER, space).map(r => r.id)).toEqual(before)
   })
+
+  it('a push without a checkout uses the compare API: a rename updates in place, a deletion goes', async () => {
+    const ours = () =>
+      emu
+        .resources('user', USER, space)
+        .filter(r => r.resource_type === 'free_text' && !handMade.includes(r.id))
+        .map(r => ({ id: r.id, ...(r.metadata as { name: string; text: string }) }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+    const [a, jp] = ours()
+    const before = work.rev()
+    work.move('docs/a.md', 'guide/a.md')
+    const after = work.commit('rename, delete', { 'docs/日本語 ファイル.md': null })
+    work.push()
+    const result = await run(
+      {
+        with: {
+          token: TOKEN,
+          owner: USER,
+          'space-number': String(space),
+          'resource-type': 'free_text'
+        },
+        eventName: 'push',
+        payload: pushPayload(before, after, {
+          repository: { id: REPO_ID + 1, full_name: `${ORG}/${REPO}-2` }
+        }),
+        workspace: mkdtempSync(join(tmpdir(), 'no-checkout-')),
+        sha: after
+      },
+      { repository: `${ORG}/${REPO}-2` }
+    )
+    expectSuccess(result)
+    expect(counts(result)).toEqual({
+      created: 0,
+      updated: 1,
+      deleted: 1,
+      unchanged: 0,
+      skipped: 0,
+      failed: 0
+    })
+    expect(ours()).toEqual([
+      {
+        id: a!.id,
+        name: 'guide/a.md',
+        text: expect.stringMatching(
+          /^# A\n\n<!-- copilot-space-sync: \{"repository_id":4243,"path":"guide\/a.md",/
+        )
+      }
+    ])
+    expect(jp).toBeDefined()
+    const routes = emu.requests.map(r => `${r.method} ${r.route}`)
+    expect(routes).toEqual([
+      'GET /users/{username}',
+      'GET /repos/{owner}/{repo}/compare/{basehead}',
+      'GET /users/{username}/copilot-spaces/{space_number}/resources',
+      'GET /repos/{owner}/{repo}/git/blobs/{file_sha}',
+      'PUT /users/{username}/copilot-spaces/{space_number}/resources/{space_resource_id}',
+      'DELETE /users/{username}/copilot-spaces/{space_number}/resources/{space_resource_id}'
+    ])
+    expectUntouched(handMade)
+  })
 })
 
 describe('errors', () => {
