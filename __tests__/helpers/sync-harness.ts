@@ -235,6 +235,14 @@ export async function runSync(h: Harness, input: SyncInput = {}): Promise<SyncRu
     if (input.random && --randomOverrides === 0) Math.random = systemRandom
   }
   const outcomes = result?.outcomes ?? []
+  // Secrets: nothing a run shows (log, output, outcome reasons, errors) may hold the token.
+  const token = input.settings?.token ?? TOKEN
+  const shown = [...log, ...printed, error?.message ?? '', ...outcomes.map(o => o.reason ?? '')]
+  if (shown.some(line => line.includes(token))) {
+    throw new Error(
+      `the token appeared in what the run showed:\n${shown.filter(l => l.includes(token)).join('\n')}`
+    )
+  }
   return {
     result,
     error,
