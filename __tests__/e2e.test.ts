@@ -621,6 +621,45 @@ describe('workflow_dispatch to a user Space (free_text), without a checkout', ()
   })
 })
 
+describe('a huge push without a checkout', () => {
+  it('more than 300 changed files: the compare API is cut short, so the run reconciles fully', async () => {
+    const { origin, work } = createOrigin()
+    emu.addRepo({ owner: ORG, name: `${REPO}-huge`, id: REPO_ID + 2, dir: origin.dir })
+    const before = work.commit('seed', { 'README.md': '# r\n' })
+    const files = Object.fromEntries(
+      Array.from({ length: 350 }, (_, i) => [`docs/p ${i}.md`, `page ${i}\n`])
+    )
+    const after = work.commit('350 pages', files)
+    work.push()
+    const space = emu.createSpace('org', ORG, { name: 'Huge' }).number
+    const result = await run(
+      {
+        with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org' },
+        eventName: 'push',
+        payload: pushPayload(before, after, { repository: { id: REPO_ID + 2 } }),
+        workspace: mkdtempSync(join(tmpdir(), 'no-checkout-')),
+        sha: after
+      },
+      { repository: `${ORG}/${REPO}-huge` }
+    )
+    expectSuccess(result)
+    expect(result.stdout).toMatch(/full reconcile/)
+    expect(counts(result)).toEqual({
+      created: 351,
+      updated: 0,
+      deleted: 0,
+      unchanged: 0,
+      skipped: 0,
+      failed: 0
+    })
+    const paths = emu.resources('org', ORG, space).map(r => r.metadata.file_path)
+    expect(new Set(paths).size).toBe(351)
+    expect(paths).toContain('docs/p 349.md')
+    const compare = emu.requests.find(r => r.route === '/repos/{owner}/{repo}/compare/{basehead}')
+    expect((compare?.responseBody as { files: unknown[] }).files).toHaveLength(300)
+  })
+})
+
 describe('errors', () => {
   const base = {
     eventName: 'workflow_dispatch',
