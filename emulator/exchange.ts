@@ -18,7 +18,7 @@ export interface Exchange {
   status: number
   /** Lower-cased header names. */
   responseHeaders: Record<string, string>
-  /** Parsed JSON body, or undefined (204, or a connection reset). */
+  /** Parsed JSON body, the raw text of a fault's `rawBody`, or undefined (204, or a connection reset). */
   responseBody: unknown
   /** Set when the answer came from an injected fault rather than the emulated API. */
   fault?: 'status' | 'reset'

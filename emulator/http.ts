@@ -2,6 +2,8 @@
 export interface Answer {
   status: number
   body?: unknown
+  /** Sent instead of the JSON of `body` (a fault's malformed answer). */
+  raw?: string
   headers?: Record<string, string>
   /** True when the request changed the emulator's state. */
   applied?: boolean

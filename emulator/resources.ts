@@ -7,6 +7,7 @@ import {
   type Answer,
   type FieldError
 } from './http.js'
+import { cursorPage, linkHeader } from './pagination.js'
 import type { Ctx } from './routes.js'
 import { loadSpace, parseId } from './space-access.js'
 import { copyResource, iso, newResource, type StoredSpace } from './state.js'
@@ -124,10 +125,32 @@ function findResource(ctx: Ctx, space: StoredSpace): ResourceRecord {
   return resource
 }
 
+/** Metadata as the server keeps it: a `free_text` text through the server's normalisation. */
+function stored(
+  ctx: Ctx,
+  type: unknown,
+  metadata: Record<string, unknown>
+): Record<string, unknown> {
+  if (type !== 'free_text' || !ctx.storeText || typeof metadata.text !== 'string') return metadata
+  return { ...metadata, text: ctx.storeText(metadata.text) }
+}
+
 export function listResources(type: OwnerType) {
   return (ctx: Ctx): Answer => {
     const { space } = loadSpace(ctx, type, 'read')
-    return ok({ resources: space.resources.map(copyResource) })
+    const size = ctx.resourcesPageSize
+    if (size === undefined) return ok({ resources: space.resources.map(copyResource) })
+    const sorted = [...space.resources].sort((a, b) => a.id - b.id)
+    const page = cursorPage(sorted, r => r.id, { per_page: String(size), ...ctx.query })
+    const link = linkHeader(ctx.base, ctx.rawPath, ctx.query, {
+      next: page.next === undefined ? undefined : { after: page.next },
+      prev: page.prev === undefined ? undefined : { before: page.prev }
+    })
+    return {
+      status: 200,
+      body: { resources: page.items.map(copyResource) },
+      headers: link ? { link } : undefined
+    }
   }
 }
 
@@ -137,7 +160,7 @@ export function createResource(type: OwnerType) {
     const body = isObject(ctx.body) ? ctx.body : {}
     const errors = validateNewResource(body.resource_type, body.metadata)
     if (errors.length > 0) return validationFailed(errors)
-    const metadata = body.metadata as Record<string, unknown>
+    const metadata = stored(ctx, body.resource_type, body.metadata as Record<string, unknown>)
     if (body.resource_type === 'github_file') {
       const existing = space.resources.find(
         r => r.resource_type === 'github_file' && sameFile(r.metadata, metadata)
@@ -170,7 +193,11 @@ export function setResource(type: OwnerType) {
     if (body.metadata === undefined) return ok(copyResource(resource), 200, false)
     const errors = validateMetadata(resource.resource_type, body.metadata)
     if (errors.length > 0) return validationFailed(errors)
-    resource.metadata = structuredClone(body.metadata as Record<string, unknown>)
+    resource.metadata = stored(
+      ctx,
+      resource.resource_type,
+      structuredClone(body.metadata as Record<string, unknown>)
+    )
     resource.updated_at = iso(ctx.state.now())
     return ok(copyResource(resource), 200, true)
   }

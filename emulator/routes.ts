@@ -14,6 +14,8 @@ export interface Ctx {
   body: unknown
   token: Token
   treeLimit: number
+  resourcesPageSize?: number
+  storeText?: (text: string) => string
 }
 
 export type Handler = (ctx: Ctx) => Answer | Promise<Answer>

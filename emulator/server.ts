@@ -108,7 +108,9 @@ function faultAnswer(fault: Fault, rateHeaders: Record<string, string>): Answer 
         : { message: STATUS_CODES[status] ?? 'Error', documentation_url: DOCS }
   const headers: Record<string, string> = { ...rateHeaders }
   for (const [k, v] of Object.entries(fault.headers ?? {})) headers[k.toLowerCase()] = v
-  return { status, body, headers }
+  return fault.rawBody === undefined
+    ? { status, body, headers }
+    : { status, raw: fault.rawBody, headers }
 }
 
 interface Incoming {
@@ -229,7 +231,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           rawPath: inc.rawPath,
           body: inc.body.value,
           token,
-          treeLimit
+          treeLimit,
+          resourcesPageSize: options.resourcesPageSize,
+          storeText: options.storeText
         })
       )
     } catch (error) {
@@ -290,8 +294,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       'x-github-media-type': 'github.v3; format=json'
     }
     for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k.toLowerCase()] = v
-    const hasBody = answer.status !== 204 && answer.status !== 304 && answer.body !== undefined
-    const payload = hasBody ? JSON.stringify(answer.body) : ''
+    const hasBody =
+      answer.status !== 204 &&
+      answer.status !== 304 &&
+      (answer.body !== undefined || answer.raw !== undefined)
+    const payload = !hasBody ? '' : (answer.raw ?? JSON.stringify(answer.body))
     if (hasBody) {
       headers['content-type'] = 'application/json; charset=utf-8'
       headers['content-length'] = String(Buffer.byteLength(payload))
@@ -307,7 +314,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       requestBody: inc.body.value,
       status: reset ? 0 : answer.status,
       responseHeaders: reset ? {} : headers,
-      responseBody: reset ? undefined : hasBody ? JSON.parse(payload) : undefined,
+      responseBody: reset || !hasBody ? undefined : (answer.raw ?? JSON.parse(payload)),
       ...(fault ? { fault: reset ? 'reset' : 'status' } : {}),
       ...(applied !== undefined ? { applied } : {}),
       startedAt,

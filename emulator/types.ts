@@ -18,6 +18,13 @@ export interface EmulatorOptions {
   rateLimit?: { limit: number; remaining?: number; resetAt?: number }
   /** Entries in a recursive tree before `truncated: true`; GitHub's is 100,000. */
   treeLimit?: number
+  /**
+   * Answer the resources listing in pages of this size, with a `Link` header (`rel="next"`,
+   * cursor in `after`), as GitHub's other listings do. Unset: one page, as documented.
+   */
+  resourcesPageSize?: number
+  /** How the server stores a `free_text` text (GitHub may normalise line endings or whitespace). */
+  storeText?: (text: string) => string
 }
 
 export interface TokenGrant {
@@ -41,6 +48,8 @@ export interface Fault {
   status?: number
   headers?: Record<string, string>
   body?: unknown
+  /** Sent as is instead of `body`, as `application/json` (for answers that are not valid JSON). */
+  rawBody?: string
   /** Apply the request to the state first, then answer with the fault. */
   apply?: boolean
   /** Destroy the socket instead of answering. */
