@@ -1,6 +1,9 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+// Lines reach the runner's log only through src/log.ts, which neutralises workflow commands.
+const PRINTING = ['info', 'notice', 'warning', 'error', 'debug', 'setFailed', 'group', 'startGroup']
+
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
@@ -9,6 +12,38 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }]
+    }
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/log.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `ImportDeclaration[source.value='@actions/core'] > ImportSpecifier[imported.name=/^(${PRINTING.join('|')})$/]`,
+          message: 'Log through src/log.ts, which neutralises workflow commands in untrusted text.'
+        }
+      ],
+      'no-restricted-properties': [
+        'error',
+        ...PRINTING.map(property => ({
+          object: 'core',
+          property,
+          message: 'Log through src/log.ts, which neutralises workflow commands in untrusted text.'
+        })),
+        {
+          object: 'process',
+          property: 'stdout',
+          message: 'Log through src/log.ts, which neutralises workflow commands in untrusted text.'
+        },
+        {
+          object: 'process',
+          property: 'stderr',
+          message: 'Log through src/log.ts, which neutralises workflow commands in untrusted text.'
+        }
+      ]
     }
   }
 )

@@ -532,7 +532,7 @@ describe('workflow_dispatch to a user Space (free_text), without a checkout', ()
     expect(ours.map(r => r.name)).toEqual(['repo: docs/a.md', 'repo: docs/日本語 ファイル.md'])
     expect(ours[0]!.text.startsWith('# A\n')).toBe(true)
     expect(ours[0]!.text).toMatch(
-      /<!-- copilot-space-sync: \{"repository_id":4243,"path":"docs\/a.md","blob":"[0-9a-f]{40}"\} -->/
+      /<!-- copilot-space-sync: \{"repository_id":4243,"path":"docs\/a.md","blob":"[0-9a-f]{40}","sha256":"[0-9a-f]{64}"\} -->/
     )
     expect(result.outputs.resources).toContain('larger than 256 KiB')
     // No checkout: the repository's id, tree and blobs come from the API.
@@ -613,6 +613,8 @@ describe('workflow_dispatch to a user Space (free_text), without a checkout', ()
       'GET /users/{username}',
       'GET /repos/{owner}/{repo}/compare/{basehead}',
       'GET /users/{username}/copilot-spaces/{space_number}/resources',
+      // The compare API gives no modes: one tree read tells symbolic links from files.
+      'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
       'GET /repos/{owner}/{repo}/git/blobs/{file_sha}',
       'PUT /users/{username}/copilot-spaces/{space_number}/resources/{space_resource_id}',
       'DELETE /users/{username}/copilot-spaces/{space_number}/resources/{space_resource_id}'

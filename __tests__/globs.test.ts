@@ -26,3 +26,57 @@ describe('compileGlobs', () => {
     expect(g.matches('docs/a.md')).toBe(true)
   })
 })
+
+describe('braces', () => {
+  const refusal = (text: string) => {
+    try {
+      compileGlobs(text)
+    } catch (error) {
+      return (error as Error).message
+    }
+    throw new Error(`expected ${JSON.stringify(text)} to be refused`)
+  }
+
+  it('refuses a range that expands past the limit, without expanding it (today: minutes)', () => {
+    expect(refusal('docs/{1..100000}.md')).toBe(
+      'line 1 has braces that expand to more than 1,000 patterns (the limit is at most 1,000 patterns a line); ' +
+        'use a wildcard instead, e.g. "docs/*.md" rather than "docs/{1..5000}.md"; got "docs/{1..100000}.md".'
+    )
+  })
+
+  it('counts sets that multiply', () => {
+    // 2^9 = 512 patterns is fine; 2^10 = 1024 is not.
+    const nine = '{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p}{q,r}'
+    expect(compileGlobs(nine).matches('acegikmoq')).toBe(true)
+    expect(refusal(`${nine}{s,t}`)).toMatch(/^line 1 has braces that expand to more than 1,000/)
+    expect(refusal('{a..z}{a..z}{a..z}')).toMatch(
+      /^line 1 has braces that expand to more than 1,000/
+    )
+    expect(refusal('{a,b}'.repeat(400))).toMatch(/more than 1,000 patterns/)
+    expect(refusal('docs/{a,{b,{c,d}}}/{1..300}.md')).toMatch(/more than 1,000 patterns/)
+  })
+
+  it('refuses deep nesting and expansions too long in all, naming the line', () => {
+    expect(refusal('*.md\n' + '{'.repeat(11) + 'a,b' + '}'.repeat(11))).toBe(
+      `line 2 nests braces more than 10 deep (the limit is 10 levels and at most 1,000 patterns a line); got ${JSON.stringify('{'.repeat(11) + 'a,b' + '}'.repeat(11))}.`
+    )
+    expect(refusal(`docs/{1..999}/${'x'.repeat(200)}.md`)).toMatch(
+      /^line 1 has braces that expand to 999 patterns of 2\d\d,\d{3} characters in all \(the limit is 100,000 characters, and at most 1,000 patterns a line\)/
+    )
+    // Escaped braces are literal, not nesting.
+    expect(compileGlobs(`${'\\{'.repeat(20)}a.md`).patterns).toHaveLength(1)
+  })
+
+  it('keeps ordinary braces working', () => {
+    const g = compileGlobs('docs/{guide,api}/**/*.md\n!docs/api/{internal,drafts}/**')
+    expect(g.matches('docs/guide/start.md')).toBe(true)
+    expect(g.matches('docs/api/v1/users.md')).toBe(true)
+    expect(g.matches('docs/api/internal/x.md')).toBe(false)
+    expect(g.matches('docs/other/x.md')).toBe(false)
+    const range = compileGlobs('chapters/{1..12}.md\nnotes/{a..c}/*.md')
+    expect(range.matches('chapters/12.md')).toBe(true)
+    expect(range.matches('chapters/13.md')).toBe(false)
+    expect(range.matches('notes/b/x.md')).toBe(true)
+    expect(compileGlobs('{a..z}{a..z}/*.md').matches('zz/x.md')).toBe(true)
+  })
+})

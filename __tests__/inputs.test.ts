@@ -126,3 +126,165 @@ describe('readSettings', () => {
     expect(error.message).not.toContain('ghs_secret')
   })
 })
+
+/** What @actions/core printed while `fn` ran (it writes ::add-mask:: commands to stdout). */
+function printed(fn: () => void): string[] {
+  const lines: string[] = []
+  const write = process.stdout.write
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split(/\r?\n/).filter(Boolean))
+    return true
+  }) as typeof process.stdout.write
+  try {
+    fn()
+  } finally {
+    process.stdout.write = write
+  }
+  return lines
+}
+
+/** Values masked with core.setSecret, decoded from the ::add-mask:: commands. */
+function masked(lines: string[]): string[] {
+  return lines
+    .filter(l => l.startsWith('::add-mask::'))
+    .map(l =>
+      l
+        .slice('::add-mask::'.length)
+        .replace(/%0D/g, '\r')
+        .replace(/%0A/g, '\n')
+        .replace(/%25/g, '%')
+    )
+}
+
+describe('token', () => {
+  it.each([
+    ['a line feed', 'ghp_firstHalf0123\nsecondHalf4567'],
+    ['CR LF', 'ghp_firstHalf0123\r\nsecondHalf4567'],
+    ['a carriage return', 'ghp_firstHalf0123\rsecondHalf4567'],
+    ['a NUL', 'ghp_firstHalf0123\u0000secondHalf4567'],
+    ['a tab', 'ghp_firstHalf0123\tsecondHalf4567'],
+    ['DEL', 'ghp_firstHalf0123\u007fsecondHalf4567'],
+    ['a C1 control', 'ghp_firstHalf0123\u0085secondHalf4567']
+  ])('with %s is masked, piece by piece, and refused without showing any of it', (_, token) => {
+    let error: InputError | undefined
+    const lines = printed(() => {
+      error = errorFor({ ...valid, token })
+    })
+    expect(error!.message).toMatch(
+      /^Input 'token' holds a line break or another control character, which no HTTP header may carry; its value is not shown\./
+    )
+    for (const piece of ['ghp_firstHalf0123', 'secondHalf4567', 'ghp_', 'Half', token]) {
+      expect(error!.message).not.toContain(piece)
+    }
+    // The runner masks line by line: the whole token and each piece between control characters.
+    expect(masked(lines)).toEqual([token, 'ghp_firstHalf0123', 'secondHalf4567'])
+  })
+
+  it('an ordinary token is masked once and accepted', () => {
+    let token = ''
+    const lines = printed(() => {
+      token = settingsFrom({ ...valid, token: 'ghs_ordinary0123' }).token
+    })
+    expect(token).toBe('ghs_ordinary0123')
+    expect(masked(lines)).toEqual(['ghs_ordinary0123'])
+  })
+})
+
+describe('api-url', () => {
+  it.each([
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['http://127.3.4.5:8080/api/v3/', 'http://127.3.4.5:8080/api/v3'],
+    ['http://localhost:3000', 'http://localhost:3000'],
+    ['http://[::1]:3000', 'http://[::1]:3000'],
+    ['https://ghe.example.com/api/v3', 'https://ghe.example.com/api/v3'],
+    ['https://api.octo.ghe.com', 'https://api.octo.ghe.com']
+  ])('accepts %s', (given, apiUrl) => {
+    expect(settingsFrom({ ...valid, 'api-url': given }).apiUrl).toBe(apiUrl)
+  })
+
+  it.each([
+    [
+      'https://alice:s3cr3tPw@ghe.example.com/api/v3',
+      'https://***:***@ghe.example.com/api/v3',
+      ['alice', 's3cr3tPw']
+    ],
+    [
+      'http://alice:s3cr3tPw@127.0.0.1:8080',
+      'http://***:***@127.0.0.1:8080',
+      ['alice', 's3cr3tPw']
+    ],
+    ['https://s3cr3tTok@ghe.example.com', 'https://***@ghe.example.com', ['s3cr3tTok']],
+    [
+      'https://alice:p%40ss%20w0rd@ghe.example.com',
+      'https://***:***@ghe.example.com',
+      ['alice', 'p%40ss%20w0rd', 'p@ss w0rd']
+    ],
+    // Unparseable, yet the credentials are still hidden.
+    ['https://alice:s3cr3t Pw@ghe example.com', 'https://***:***@ghe example.com', ['alice']]
+  ])('refuses credentials in %s, masks them and never shows them', (given, shown, secrets) => {
+    let error: InputError | undefined
+    const lines = printed(() => {
+      error = errorFor({ ...valid, 'api-url': given })
+    })
+    expect(error!.message).toBe(
+      `Input 'api-url' must be a URL without credentials (no user:password@; the action authenticates with the 'token' input), such as https://api.github.com or https://HOST/api/v3; got ${JSON.stringify(shown)}.`
+    )
+    for (const secret of secrets) expect(masked(lines)).toContain(secret)
+    for (const secret of [...secrets, 's3cr3t']) expect(error!.message).not.toContain(secret)
+  })
+
+  it.each([
+    ['https://api.github.com/?access_token=abc123', 'https://api.github.com/?***'],
+    ['https://api.github.com/api/v3?', 'https://api.github.com/api/v3?***'],
+    ['https://api.github.com/#frag', 'https://api.github.com/#***'],
+    ['http://127.0.0.1:8080/?a=1#b', 'http://127.0.0.1:8080/?***#***']
+  ])('refuses a query or a fragment: %s', (given, shown) => {
+    const error = errorFor({ ...valid, 'api-url': given })
+    expect(error.message).toBe(
+      `Input 'api-url' must be a URL without a query (?…) or a fragment (#…), such as https://api.github.com or https://HOST/api/v3; got ${JSON.stringify(shown)}.`
+    )
+    expect(error.message).not.toContain('abc123')
+  })
+
+  it.each([
+    'http://ghe.example.com/api/v3',
+    'http://api.github.com',
+    'http://10.0.0.5:8080',
+    'http://128.0.0.1',
+    'http://[::2]:3000',
+    'http://localhost.example.com'
+  ])('refuses plain http to a host that is not loopback: %s', given => {
+    expect(errorFor({ ...valid, 'api-url': given }).message).toBe(
+      `Input 'api-url' must be an https:// URL, such as https://api.github.com or https://HOST/api/v3 (plain http:// would send the token in clear; it is accepted only for a loopback host: localhost, 127.0.0.0/8 or [::1]); got ${JSON.stringify(given)}.`
+    )
+  })
+})
+
+describe('warnings', () => {
+  it('says name-prefix is ignored for github_file resources', () => {
+    expect(settingsFrom({ ...valid, 'name-prefix': 'docs: ' }).warnings).toEqual([
+      `Input 'name-prefix' ("docs: ") is ignored: it names free_text resources, and 'resource-type' is github_file (a github_file resource is named by its path).`
+    ])
+  })
+
+  it('has none for free_text with a prefix, or github_file without one', () => {
+    expect(
+      settingsFrom({ ...valid, 'name-prefix': 'docs: ', 'resource-type': 'free_text' }).warnings
+    ).toEqual([])
+    expect(settingsFrom(valid).warnings).toEqual([])
+  })
+})
+
+describe('files with braces', () => {
+  it.each([
+    ['docs/{1..100000}.md', 1, /more than 1,000 patterns/],
+    ['README.md\n# comment\n\ndocs/{1..100000}.md', 4, /more than 1,000 patterns/],
+    ['{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}{m,n}{o,p}{q,r}{s,t}', 1, /more than 1,000 patterns/],
+    ['{a..z}{a..z}{a..z}', 1, /more than 1,000 patterns/]
+  ])('refuses %j before any request, naming the line and the limit', (files, line, why) => {
+    const message = errorFor({ ...valid, files }).message
+    expect(message).toMatch(new RegExp(`^Input 'files' line ${line} `))
+    expect(message).toMatch(why)
+    expect(message).toContain('the limit is at most 1,000 patterns a line')
+  })
+})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { readMarker, withMarker } from '../src/marker.js'
+import { contentHash, readMarker, withMarker } from '../src/marker.js'
 
 describe('free_text marker', () => {
   it('round-trips repository, path and blob, whatever the path holds', () => {
@@ -8,7 +8,7 @@ describe('free_text marker', () => {
       const text = withMarker('# Title\n\nBody', marker)
       expect(text.startsWith('# Title\n\nBody\n')).toBe(true)
       expect(text.split('-->').length).toBe(2)
-      expect(readMarker(text)).toEqual(marker)
+      expect(readMarker(text)).toEqual({ ...marker, intact: true })
     }
   })
 
@@ -26,5 +26,41 @@ describe('free_text marker', () => {
     expect(readMarker(withMarker('', { repositoryId: 1, path: 'e.md', blobSha: 'e' }))?.path).toBe(
       'e.md'
     )
+  })
+
+  it("sees a person's edit of the text above the marker, marker kept", () => {
+    const marker = { repositoryId: 7, path: 'docs/a.md', blobSha: 'b1' }
+    const text = withMarker('# Title\n\nBody\n', marker)
+    const edited = text.replace('Body', 'Body, edited by hand')
+    expect(readMarker(edited)).toEqual({ ...marker, intact: false })
+    expect(readMarker(text.replace('# Title', '# Title!'))?.intact).toBe(false)
+  })
+
+  it('takes line endings, trailing whitespace and composition a server normalised for the same text', () => {
+    const marker = { repositoryId: 7, path: 'docs/a.md', blobSha: 'b1' }
+    const text = withMarker('Line one   \r\nCafe\u0301\t\n\n\n', marker)
+    const normalised = text
+      .replace(/\r\n/g, '\n')
+      .replace(/[ \t]+\n/g, '\n')
+      .normalize('NFC')
+    expect(normalised).not.toBe(text)
+    expect(readMarker(normalised)).toEqual({ ...marker, intact: true })
+    expect(readMarker(text.trimEnd())).toEqual({ ...marker, intact: true })
+  })
+
+  it('counts a marker written before the text hash existed as not intact', () => {
+    const legacy =
+      'Body\n\n<!-- copilot-space-sync: {"repository_id":1,"path":"a.md","blob":"b"} -->\n'
+    expect(readMarker(legacy)).toEqual({
+      repositoryId: 1,
+      path: 'a.md',
+      blobSha: 'b',
+      intact: false
+    })
+  })
+
+  it('hashes what a person reads: the same for CRLF and LF, different for other words', () => {
+    expect(contentHash('a\r\nb  ')).toBe(contentHash('a\nb'))
+    expect(contentHash('a\nb')).not.toBe(contentHash('a\nc'))
   })
 })

@@ -28,12 +28,19 @@ const gh = (id: number, path: string, commit = HEAD): OwnedResource => ({
   path,
   commit
 })
-const ft = (id: number, path: string, blobSha = `blob-${path}`, name = path): OwnedResource => ({
+const ft = (
+  id: number,
+  path: string,
+  blobSha = `blob-${path}`,
+  name = path,
+  intact = true
+): OwnedResource => ({
   id,
   type: 'free_text',
   path,
   blobSha,
-  name
+  name,
+  intact
 })
 const kinds = (actions: ReturnType<typeof plan>) => actions.map(a => `${a.kind} ${a.path}`)
 
@@ -102,6 +109,29 @@ describe('plan', () => {
       'update edited.md',
       'update renamed-prefix.md',
       'unchanged same.md'
+    ])
+  })
+
+  it('repairs a free_text whose text a person edited under our marker (same blob, same name)', () => {
+    const actions = plan(
+      input({
+        resourceType: 'free_text',
+        desired: [file('edited-by-hand.md'), file('kept.md')],
+        owned: [
+          ft(1, 'edited-by-hand.md', 'blob-edited-by-hand.md', 'edited-by-hand.md', false),
+          ft(2, 'kept.md')
+        ]
+      })
+    )
+    expect(actions).toEqual([
+      {
+        kind: 'update',
+        path: 'edited-by-hand.md',
+        blobSha: 'blob-edited-by-hand.md',
+        resourceId: 1,
+        reason: 'text edited in the Space; restored from the file'
+      },
+      { kind: 'unchanged', path: 'kept.md', resourceId: 2 }
     ])
   })
 

@@ -1,6 +1,21 @@
-import { describe, expect, it } from '@jest/globals'
-import type { Outcome } from '../src/apply.js'
-import { countOutcomes, summaryMarkdown, type ReportContext } from '../src/report.js'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { fromMarkdown } from 'mdast-util-from-markdown'
+import { gfmFromMarkdown } from 'mdast-util-gfm'
+import { gfm } from 'micromark-extension-gfm'
+import { parseOutputFile } from '../emulator/runner.js'
+import type { Outcome, OutcomeAction } from '../src/apply.js'
+import {
+  countOutcomes,
+  summaryMarkdown,
+  writeErrorSummary,
+  writeOutputs,
+  writeSummary,
+  type ReportContext
+} from '../src/report.js'
+import { visible } from '../src/untrusted.js'
 
 const ctx: ReportContext = {
   spaceLabel: 'octo-org/3',
@@ -10,8 +25,139 @@ const ctx: ReportContext = {
   othersCount: 2
 }
 
+// GitHub refuses a step summary over 1 MiB; the action aims at a round million.
+const SUMMARY_LIMIT = 1_000_000
+const RESOURCES_LIMIT = 512 * 1024
+
+// ---- Rendering, the way GitHub reads the Markdown (GFM) ----
+
+type MdNode = ReturnType<typeof fromMarkdown> | ReturnType<typeof fromMarkdown>['children'][number]
+interface AnyNode {
+  type: string
+  value?: string
+  url?: string
+  children?: AnyNode[]
+}
+
+function render(markdown: string): AnyNode {
+  return fromMarkdown(markdown, {
+    extensions: [gfm()],
+    mdastExtensions: [gfmFromMarkdown()]
+  }) as MdNode as AnyNode
+}
+
+function nodes(tree: AnyNode): AnyNode[] {
+  return [tree, ...(tree.children ?? []).flatMap(nodes)]
+}
+
+/** What a reader sees of a node: its text and code, nothing of an HTML comment. */
+function textOf(node: AnyNode): string {
+  if (node.type === 'text' || node.type === 'inlineCode') return node.value ?? ''
+  return (node.children ?? []).map(textOf).join('')
+}
+
+/** The nodes that must come only from the action: links, images, HTML and headings. */
+function structure(tree: AnyNode) {
+  const all = nodes(tree)
+  return {
+    links: all.filter(n => n.type === 'link').map(n => ({ url: n.url, text: textOf(n) })),
+    images: all.filter(n => n.type === 'image').length,
+    // The action writes empty comments between characters that could make an autolink
+    // literal; they render as nothing. No other HTML.
+    html: [...new Set(all.filter(n => n.type === 'html').map(n => n.value))],
+    headings: all.filter(n => n.type === 'heading').map(textOf),
+    emphasis: all.filter(n => ['emphasis', 'strong', 'delete'].includes(n.type)).map(textOf)
+  }
+}
+
+function tables(tree: AnyNode): string[][][] {
+  return nodes(tree)
+    .filter(n => n.type === 'table')
+    .map(t => (t.children ?? []).map(row => (row.children ?? []).map(textOf)))
+}
+
+/** The rows of the per-path table, each as the text of its cells, header row left out. */
+function pathRows(doc: string | AnyNode): string[][] {
+  const table = tables(typeof doc === 'string' ? render(doc) : doc).find(
+    t => t[0]?.join('|') === '|Path|Resource|Detail'
+  )
+  return table ? table.slice(1) : []
+}
+
+function paragraphs(doc: string | AnyNode): string[] {
+  return nodes(typeof doc === 'string' ? render(doc) : doc)
+    .filter(n => n.type === 'paragraph')
+    .map(textOf)
+}
+
+// ---- The hostile data ----
+
+const HOSTILE_NAMES = [
+  'a`b.md',
+  '[x](https://evil.example)',
+  'docs/a\n## Heading.md',
+  'docs/b\r::notice::x.md',
+  'docs/##[set-output name=deleted;]999.md',
+  "Tom's & Jerry's.md",
+  'a|b.md',
+  'a\\|b.md',
+  'www.evil.example.md',
+  'WWW.Evil.example/x.md',
+  'x@evil.example.md',
+  '@evil.example',
+  ':x:y',
+  'mailto:x@evil.example',
+  'xmpp:x@evil.example/r',
+  'https://evil.example/x.md',
+  '<https://evil.example>',
+  '<img src=x onerror=alert(1)>.md',
+  '![i](https://evil.example/i.png)',
+  '*bold* _it_.md',
+  '~~gone~~ **strong**.md',
+  '  leading and trailing  .md',
+  'trailing space.md ',
+  '\ttab\tand\u001b[31mescape.md',
+  '&amp; &#60; entities.md',
+  '[^1] footnote.md',
+  '1. list.md',
+  '> quote.md',
+  '- item.md',
+  'back\\slash\\',
+  ':smile: ::set-env name=x::y',
+  'docs/café/日本語 🙂.md'
+]
+
+const GITHUB_MESSAGE =
+  'Validation Failed\n## Pwned [click](https://evil.example) | extra | cells\r\nsee x@evil.example'
+
+// ---- The tests ----
+
+let dir: string
+let summaryFile: string
+let outputFile: string
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'report-test-'))
+  summaryFile = join(dir, 'summary.md')
+  outputFile = join(dir, 'output.txt')
+  // @actions/core remembers the summary file's path after its first write: one file throughout.
+  process.env.GITHUB_STEP_SUMMARY = summaryFile
+  process.env.GITHUB_OUTPUT = outputFile
+})
+
+beforeEach(() => {
+  writeFileSync(summaryFile, '')
+  writeFileSync(outputFile, '')
+})
+
+afterAll(() => {
+  delete process.env.GITHUB_STEP_SUMMARY
+  delete process.env.GITHUB_OUTPUT
+  rmSync(dir, { recursive: true, force: true })
+})
+
 describe('job summary', () => {
-  it('counts, links the Space, lists every path but the unchanged, and escapes what paths hold', () => {
+  it('counts, links the Space, lists every path but the unchanged, and renders what paths hold as is', () => {
     const outcomes: Outcome[] = [
       { path: 'a.md', action: 'created', resourceId: 1 },
       {
@@ -26,32 +172,119 @@ describe('job summary', () => {
       { path: 'x.md', action: 'failed', reason: 'POST … answered 422: Validation Failed' }
     ]
     const md = summaryMarkdown(outcomes, ctx)
-    expect(md).toContain(
-      '## Copilot Space sync: [octo-org/3](https://github.com/copilot/spaces/octo-org/3)'
+    const tree = render(md)
+    expect(structure(tree).links).toEqual([{ url: ctx.spaceUrl, text: 'octo-org/3' }])
+    expect(structure(tree).headings).toEqual(['Copilot Space sync: octo-org/3'])
+    expect(tables(tree)[0]).toEqual([
+      ['Created', 'Updated', 'Deleted', 'Unchanged', 'Skipped', 'Failed'],
+      ['1', '1', '0', '1', '1', '1']
+    ])
+    expect(pathRows(md)).toEqual([
+      ['Created', 'a.md', '1', ''],
+      ['Updated', 'docs/<b>|pipe & co.md', '2', 'from old.md; renamed from old.md'],
+      ['Skipped', 'bin.md', '', 'binary file (contains a NUL byte)'],
+      ['Failed', 'x.md', '', 'POST … answered 422: Validation Failed']
+    ])
+    expect(paragraphs(md)).toContain(
+      '2 other resource(s) in the Space are not managed by this workflow and were left alone.'
     )
-    expect(md).toContain('| 1 | 1 | 0 | 1 | 1 | 1 |')
-    expect(md).toContain('| Created | `a.md` | 1 |  |')
-    expect(md).toContain(
-      '| Updated | `docs/&#60;b&#62;\\|pipe &#38; co.md` | 2 | from `old.md`; renamed from old.md |'
-    )
-    expect(md).toContain('| Skipped | `bin.md` |  | binary file (contains a NUL byte) |')
     expect(md).not.toContain('same.md')
-    expect(md).toContain('2 other resource(s) in the Space are not managed by this workflow')
     expect(md).not.toContain('Preview')
   })
 
   it('says when nothing was written, in the verbs too', () => {
     const md = summaryMarkdown(
       [{ path: 'a.md', action: 'deleted', resourceId: 9, reason: 'file removed' }],
-      {
-        ...ctx,
-        previewReason: 'pull_request events only preview the sync.'
-      }
+      { ...ctx, previewReason: 'pull_request events only preview the sync.' }
     )
-    expect(md).toContain(
-      '> **Preview: nothing was written.** pull_request events only preview the sync.'
+    expect(paragraphs(md)).toContain(
+      'Preview: nothing was written. pull_request events only preview the sync.'
     )
-    expect(md).toContain('| Would delete | `a.md` | 9 | file removed |')
+    expect(pathRows(md)).toEqual([['Would delete', 'a.md', '9', 'file removed']])
+  })
+
+  it('renders hostile paths, previous paths and GitHub messages as their text, one row each', () => {
+    const actions: OutcomeAction[] = ['created', 'updated', 'deleted', 'skipped', 'failed']
+    const outcomes: Outcome[] = HOSTILE_NAMES.map((path, i) => ({
+      path,
+      action: actions[i % actions.length]!,
+      resourceId: i,
+      previousPath: HOSTILE_NAMES[(i + 1) % HOSTILE_NAMES.length],
+      reason: `${GITHUB_MESSAGE} renamed from ${HOSTILE_NAMES[(i + 2) % HOSTILE_NAMES.length]}`
+    }))
+    const md = summaryMarkdown(outcomes, ctx)
+    const verbs = { created: 'Created', updated: 'Updated', deleted: 'Deleted' } as const
+    expect(pathRows(md)).toEqual(
+      outcomes.map(o => [
+        verbs[o.action as keyof typeof verbs] ?? (o.action === 'skipped' ? 'Skipped' : 'Failed'),
+        visible(o.path),
+        String(o.resourceId),
+        `from ${visible(o.previousPath!)}; ${visible(o.reason!)}`
+      ])
+    )
+    const s = structure(render(md))
+    expect(s.links).toEqual([{ url: ctx.spaceUrl, text: 'octo-org/3' }])
+    expect(s.images).toBe(0)
+    expect(s.headings).toEqual(['Copilot Space sync: octo-org/3'])
+    expect(s.html.filter(h => h !== '<!---->')).toEqual([])
+    expect(s.emphasis).toEqual([])
+  })
+
+  it('renders a hostile Space label, scope and preview reason as their text', () => {
+    const label = '[evil](https://evil.example) x@evil.example www.evil.example'
+    const scopeReason = 'push: refs/heads/`main`\n## Injected *heading* <b>bold</b>'
+    const previewReason = 'pull_request events | only | preview\r\n> [quote](javascript:alert(1))'
+    const md = summaryMarkdown([], { ...ctx, spaceLabel: label, scopeReason, previewReason })
+    const s = structure(render(md))
+    expect(s.links).toEqual([{ url: ctx.spaceUrl, text: label }])
+    expect(s.headings).toEqual([`Copilot Space sync: ${label}`])
+    expect(s.images).toBe(0)
+    expect(s.html.filter(h => h !== '<!---->')).toEqual([])
+    expect(s.emphasis).toEqual(['Preview: nothing was written.'])
+    expect(paragraphs(md)).toEqual(
+      expect.arrayContaining([
+        `Preview: nothing was written. ${visible(previewReason)}`,
+        `Scope: ${visible(scopeReason)} (commit cccccccccccc).`
+      ])
+    )
+  })
+
+  it('keeps the Space link whole whatever its URL holds', () => {
+    const spaceUrl = "https://ghe.example/copilot/spaces/o)x](y) (z'&amp;/3"
+    const md = summaryMarkdown([], { ...ctx, spaceUrl })
+    const s = structure(render(md))
+    expect(s.links).toHaveLength(1)
+    expect(decodeURI(s.links[0]!.url!)).toBe(spaceUrl)
+    expect(s.headings).toEqual(['Copilot Space sync: octo-org/3'])
+  })
+
+  it('writes a failure message as its text in the error summary', async () => {
+    await writeErrorSummary(`Refusing to delete 3 resources: ${HOSTILE_NAMES.join(', ')}`)
+    await writeErrorSummary(GITHUB_MESSAGE)
+    await writeErrorSummary('@x.example: <!-- a comment --> <b>')
+    const md = readFileSync(summaryFile, 'utf8')
+    const s = structure(render(md))
+    expect(s.headings).toEqual(Array(3).fill('Copilot Space sync failed'))
+    expect(s.links).toEqual([])
+    expect(s.images).toBe(0)
+    expect(s.html.filter(h => h !== '<!---->')).toEqual([])
+    expect(s.emphasis).toEqual([])
+    expect(paragraphs(md)).toEqual([
+      visible(`Refusing to delete 3 resources: ${HOSTILE_NAMES.join(', ')}`),
+      visible(GITHUB_MESSAGE),
+      '@x.example: <!-- a comment --> <b>'
+    ])
+  })
+
+  it('cuts a huge failure message to fit the summary, saying how much was left out', async () => {
+    const message = `${'&'.repeat(300_000)}${'é'.repeat(300_000)}`
+    await writeErrorSummary(message)
+    const md = readFileSync(summaryFile, 'utf8')
+    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(SUMMARY_LIMIT)
+    const [text] = paragraphs(md)
+    const cut = /^(&*) … \((\d+) more characters\)$/.exec(text!)
+    expect(cut).not.toBeNull()
+    expect(cut![1]!.length + Number(cut![2])).toBe(message.length)
   })
 
   it('keeps a huge change set within bounds: 500 rows, then a pointer to the output', () => {
@@ -65,5 +298,153 @@ describe('job summary', () => {
     expect(md).toContain("…and 4500 more (see the step's `resources` output).")
     expect(Buffer.byteLength(md)).toBeLessThan(1024 * 1024)
     expect(countOutcomes(outcomes).created).toBe(5000)
+  })
+
+  it('lists 500 of 10,000 short paths and counts the rest', async () => {
+    const outcomes: Outcome[] = Array.from({ length: 10_000 }, (_, i) => ({
+      path: `d/${i}.md`,
+      action: i % 2 ? 'updated' : 'deleted',
+      resourceId: i
+    }))
+    await writeSummary(outcomes, ctx)
+    const md = readFileSync(summaryFile, 'utf8')
+    const rows = pathRows(md)
+    expect(rows.map(r => r[1])).toEqual(outcomes.slice(0, 500).map(o => o.path))
+    expect(paragraphs(md)).toContain("…and 9500 more (see the step's resources output).")
+    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(SUMMARY_LIMIT)
+  })
+
+  it('stops adding rows before 1,000,000 bytes with 600 long multi-byte paths, and counts the rest', async () => {
+    const long = (i: number, tag: string) =>
+      `docs/${tag}${i}/${'ü日本語のパス-ñ'.repeat(100)}`.slice(0, 1000) // 1000 characters
+    const outcomes: Outcome[] = Array.from({ length: 600 }, (_, i) => ({
+      path: long(i, 'new'),
+      action: 'updated',
+      resourceId: i,
+      previousPath: long(i, 'old'),
+      reason: `renamed from ${long(i, 'old')}`
+    }))
+    await writeSummary(outcomes, { ...ctx, othersCount: 7 })
+    const written = statSync(summaryFile).size
+    expect(written).toBeLessThanOrEqual(SUMMARY_LIMIT)
+    const tree = render(readFileSync(summaryFile, 'utf8'))
+    const rows = pathRows(tree)
+    expect(rows.length).toBeGreaterThan(0)
+    expect(rows.length).toBeLessThan(600)
+    // Whole rows only, in order, each path complete.
+    expect(rows.map(r => r[1])).toEqual(outcomes.slice(0, rows.length).map(o => o.path))
+    expect(paragraphs(tree)).toEqual(
+      expect.arrayContaining([
+        `…and ${600 - rows.length} more (see the step's resources output).`,
+        '7 other resource(s) in the Space are not managed by this workflow and were left alone.'
+      ])
+    )
+  })
+
+  it('stays within bounds when every character of every path needs escaping', () => {
+    const outcomes: Outcome[] = Array.from({ length: 600 }, (_, i) => ({
+      path: `${i}|${'@:.<'.repeat(250)}`,
+      action: 'failed',
+      reason: `${'&|'.repeat(500)}\n`.repeat(4)
+    }))
+    const md = summaryMarkdown(outcomes, ctx)
+    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(SUMMARY_LIMIT)
+    const tree = render(md)
+    const rows = pathRows(tree)
+    expect(rows.length).toBeGreaterThan(0)
+    expect(rows.map(r => r[1])).toEqual(outcomes.slice(0, rows.length).map(o => o.path))
+    expect(paragraphs(tree)).toContain(
+      `…and ${600 - rows.length} more (see the step's resources output).`
+    )
+  })
+})
+
+describe('step outputs', () => {
+  const outputs = () => parseOutputFile(readFileSync(outputFile, 'utf8'))
+
+  it('writes the counts and every entry when they fit, not truncated', () => {
+    const outcomes: Outcome[] = [
+      { path: 'a.md', action: 'created', resourceId: 1 },
+      { path: 'b\n::x::.md', action: 'updated', resourceId: 2, previousPath: 'c.md', reason: 'r' },
+      { path: 'd.md', action: 'unchanged', resourceId: 3 }
+    ]
+    const result = writeOutputs(outcomes)
+    expect(result.resourcesTruncated).toBe(false)
+    expect(result.warning).toBeUndefined()
+    expect(result.created).toBe(1)
+    const out = outputs()
+    expect(out['resources-truncated']).toBe('false')
+    expect(out.created).toBe('1')
+    expect(out.unchanged).toBe('1')
+    expect(JSON.parse(out.resources!)).toEqual([
+      { path: 'a.md', action: 'created', resource_id: 1 },
+      {
+        path: 'b\n::x::.md',
+        action: 'updated',
+        resource_id: 2,
+        previous_path: 'c.md',
+        reason: 'r'
+      },
+      { path: 'd.md', action: 'unchanged', resource_id: 3 }
+    ])
+  })
+
+  it('leaves unchanged entries out first when 50,000 outcomes do not fit, and says how many', () => {
+    const outcomes: Outcome[] = Array.from({ length: 50_000 }, (_, i) => ({
+      path: `docs/section-${i % 97}/a-rather-long-file-name-${i}.md`,
+      action: i % 25 === 0 ? 'failed' : 'unchanged',
+      resourceId: i,
+      ...(i % 25 === 0 ? { reason: 'POST answered 422: Validation Failed' } : {})
+    }))
+    const result = writeOutputs(outcomes)
+    const out = outputs()
+    expect(Buffer.byteLength(out.resources!)).toBeLessThanOrEqual(RESOURCES_LIMIT)
+    expect(Buffer.byteLength(readFileSync(outputFile))).toBeLessThan(RESOURCES_LIMIT + 1024)
+    const kept = JSON.parse(out.resources!) as { path: string; action: string }[]
+    // Every entry that is not unchanged, then unchanged ones as they come; all in order.
+    const failed = outcomes.filter(o => o.action === 'failed').map(o => o.path)
+    expect(kept.filter(e => e.action === 'failed').map(e => e.path)).toEqual(failed)
+    const unchanged = kept.filter(e => e.action === 'unchanged').map(e => e.path)
+    expect(unchanged.length).toBeGreaterThan(0)
+    expect(unchanged).toEqual(
+      outcomes
+        .filter(o => o.action === 'unchanged')
+        .slice(0, unchanged.length)
+        .map(o => o.path)
+    )
+    const keptPaths = new Set(kept.map(e => e.path))
+    expect(kept.map(e => e.path)).toEqual(outcomes.map(o => o.path).filter(p => keptPaths.has(p)))
+    expect(out['resources-truncated']).toBe('true')
+    expect(result.resourcesTruncated).toBe(true)
+    expect(result.failed).toBe(2000)
+    expect(out.unchanged).toBe('48000')
+    const omitted = 50_000 - kept.length
+    expect(result.warning).toContain(`leaves out ${omitted} of 50000 entries`)
+    expect(result.warning).toContain(`${omitted} unchanged, 0 other`)
+  })
+
+  it('cuts the rest when even the changed entries do not fit', () => {
+    const outcomes: Outcome[] = Array.from({ length: 50_000 }, (_, i) => ({
+      path: `docs/ü日本語-${i}-${'x'.repeat(40)}.md`,
+      action: i % 7 === 0 ? 'unchanged' : 'created',
+      resourceId: i
+    }))
+    const result = writeOutputs(outcomes)
+    const out = outputs()
+    expect(Buffer.byteLength(out.resources!)).toBeLessThanOrEqual(RESOURCES_LIMIT)
+    const kept = JSON.parse(out.resources!) as { path: string; action: string }[]
+    expect(kept.every(e => e.action === 'created')).toBe(true)
+    expect(kept.map(e => e.path)).toEqual(
+      outcomes
+        .filter(o => o.action === 'created')
+        .slice(0, kept.length)
+        .map(o => o.path)
+    )
+    expect(out['resources-truncated']).toBe('true')
+    const omitted = 50_000 - kept.length
+    const unchanged = outcomes.filter(o => o.action === 'unchanged').length
+    expect(result.warning).toContain(`leaves out ${omitted} of 50000 entries`)
+    expect(result.warning).toContain(`${unchanged} unchanged, ${omitted - unchanged} other`)
+    expect(result.warning).not.toContain('docs/')
   })
 })

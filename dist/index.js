@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8223);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3978);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8223:
+/***/ 3978:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28394,177 +28394,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: RefusedError, readRunContext, sync
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
@@ -29363,6 +29194,2871 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+
+  if (typeof process === "object" && process.version !== undefined) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${
+      process.arch
+    })`;
+  }
+
+  return "<environment undetectable>";
+}
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var VERSION = "0.0.0-development";
+
+// pkg/dist-src/defaults.js
+var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+var DEFAULTS = {
+  method: "GET",
+  baseUrl: "https://api.github.com",
+  headers: {
+    accept: "application/vnd.github.v3+json",
+    "user-agent": userAgent
+  },
+  mediaType: {
+    format: ""
+  }
+};
+
+// pkg/dist-src/util/lowercase-keys.js
+function dist_bundle_lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
+}
+
+// pkg/dist-src/util/is-plain-object.js
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/util/merge-deep.js
+function mergeDeep(defaults, options) {
+  const result = Object.assign({}, defaults);
+  Object.keys(options).forEach((key) => {
+    if (isPlainObject(options[key])) {
+      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+
+// pkg/dist-src/util/remove-undefined-properties.js
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+
+// pkg/dist-src/merge.js
+function merge(defaults, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = dist_bundle_lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults && defaults.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+
+// pkg/dist-src/util/add-query-parameters.js
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+
+// pkg/dist-src/util/extract-url-variable-names.js
+var urlVariableRegex = /\{[^{}}]+\}/g;
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches = url.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+
+// pkg/dist-src/util/omit.js
+function omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+
+// pkg/dist-src/util/url-template.js
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+
+// pkg/dist-src/parse.js
+function parse(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+
+// pkg/dist-src/endpoint-with-defaults.js
+function endpointWithDefaults(defaults, route, options) {
+  return parse(merge(defaults, route, options));
+}
+
+// pkg/dist-src/with-defaults.js
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse
+  });
+}
+
+// pkg/dist-src/index.js
+var endpoint = withDefaults(null, DEFAULTS);
+
+
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+/*!
+ * content-type
+ * Copyright(c) 2015 Douglas Christopher Wilson
+ * MIT Licensed
+ */
+const SP = 32; // " "
+const HTAB = 9; // "\t"
+const SEMI = 59; // ";"
+const EQ = 61; // "="
+const DQUOTE = 34; // '"'
+const BSLASH = 92; // "\\"
+const COMMA = 44; // ","
+const LOWER_CASE = 1;
+const OWS = 2;
+const SEMI_FLAG = 4;
+const COMMA_FLAG = 8;
+const TOKEN_FLAG = 16;
+const NON_ASCII = 0xff00;
+const CASE_FLAGS = LOWER_CASE | NON_ASCII;
+/**
+ * Character flags used to normalize HTTP field values while scanning.
+ * Out-of-range reads intentionally coerce to zero in bitwise expressions.
+ */
+const CHAR_MAP = new Uint8Array(0x100);
+CHAR_MAP[HTAB] |= OWS;
+CHAR_MAP[SP] |= OWS;
+CHAR_MAP[SEMI] |= SEMI_FLAG;
+CHAR_MAP[COMMA] |= COMMA_FLAG;
+for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
+    CHAR_MAP[code] |= LOWER_CASE;
+}
+for (const char of "!#$%&'*+-.^_`|~") {
+    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+}
+for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
+    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+}
+for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+/**
+ * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
+ */
+const NullObject = /* @__PURE__ */ (() => {
+    const C = function () { };
+    C.prototype = Object.create(null);
+    return C;
+})();
+/**
+ * Validate a type string against RFC 9110.
+ */
+function isTypeValid(type, start = 0, end = type.length) {
+    let hasSlash = false;
+    for (let index = start; index < end; index++) {
+        const code = type.charCodeAt(index);
+        if (code === 47 /* / */) {
+            if (hasSlash || index === start || index >= end - 1)
+                return false;
+            hasSlash = true;
+        }
+        else if (!isTokenCode(code)) {
+            return false;
+        }
+    }
+    return hasSlash;
+}
+/**
+ * Validate a token against RFC 9110.
+ */
+function isTokenValid(token, start = 0, end = token.length) {
+    if (start >= end)
+        return false;
+    for (let index = start; index < end; index++) {
+        if (!isTokenCode(token.charCodeAt(index)))
+            return false;
+    }
+    return true;
+}
+/**
+ * Check whether a character code belongs to the token production in RFC 9110.
+ */
+function isTokenCode(code) {
+    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
+}
+/**
+ * Serialize a parameter value.
+ */
+function parameterValue(str) {
+    const len = str.length;
+    if (len === 0)
+        return '""';
+    let index = 0;
+    while (index < len && isTokenCode(str.charCodeAt(index)))
+        index++;
+    if (index === len)
+        return str;
+    let result = '"';
+    let start = 0;
+    while (index < len) {
+        const code = str.charCodeAt(index);
+        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
+            throw new TypeError(`Invalid parameter value: ${str}`);
+        }
+        if (code === 34 /* " */ || code === 92 /* \\ */) {
+            result += `${str.slice(start, index)}\\`;
+            start = index;
+        }
+        index++;
+    }
+    return `${result}${str.slice(start)}"`;
+}
+/**
+ * Format an object into a `Content-Type` header.
+ */
+function format(obj) {
+    const { type, parameters } = obj;
+    if (!type || !isTypeValid(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+    }
+    let result = type;
+    if (parameters) {
+        for (const param of Object.keys(parameters)) {
+            if (!isTokenValid(param)) {
+                throw new TypeError(`Invalid parameter name: ${param}`);
+            }
+            result += `; ${param}=${parameterValue(parameters[param])}`;
+        }
+    }
+    return result;
+}
+/**
+ * Parse a `Content-Type` header.
+ */
+function dist_parse(header, options) {
+    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+    const len = header.length;
+    let valueStart = options?.start ?? 0;
+    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+        valueStart++;
+    }
+    let index = valueStart;
+    let typeFlags = 0;
+    let whitespace = -1;
+    let stop = options?.parameters === false ? COMMA_FLAG : 0;
+    while (index < len) {
+        const code = header.charCodeAt(index);
+        const flags = CHAR_MAP[code];
+        if ((flags & stopFlags) !== 0) {
+            stop |= flags & COMMA_FLAG;
+            break;
+        }
+        if ((flags & OWS) !== 0) {
+            if (whitespace === -1)
+                whitespace = index;
+        }
+        else {
+            whitespace = -1;
+        }
+        typeFlags |= (code & NON_ASCII) | flags;
+        index++;
+    }
+    const valueEnd = whitespace === -1 ? index : whitespace;
+    const value = header.slice(valueStart, valueEnd);
+    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+    if (index === len || stop !== 0) {
+        return { type, index, parameters: new NullObject() };
+    }
+    return parseParameters(header, type, index, len, stopFlags);
+}
+/**
+ * Parses the parameters of a `Content-Type` header starting at the given index.
+ */
+function parseParameters(header, type, index, len, stopFlags) {
+    const parameters = new NullObject();
+    parameter: while (index < len) {
+        index++; // Skip over ;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+            index++;
+        }
+        const keyStart = index;
+        let keyFlags = 0;
+        let keyWhitespace = -1;
+        while (index < len) {
+            const code = header.charCodeAt(index);
+            const flags = CHAR_MAP[code];
+            if ((flags & stopFlags) !== 0) {
+                if ((flags & COMMA_FLAG) !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if (code === EQ) {
+                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+                const value = header.slice(keyStart, keyEnd);
+                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+                index++;
+                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+                    index++;
+                }
+                if (index < len && header.charCodeAt(index) === DQUOTE) {
+                    const quotedStart = ++index;
+                    let escaped = false;
+                    while (index < len) {
+                        const code = header.charCodeAt(index);
+                        if (code === DQUOTE) {
+                            if (parameters[key] === undefined) {
+                                parameters[key] = escaped
+                                    ? unescapeQuotedPairs(header, quotedStart, index)
+                                    : header.slice(quotedStart, index);
+                            }
+                            index++;
+                            let stop = 0;
+                            // Discard characters between quote and delimiter.
+                            while (index < len) {
+                                const code = header.charCodeAt(index);
+                                const flags = CHAR_MAP[code];
+                                if ((flags & stopFlags) !== 0) {
+                                    stop = flags & COMMA_FLAG;
+                                    break;
+                                }
+                                index++;
+                            }
+                            if (stop !== 0)
+                                break parameter;
+                            continue parameter;
+                        }
+                        if (code === BSLASH && index + 1 < len) {
+                            escaped = true;
+                            index += 2;
+                            continue;
+                        }
+                        index++;
+                    }
+                    continue parameter;
+                }
+                const valueStart = index;
+                let stop = 0;
+                let valueWhitespace = -1;
+                while (index < len) {
+                    const code = header.charCodeAt(index);
+                    const flags = CHAR_MAP[code];
+                    if ((flags & stopFlags) !== 0) {
+                        stop = flags & COMMA_FLAG;
+                        break;
+                    }
+                    if ((flags & OWS) !== 0) {
+                        if (valueWhitespace === -1)
+                            valueWhitespace = index;
+                    }
+                    else {
+                        valueWhitespace = -1;
+                    }
+                    index++;
+                }
+                if (parameters[key] === undefined) {
+                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+                    parameters[key] = header.slice(valueStart, valueEnd);
+                }
+                if (stop !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if ((flags & OWS) !== 0) {
+                if (keyWhitespace === -1)
+                    keyWhitespace = index;
+            }
+            else {
+                keyWhitespace = -1;
+            }
+            keyFlags |= (code & NON_ASCII) | flags;
+            index++;
+        }
+    }
+    return { type, index, parameters };
+}
+/**
+ * Remove backslashes from quoted pairs in a known-terminated quoted string body.
+ */
+function unescapeQuotedPairs(str, start, end) {
+    let result = "";
+    for (let index = start; index < end; index++) {
+        if (str.charCodeAt(index) === BSLASH) {
+            result += str.slice(start, index);
+            start = ++index;
+        }
+    }
+    return result + str.slice(start, end);
+}
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+const intRegex = /^-?\d+$/;
+const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
+const originalStringify = JSON.stringify;
+const originalParse = JSON.parse;
+const customFormat = /^-?\d+n$/;
+
+const bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+const noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+
+/**
+ * @typedef {(this: any, key: string | number | undefined, value: any) => any} Replacer
+ * @typedef {(key: string | number | undefined, value: any, context?: { source: string }) => any} Reviver
+ */
+
+/**
+ * Checks if a value is unstringifiable according to native JSON.stringify rules.
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is undefined, a function, or a symbol.
+ */
+const isUnstringifiable = (val) =>
+  val === undefined || typeof val === "function" || typeof val === "symbol";
+
+/**
+ * Checks if a value is a native JSON.rawJSON object (Node.js 22+).
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is a RawJSON instance.
+ */
+const isRawJSON = (val) =>
+  val !== null &&
+  typeof val === "object" &&
+  val.constructor &&
+  val.constructor.name === "RawJSON";
+
+/**
+ * Iteratively converts a JS value to a JSON string.
+ * Used as a fallback when the native JSON.stringify hits the Maximum Call Stack size.
+ * Fully compliant with JSON formatting (space), replacers, and toJSON behaviors.
+ *
+ * @param {any} rootValue The value to stringify.
+ * @param {Replacer | Array<string | number> | null} [replacer] User's custom replacer function.
+ * @param {string | number} [spaceParam] Indentation for pretty-printing.
+ * @returns {string | undefined} The generated JSON string.
+ */
+const stringifyIteratively = (rootValue, replacer, spaceParam) => {
+  let space = "";
+
+  if (typeof spaceParam === "number") {
+    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+  } else if (typeof spaceParam === "string") {
+    space = spaceParam.slice(0, 10);
+  }
+
+  const isFunctionReplacer = typeof replacer === "function";
+  const propertyList = Array.isArray(replacer)
+    ? new Set(replacer.map(String))
+    : null;
+
+  /**
+   * Prepares a value for stringification by resolving toJSON, handling BigInts,
+   * applying custom replacers, and unwrapping primitive objects.
+   *
+   * @param {object|Array} parent The parent object or array holding the value.
+   * @param {string} key The key associated with the value.
+   * @param {any} val The raw value to process.
+   * @returns {any} The processed value ready for stringification.
+   */
+  const prepareVal = (parent, key, val) => {
+    const isObject = val !== null && typeof val === "object";
+    const hasToJSON = isObject && typeof val.toJSON === "function";
+
+    if (hasToJSON) {
+      val = val.toJSON(key);
+    }
+
+    const isNoise = typeof val === "string" && noiseValue.test(val);
+
+    if (isNoise) return val + "n";
+
+    const isBigInt = typeof val === "bigint";
+
+    if (isBigInt) {
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return JSON.rawJSON(val.toString());
+
+      return val.toString() + "n";
+    }
+
+    if (isFunctionReplacer) {
+      val = replacer.call(parent, key, val);
+    }
+
+    const isPostReplacerObject = val !== null && typeof val === "object";
+
+    if (isPostReplacerObject) {
+      const isPrimitiveWrapper =
+        val instanceof Number ||
+        val instanceof String ||
+        val instanceof Boolean;
+
+      if (isPrimitiveWrapper) {
+        val = val.valueOf();
+      }
+    }
+
+    return val;
+  };
+
+  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+
+  if (isUnstringifiable(rootProcessed)) {
+    return undefined;
+  }
+
+  const isRootPrimitive =
+    rootProcessed === null || typeof rootProcessed !== "object";
+  const isRootNativeRawJSON = isRawJSON(rootProcessed);
+
+  if (isRootPrimitive || isRootNativeRawJSON) {
+    return originalStringify(rootProcessed);
+  }
+
+  const chunks = [];
+  let level = 0;
+
+  const stack = [
+    {
+      parent: { "": rootProcessed },
+      key: "",
+      val: rootProcessed,
+      isArray: Array.isArray(rootProcessed),
+      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+      index: 0,
+      first: true,
+    },
+  ];
+
+  const visited = new WeakSet([rootProcessed]);
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (node.index === 0) {
+      chunks.push(node.isArray ? "[" : "{");
+      level++;
+    }
+
+    let isDone = false;
+
+    if (node.isArray) {
+      if (node.index < node.val.length) {
+        if (!node.first) chunks.push(",");
+
+        if (space) chunks.push("\n" + space.repeat(level));
+
+        const childRaw = node.val[node.index];
+        const childVal = prepareVal(node.val, String(node.index), childRaw);
+
+        if (isUnstringifiable(childVal)) {
+          chunks.push("null");
+          node.first = false;
+          node.index++;
+        } else {
+          const isComplexObject =
+            childVal !== null && typeof childVal === "object";
+          const isNativeRaw = isRawJSON(childVal);
+
+          if (isComplexObject && !isNativeRaw) {
+            if (visited.has(childVal)) {
+              throw new TypeError("Converting circular structure to JSON");
+            }
+
+            visited.add(childVal);
+
+            stack.push({
+              parent: node.val,
+              key: String(node.index),
+              val: childVal,
+              isArray: Array.isArray(childVal),
+              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+              index: 0,
+              first: true,
+            });
+
+            node.first = false;
+            node.index++;
+          } else {
+            chunks.push(originalStringify(childVal));
+            node.first = false;
+            node.index++;
+          }
+        }
+      } else {
+        isDone = true;
+      }
+    } else {
+      while (node.index < node.keys.length) {
+        const k = node.keys[node.index++];
+
+        const isFilteredOutByArray = propertyList && !propertyList.has(k);
+
+        if (isFilteredOutByArray) continue;
+
+        const childRaw = node.val[k];
+        const childVal = prepareVal(node.val, k, childRaw);
+
+        if (isUnstringifiable(childVal)) continue;
+
+        if (!node.first) chunks.push(",");
+
+        if (space) {
+          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+        } else {
+          chunks.push(originalStringify(k) + ":");
+        }
+
+        const isComplexObject =
+          childVal !== null && typeof childVal === "object";
+        const isNativeRaw = isRawJSON(childVal);
+
+        if (isComplexObject && !isNativeRaw) {
+          if (visited.has(childVal)) {
+            throw new TypeError("Converting circular structure to JSON");
+          }
+
+          visited.add(childVal);
+
+          stack.push({
+            parent: node.val,
+            key: k,
+            val: childVal,
+            isArray: Array.isArray(childVal),
+            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+            index: 0,
+            first: true,
+          });
+
+          node.first = false;
+
+          break; // Stop current loop level to process the newly pushed stack node
+        } else {
+          chunks.push(originalStringify(childVal));
+          node.first = false;
+        }
+      }
+
+      const isNodeFullyProcessed =
+        node.index >= node.keys.length && stack[stack.length - 1] === node;
+
+      if (isNodeFullyProcessed) {
+        isDone = true;
+      }
+    }
+
+    if (isDone) {
+      level--;
+
+      if (!node.first && space) chunks.push("\n" + space.repeat(level));
+
+      chunks.push(node.isArray ? "]" : "}");
+      visited.delete(node.val);
+      stack.pop();
+    }
+  }
+
+  return chunks.join("");
+};
+
+/**
+ * Converts a JavaScript value to a JSON string.
+ *
+ * Supports serialization of BigInt values using two strategies:
+ * 1. Custom format "123n" → "123" (universal fallback)
+ * 2. Native JSON.rawJSON() (Node.js 22+, fastest) when available
+ *
+ * All other values are serialized exactly like native JSON.stringify().
+ *
+ * @param {*} value The value to convert to a JSON string.
+ * @param {Replacer | Array<string | number> | null} [replacer]
+ * A function that alters the behavior of the stringification process,
+ * or an array of strings/numbers to indicate properties to exclude.
+ * @param {string | number} [space]
+ * A string or number to specify indentation or pretty-printing.
+ * @returns {string} The JSON string representation.
+ */
+const JSONStringify = (value, replacer, space) => {
+  try {
+    const supportsRawJSON = "rawJSON" in JSON;
+
+    if (supportsRawJSON) {
+      return originalStringify(
+        value,
+        (key, val) => {
+          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+
+          const hasFunctionReplacer = typeof replacer === "function";
+
+          if (hasFunctionReplacer) return replacer(key, val);
+
+          const isKeyInArrayReplacer =
+            Array.isArray(replacer) && replacer.includes(key);
+
+          if (isKeyInArrayReplacer) return val;
+
+          return val;
+        },
+        space,
+      );
+    }
+
+    if (!value) return originalStringify(value, replacer, space);
+
+    const convertedToCustomJSON = originalStringify(
+      value,
+      (key, val) => {
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+
+        if (isNoise) return val.toString() + "n"; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+        if (typeof val === "bigint") return val.toString() + "n";
+
+        const hasFunctionReplacer = typeof replacer === "function";
+
+        if (hasFunctionReplacer) return replacer(key, val);
+
+        const isKeyInArrayReplacer =
+          Array.isArray(replacer) && replacer.includes(key);
+
+        if (isKeyInArrayReplacer) return val;
+
+        return val;
+      },
+      space,
+    );
+
+    const processedJSON = convertedToCustomJSON.replace(
+      bigIntsStringify,
+      "$1$2$3",
+    ); // Delete one "n" off the end of every BigInt value
+
+    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3"); // Remove one "n" off the end of every noisy string
+
+    return denoisedJSON;
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const convertedJSON = stringifyIteratively(value, replacer, space);
+
+      if (convertedJSON === undefined) return undefined;
+
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return convertedJSON;
+
+      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+
+      return processedJSON.replace(noiseStringify, "$1$2$3");
+    }
+
+    throw error;
+  }
+};
+
+const featureCache = new Map();
+
+/**
+ * Detects if the current JSON.parse implementation supports the context.source feature.
+ *
+ * Uses toString() fingerprinting to cache results and automatically detect runtime
+ * replacements of JSON.parse (polyfills, mocks, etc.).
+ *
+ * @returns {boolean} true if context.source is supported, false otherwise.
+ */
+const isContextSourceSupported = () => {
+  const parseFingerprint = JSON.parse.toString();
+
+  if (featureCache.has(parseFingerprint)) {
+    return featureCache.get(parseFingerprint);
+  }
+
+  try {
+    const result = JSON.parse(
+      "1",
+      (_, __, context) => !!context?.source && context.source === "1",
+    );
+    featureCache.set(parseFingerprint, result);
+
+    return result;
+  } catch {
+    featureCache.set(parseFingerprint, false);
+
+    return false;
+  }
+};
+
+/**
+ * Reviver function that converts custom-format BigInt strings back to BigInt values.
+ * Also handles "noise" strings that accidentally match the BigInt format.
+ *
+ * @param {string | number | undefined} key The object key.
+ * @param {*} value The value being parsed.
+ * @param {object} [context] Parse context (if supported by JSON.parse).
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The transformed value.
+ */
+const convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+  const isCustomFormatBigInt =
+    typeof value === "string" && customFormat.test(value);
+
+  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+
+  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+  if (isNoiseValue) return value.slice(0, -1);
+
+  const hasUserReviver = typeof userReviver === "function";
+
+  if (!hasUserReviver) return value;
+
+  return userReviver(key, value, context);
+};
+
+/**
+ * Fast JSON.parse implementation (~2x faster than classic fallback).
+ * Uses JSON.parse's context.source feature to detect integers and convert
+ * large numbers directly to BigInt without string manipulation.
+ *
+ * Does not support legacy custom format from v1 of this library.
+ *
+ * @param {string} text JSON string to parse.
+ * @param {Reviver} [reviver] Transform function to apply to each value.
+ * @returns {any} Parsed JavaScript value.
+ */
+const JSONParseV2 = (text, reviver) => {
+  return JSON.parse(text, (key, value, context) => {
+    const isNumber = typeof value === "number";
+    const isOutOfBounds =
+      value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    const isBigNumber = isNumber && isOutOfBounds;
+    const isInt = context && intRegex.test(context.source);
+    const isBigInt = isBigNumber && isInt;
+
+    if (isBigInt) return BigInt(context.source);
+
+    const hasCustomReviver = typeof reviver === "function";
+
+    if (!hasCustomReviver) return value;
+
+    return reviver(key, value, context);
+  });
+};
+
+const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+const MAX_DIGITS = MAX_INT.length;
+const stringsOrLargeNumbers =
+  /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
+
+/**
+ * Iteratively traverses the parsed object bottom-up (post-order),
+ * emulating the native JSON.parse reviver behavior.
+ * This avoids Call Stack overflows (RangeError) on deeply nested structures.
+ *
+ * @param {any} parsed The natively parsed JSON object.
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The fully processed object.
+ */
+const applyReviverIteratively = (parsed, userReviver) => {
+  const rootHolder = { "": parsed };
+  const stack = [{ parent: rootHolder, key: "", visited: false }];
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (!node.visited) {
+      node.visited = true;
+
+      const value = node.parent[node.key];
+      const isComplexObject = value !== null && typeof value === "object";
+
+      if (isComplexObject) {
+        const keys = Object.keys(value);
+
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push({ parent: value, key: keys[i], visited: false });
+        }
+      }
+    } else {
+      const { parent, key } = node;
+      let value = parent[key];
+
+      if (typeof value === "string") {
+        const isCustomFormatBigInt = customFormat.test(value);
+
+        if (isCustomFormatBigInt) {
+          value = BigInt(value.slice(0, -1));
+        } else {
+          const isNoise = noiseValue.test(value);
+
+          if (isNoise) value = value.slice(0, -1);
+        }
+      }
+
+      const hasUserReviver = typeof userReviver === "function";
+
+      if (hasUserReviver) {
+        value = userReviver.call(parent, key, value);
+      }
+
+      const isDeleted = value === undefined;
+
+      if (isDeleted) {
+        delete parent[key];
+      } else {
+        parent[key] = value;
+      }
+
+      stack.pop();
+    }
+  }
+
+  return rootHolder[""];
+};
+
+/**
+ * Pre-processes the JSON string to mark large numbers with an 'n' suffix.
+ *
+ * @param {string} text The raw JSON string.
+ * @returns {string} The serialized string with marked BigInts.
+ */
+const serializeBigInts = (text) => {
+  return text.replace(
+    stringsOrLargeNumbers,
+    (match, digits, fractional, exponential) => {
+      const isString = match[0] === '"';
+      const isNoise = isString && noiseValueWithQuotes.test(match);
+
+      if (isNoise) return match.substring(0, match.length - 1) + 'n"'; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+      const hasFractionalOrExponential = fractional || exponential;
+
+      // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
+      const isLessThanMaxSafeInt =
+        digits &&
+        (digits.length < MAX_DIGITS ||
+          (digits.length === MAX_DIGITS && digits <= MAX_INT));
+
+      const isStandardValue =
+        isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+
+      if (isStandardValue) return match;
+
+      return '"' + match + 'n"';
+    },
+  );
+};
+
+/**
+ * Converts a JSON string into a JavaScript value.
+ *
+ * Supports parsing of large integers using two strategies:
+ * 1. Classic fallback: Marks large numbers with "123n" format, then converts to BigInt
+ * 2. Fast path (JSONParseV2): Uses context.source feature (~2x faster) when available
+ *
+ * All other JSON values are parsed exactly like native JSON.parse().
+ *
+ * @param {string} text A valid JSON string.
+ * @param {Reviver} [reviver]
+ * A function that transforms the results. This function is called for each member
+ * of the object. If a member contains nested objects, the nested objects are
+ * transformed before the parent object is.
+ * @returns {any} The parsed JavaScript value.
+ * @throws {SyntaxError} If text is not valid JSON.
+ */
+const JSONParse = (text, reviver) => {
+  if (!text) return originalParse(text, reviver);
+
+  try {
+    if (isContextSourceSupported()) return JSONParseV2(text, reviver); // Shortcut to a faster (2x) and simpler version
+
+    // Find and mark big numbers with "n"
+    const serializedData = serializeBigInts(text);
+
+    return originalParse(serializedData, (key, value, context) =>
+      convertMarkedBigIntsReviver(key, value, context, reviver),
+    );
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const serializedData = serializeBigInts(text);
+      const parsed = originalParse(serializedData);
+
+      return applyReviverIteratively(parsed, reviver);
+    }
+
+    throw error;
+  }
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+class RequestError extends Error {
+  name;
+  /**
+   * http status code
+   */
+  status;
+  /**
+   * Request options that lead to the error.
+   */
+  request;
+  /**
+   * Response object if a response was received
+   */
+  response;
+  constructor(message, statusCode, options) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = Number.parseInt(statusCode);
+    if (Number.isNaN(this.status)) {
+      this.status = 0;
+    }
+    /* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist */
+    if ("response" in options) {
+      this.response = options.response;
+    }
+    const requestCopy = Object.assign({}, options.request);
+    if (options.request.headers.authorization) {
+      requestCopy.headers = Object.assign({}, options.request.headers, {
+        authorization: options.request.headers.authorization.replace(
+          /(?<! ) .*$/,
+          " [REDACTED]"
+        )
+      });
+    }
+    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+    this.request = requestCopy;
+  }
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var dist_bundle_VERSION = "10.0.16";
+
+// pkg/dist-src/defaults.js
+var defaults_default = {
+  headers: {
+    "user-agent": `octokit-request.js/${dist_bundle_VERSION} ${getUserAgent()}`
+  }
+};
+
+// pkg/dist-src/fetch-wrapper.js
+
+
+
+// pkg/dist-src/is-plain-object.js
+function dist_bundle_isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/fetch-wrapper.js
+
+var noop = () => "";
+async function fetchWrapper(requestOptions) {
+  const fetch = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = dist_bundle_isPlainObject(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error) {
+    let message = "Unknown Error";
+    if (error instanceof Error) {
+      if (error.name === "AbortError") {
+        error.status = 500;
+        throw error;
+      }
+      message = error.message;
+      if (error.name === "TypeError" && "cause" in error) {
+        if (error.cause instanceof Error) {
+          message = error.cause.message;
+        } else if (typeof error.cause === "string") {
+          message = error.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = dist_parse(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+
+// pkg/dist-src/with-defaults.js
+function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+  });
+}
+
+// pkg/dist-src/index.js
+var request = dist_bundle_withDefaults(endpoint, defaults_default);
+
+/* v8 ignore next -- @preserve */
+/* v8 ignore else -- @preserve */
+
+;// CONCATENATED MODULE: ./src/request-policy.ts
+/**
+ * How requests go out: writes one at a time with a minimum gap, reads a few at a time, the whole
+ * queue paused by a secondary rate limit, waits for a primary limit that resets soon, and bounded
+ * retries of server faults and lost connections. Everything else is an answer and is not retried.
+ *
+ * A small layer of our own rather than @octokit/plugin-throttling and @octokit/plugin-retry:
+ * those plug into @octokit/core (this action uses @octokit/request directly), throttle by
+ * request groups rather than giving us one serial write queue with a gap we set, and cannot
+ * read back a Space before repeating a create. The policy is a few dozen lines and is tested
+ * with a clock we control.
+ */
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
+};
+const request_policy_DEFAULTS = {
+    readConcurrency: 4,
+    maxFaultRetries: 4,
+    maxRequestMs: 120_000,
+    maxRateLimitRetries: 5,
+    primaryWaitBudgetMs: 10 * 60_000,
+    faultBaseMs: 1000,
+    secondaryDefaultMs: 60_000,
+    /** Below this many requests left, requests are spread over the time until the reset. */
+    lowRemaining: 50,
+    /** The most that spreading puts between two requests. */
+    maxSpreadMs: 60_000
+};
+/**
+ * A request the policy did not send, because a rate limit had already stopped the run: sending
+ * it would only be refused too, and would prolong the limit.
+ */
+class NotSentError extends Error {
+    name = 'NotSentError';
+}
+const FAULT_STATUSES = new Set([500, 502, 503, 504]);
+function isSecondaryLimit(e) {
+    return (e.status === 403 || e.status === 429) && /secondary rate limit/i.test(e.githubMessage);
+}
+function isPrimaryLimit(e) {
+    return (e.status === 403 || e.status === 429) && e.headers['x-ratelimit-remaining'] === '0';
+}
+function isFault(e) {
+    return e.status === undefined || FAULT_STATUSES.has(e.status);
+}
+const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;
+function createPolicy(options) {
+    const clock = options.clock ?? systemClock;
+    const log = options.log ?? (() => { });
+    const random = options.random ?? Math.random;
+    const readConcurrency = options.readConcurrency ?? request_policy_DEFAULTS.readConcurrency;
+    const maxFaultRetries = options.maxFaultRetries ?? request_policy_DEFAULTS.maxFaultRetries;
+    const maxRateLimitRetries = options.maxRateLimitRetries ?? request_policy_DEFAULTS.maxRateLimitRetries;
+    const maxRequestMs = options.maxRequestMs ?? request_policy_DEFAULTS.maxRequestMs;
+    const budget = options.primaryWaitBudgetMs ?? request_policy_DEFAULTS.primaryWaitBudgetMs;
+    let pausedUntil = 0;
+    let writeQueue = Promise.resolve();
+    let lastWriteEnd = -Infinity;
+    let readsInFlight = 0;
+    const readWaiters = [];
+    let spreadUntil = 0;
+    let spreadGapMs = 0;
+    /** When GitHub said no requests remain: the reset time. */
+    let exhaustedUntil = 0;
+    /** Set once a rate limit has stopped the run: later requests are not sent. */
+    let stopped;
+    /** Every request waits out a pause set by any other (a secondary limit stops the whole queue). */
+    async function waitForPause() {
+        for (let now = clock.now(); now < pausedUntil; now = clock.now())
+            await clock.sleep(pausedUntil - now);
+    }
+    function pause(ms) {
+        pausedUntil = Math.max(pausedUntil, clock.now() + ms);
+    }
+    function stop(until, reason) {
+        stopped = { until, reason };
+    }
+    /** Reads the primary budget from a response: note exhaustion, or slow down when it runs low. */
+    function noteBudget(headers) {
+        const remaining = Number(headers['x-ratelimit-remaining']);
+        const reset = Number(headers['x-ratelimit-reset']) * 1000;
+        if (headers['x-ratelimit-remaining'] === undefined ||
+            !Number.isFinite(remaining) ||
+            !Number.isFinite(reset)) {
+            return;
+        }
+        if (remaining === 0) {
+            exhaustedUntil = Math.max(exhaustedUntil, reset);
+            return;
+        }
+        if (remaining >= request_policy_DEFAULTS.lowRemaining)
+            return;
+        const gap = Math.min(request_policy_DEFAULTS.maxSpreadMs, Math.max(0, reset - clock.now()) / remaining);
+        // Said once per window, and again only when the spacing changes by a second or more.
+        if (clock.now() > spreadUntil || Math.abs(gap - spreadGapMs) >= 1000) {
+            log(`Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`);
+        }
+        spreadGapMs = gap;
+        spreadUntil = reset;
+    }
+    /** Before sending: give up at once if stopped; wait for an exhausted budget's reset if it is near. */
+    async function clearToSend(call) {
+        if (stopped && clock.now() < stopped.until) {
+            throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
+        }
+        const now = clock.now();
+        if (now < exhaustedUntil) {
+            const wait = exhaustedUntil - now + 1000;
+            const when = new Date(exhaustedUntil).toISOString();
+            if (wait > budget) {
+                stop(exhaustedUntil, `the API rate limit is used up until ${when}, more than ${seconds(budget)} from now; run again after the reset`);
+                throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
+            }
+            log(`No API requests left: waiting ${seconds(wait)} for the reset at ${when}.`);
+            pause(wait);
+            exhaustedUntil = 0;
+        }
+        await waitForPause();
+        if (clock.now() < spreadUntil && spreadGapMs > 0)
+            await clock.sleep(spreadGapMs);
+    }
+    /** The request as sent once: with a signal that ends it when the request's time is up. */
+    function bounded(call, ms) {
+        const signal = AbortSignal.timeout(Math.max(1, Math.ceil(ms)));
+        return { ...call, params: { ...call.params, request: { ...call.params.request, signal } } };
+    }
+    /** The error a request ends with when its time is up. */
+    function outOfTime(error, attempts) {
+        const what = error.status === undefined ? `no response (${error.githubMessage})` : error.githubMessage;
+        return new ApiError(error.endpoint, error.status, `${what}; gave up after ${attempts} attempt(s), since one request may take at most ${seconds(maxRequestMs)} across its retries. GitHub or the network did not answer in time: run again later`, error.headers, error.errors, { cause: error });
+    }
+    async function attempt(next, call) {
+        let faults = 0;
+        let limits = 0;
+        let repeated = false;
+        // Only a fault (no answer, or a 5xx) can hide a write GitHub applied; a rate limit refused it.
+        let maybeApplied = false;
+        // Time spent on this request's attempts and fault backoffs, against maxRequestMs.
+        let spent = 0;
+        let attempts = 0;
+        for (;;) {
+            await clearToSend(call);
+            try {
+                if (maybeApplied && call.method !== 'GET' && options.recover) {
+                    maybeApplied = false;
+                    const recovered = await options.recover(call);
+                    if (recovered) {
+                        log(`${describeCall(call)}: GitHub had applied the earlier attempt; not sending it again.`);
+                        return recovered;
+                    }
+                }
+                const started = clock.now();
+                attempts++;
+                try {
+                    const response = await next(bounded(call, maxRequestMs - spent));
+                    noteBudget(response.headers);
+                    return response;
+                }
+                finally {
+                    spent += clock.now() - started;
+                }
+            }
+            catch (error) {
+                if (!(error instanceof ApiError))
+                    throw error;
+                // Nothing was sent, or a retry would go the same way (a refused redirect).
+                if (error.final)
+                    throw error;
+                // A repeated DELETE that finds nothing: the first attempt was applied.
+                if (repeated && call.method === 'DELETE' && error.status === 404) {
+                    log(`${error.endpoint}: already deleted by the earlier attempt.`);
+                    return { status: 204, headers: error.headers, data: undefined };
+                }
+                if (isSecondaryLimit(error)) {
+                    if (++limits > maxRateLimitRetries) {
+                        stop(Infinity, `GitHub's secondary rate limit stopped this run at ${error.endpoint}`);
+                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (still limited after ${maxRateLimitRetries} waits; GitHub asks integrations to slow down: try again later, or raise 'write-interval')`, error.headers, error.errors);
+                    }
+                    const retryAfter = Number(error.headers['retry-after']);
+                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
+                    const base = Number.isFinite(retryAfter) && error.headers['retry-after'] !== undefined
+                        ? retryAfter * 1000
+                        : error.headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset)
+                            ? Math.max(0, reset - clock.now())
+                            : request_policy_DEFAULTS.secondaryDefaultMs;
+                    const wait = base * 2 ** (limits - 1) + random() * 1000;
+                    log(`${error.endpoint}: secondary rate limit (${error.status}); pausing all requests for ${seconds(wait)} (wait ${limits} of ${maxRateLimitRetries}).`);
+                    pause(wait);
+                    repeated = true;
+                    continue;
+                }
+                if (isPrimaryLimit(error)) {
+                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
+                    const wait = Math.max(0, reset - clock.now()) + 1000;
+                    const when = Number.isFinite(reset) ? new Date(reset).toISOString() : 'an unknown time';
+                    if (!Number.isFinite(reset) || wait > budget || ++limits > maxRateLimitRetries) {
+                        const reason = `the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset`;
+                        stop(Number.isFinite(reset) ? reset : Infinity, reason);
+                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (${reason})`, error.headers, error.errors);
+                    }
+                    log(`${error.endpoint}: rate limit exhausted; waiting ${seconds(wait)} for the reset at ${when}.`);
+                    pause(wait);
+                    repeated = true;
+                    continue;
+                }
+                noteBudget(error.headers);
+                if (isFault(error) && faults < maxFaultRetries) {
+                    const wait = request_policy_DEFAULTS.faultBaseMs * 2 ** faults * (0.5 + random());
+                    if (spent + wait >= maxRequestMs)
+                        throw outOfTime(error, attempts);
+                    faults++;
+                    maybeApplied = true;
+                    const what = error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`;
+                    log(`${error.endpoint}: ${what}; retrying in ${seconds(wait)} (retry ${faults} of ${maxFaultRetries}).`);
+                    const slept = clock.now();
+                    await clock.sleep(wait);
+                    spent += clock.now() - slept;
+                    repeated = true;
+                    continue;
+                }
+                throw error;
+            }
+        }
+    }
+    async function write(next, call) {
+        const run = async () => {
+            const gap = lastWriteEnd + options.writeIntervalMs - clock.now();
+            if (gap > 0)
+                await clock.sleep(gap);
+            try {
+                return await attempt(next, call);
+            }
+            finally {
+                lastWriteEnd = clock.now();
+            }
+        };
+        const result = writeQueue.then(run, run);
+        writeQueue = result.catch(() => undefined);
+        return result;
+    }
+    async function read(next, call) {
+        while (readsInFlight >= readConcurrency)
+            await new Promise(resolve => readWaiters.push(resolve));
+        readsInFlight++;
+        try {
+            return await attempt(next, call);
+        }
+        finally {
+            readsInFlight--;
+            readWaiters.shift()?.();
+        }
+    }
+    return next => call => (call.method === 'GET' ? read(next, call) : write(next, call));
+}
+
+;// CONCATENATED MODULE: ./src/github-api.ts
+/**
+ * The one thin, typed client for the GitHub REST endpoints the action uses: Copilot Spaces
+ * (spaces and their resources, for organizations and users) and the few repository reads that
+ * resolve the sync scope without a checkout. It is the only module that names a route; every
+ * request goes through `send`, which is where pacing and retries live.
+ */
+
+
+
+
+const API_VERSION = '2026-03-10';
+/**
+ * Every failed request surfaces as this one type: the endpoint (method and path), the HTTP
+ * status (undefined when no response arrived: reset, timeout, DNS), GitHub's message and the
+ * headers a person needs to fix it.
+ *
+ * `final` marks an error no retry can change: the request could not be built (nothing was sent),
+ * or a write was redirected where it must not follow. The request policy throws it at once.
+ */
+class ApiError extends Error {
+    endpoint;
+    status;
+    githubMessage;
+    headers;
+    errors;
+    name = 'ApiError';
+    final;
+    constructor(endpoint, status, githubMessage, headers, errors = [], options) {
+        super(`${endpoint} ${status !== undefined
+            ? `answered ${status}`
+            : options?.final
+                ? 'was not sent'
+                : 'failed without a response'}: ${githubMessage}`, options?.cause === undefined ? undefined : { cause: options.cause });
+        this.endpoint = endpoint;
+        this.status = status;
+        this.githubMessage = githubMessage;
+        this.headers = headers;
+        this.errors = errors;
+        this.final = options?.final ?? false;
+    }
+    get permissionHints() {
+        return {
+            acceptedPermissions: this.headers['x-accepted-github-permissions'],
+            acceptedScopes: this.headers['x-accepted-oauth-scopes'],
+            tokenScopes: this.headers['x-oauth-scopes']
+        };
+    }
+}
+/** "METHOD /path" of a call with its parameters filled in, for messages about calls never sent. */
+function describeCall(call) {
+    const path = call.route.replace(/\{(\w+)\}/g, (whole, name) => call.params[name] === undefined ? whole : encodeURIComponent(String(call.params[name])));
+    return `${call.method} ${path}`;
+}
+/**
+ * A write redirected where the client must not follow: to another origin (the token and the
+ * body would go there, and whether the write was applied could not be known), through too many
+ * hops, or by a status that would turn it into a GET. Thrown by the client's fetch.
+ */
+class RedirectRefusedError extends Error {
+    status;
+    name = 'RedirectRefusedError';
+    constructor(status, message) {
+        super(message);
+        this.status = status;
+    }
+}
+/** Same-origin redirects a write follows before giving up. */
+const MAX_WRITE_REDIRECTS = 3;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/**
+ * The fetch handed to @octokit/request. It honours the runner's HTTPS_PROXY / NO_PROXY as other
+ * actions do, and sends writes with `redirect: 'manual'`: a write follows a redirect only to the
+ * same origin with the same method and body (307, 308; or 301, 302 for PUT and DELETE), a few
+ * hops at most; anything else ends it with a RedirectRefusedError. Reads follow redirects as
+ * fetch does. (undici answers a manual redirect with its real status and `location` header.)
+ */
+function proxyFetch(baseUrl) {
+    const dispatcher = new lib_HttpClient().getAgentDispatcher(baseUrl);
+    const send = dispatcher
+        ? ((url, init) => (0,undici/* fetch */.hd)(url, { ...init, dispatcher }))
+        : (url, init) => globalThis.fetch(url, init);
+    return (async (url, init = {}) => {
+        const method = (init.method ?? 'GET').toUpperCase();
+        if (method === 'GET' || method === 'HEAD')
+            return send(url, init);
+        let current = new URL(url);
+        for (let hops = 0;; hops++) {
+            const response = await send(current.href, { ...init, redirect: 'manual' });
+            if (!REDIRECT_STATUSES.has(response.status))
+                return response;
+            await response.body?.cancel().catch(() => undefined);
+            const location = response.headers.get('location');
+            if (location === null) {
+                // @octokit/request would take a 3xx for success, though the write was not applied.
+                throw new RedirectRefusedError(response.status, "redirected without a location; the write was not applied. Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server)");
+            }
+            let target;
+            try {
+                target = new URL(location, current);
+            }
+            catch {
+                throw new RedirectRefusedError(response.status, `redirected to a location that is not a URL; a write is not followed. Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server)`);
+            }
+            const advice = "Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server, https://api.SUBDOMAIN.ghe.com), so that writes are not redirected";
+            if (target.origin !== current.origin) {
+                throw new RedirectRefusedError(response.status, `redirected to another origin, ${target.origin}; a write is not followed there (the token would go with it, and whether the write was applied could not be known), so it was not applied here. ${advice}`);
+            }
+            const becomesGet = response.status === 303 ||
+                ((response.status === 301 || response.status === 302) && method === 'POST');
+            if (becomesGet) {
+                throw new RedirectRefusedError(response.status, `redirected with ${response.status}, which turns the ${method} into a GET; the write is not followed. ${advice}`);
+            }
+            if (hops >= MAX_WRITE_REDIRECTS) {
+                throw new RedirectRefusedError(response.status, `redirected more than ${MAX_WRITE_REDIRECTS} times (last to ${target.origin}${target.pathname}); the write is not followed further. ${advice}`);
+            }
+            current = target;
+        }
+    });
+}
+function lowerCaseHeaders(headers) {
+    const out = {};
+    for (const [k, v] of Object.entries(headers ?? {})) {
+        if (v !== undefined && v !== null)
+            out[k.toLowerCase()] = String(v);
+    }
+    return out;
+}
+/**
+ * A fault of the network, which a retry may get past: undici's `TypeError: fetch failed` (with
+ * the socket's error as its cause), or an abort or timeout. @octokit/request throws an
+ * AbortError as is and wraps anything else in a RequestError (status 500, no response) whose
+ * cause is the original error.
+ */
+function isNetworkFault(error) {
+    let e = error;
+    for (let depth = 0; depth < 3 && typeof e === 'object' && e !== null; depth++) {
+        const { name, message, cause } = e;
+        if (name === 'AbortError' || name === 'TimeoutError')
+            return true;
+        if (name === 'TypeError' && message === 'fetch failed' && cause !== undefined)
+            return true;
+        e = cause;
+    }
+    return false;
+}
+function causeOfType(error, type) {
+    let e = error;
+    for (let depth = 0; depth < 3 && typeof e === 'object' && e !== null; depth++) {
+        if (e instanceof type)
+            return e;
+        e = e.cause;
+    }
+    return undefined;
+}
+/**
+ * What the library said when it refused to build a request, without any value it quoted (an
+ * undici message quotes the header value, which may be the token) and without the secrets.
+ */
+function safeDetail(error, secrets) {
+    let e = error;
+    while (typeof e === 'object' &&
+        e !== null &&
+        e.name === 'HttpError' &&
+        e.cause !== undefined) {
+        e = e.cause;
+    }
+    const { name, message } = (typeof e === 'object' && e !== null ? e : {});
+    let text = typeof message === 'string' ? message : String(e);
+    // Quoted text first to last quote, and every control character, go; then any secret left.
+    text = text.replace(/"[\s\S]*"/, '"…"').replace(/'[\s\S]*'/, "'…'");
+    // eslint-disable-next-line no-control-regex
+    text = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+    for (const secret of secrets) {
+        // eslint-disable-next-line no-control-regex
+        for (const piece of [secret, ...secret.split(/[\u0000-\u001f\u007f-\u009f\s]+/)]) {
+            if (piece.length >= 4)
+                text = text.split(piece).join('***');
+        }
+    }
+    return `${typeof name === 'string' ? name : 'Error'}: ${text.slice(0, 200)}`;
+}
+/**
+ * The words of a network fault: a timeout's or an abort's own message, else the socket's error
+ * under undici's "fetch failed" (as @octokit/request does, but without relying on instanceof,
+ * which fails across realms), else what @octokit/request said.
+ */
+function faultMessage(error) {
+    let e = error;
+    for (let depth = 0; depth < 3 && typeof e === 'object' && e !== null; depth++) {
+        const { name, message, cause } = e;
+        if ((name === 'AbortError' || name === 'TimeoutError') && typeof message === 'string') {
+            return message;
+        }
+        if (name === 'TypeError' && message === 'fetch failed') {
+            const inner = cause?.message;
+            if (typeof inner === 'string' && inner !== '')
+                return inner;
+        }
+        e = cause;
+    }
+    const message = error?.message;
+    return typeof message === 'string' && message !== '' ? message : String(error);
+}
+function describeEndpoint(call, baseUrl, url) {
+    const path = url ? url.replace(baseUrl, '') : call.route;
+    return `${call.method} ${path}`;
+}
+function toApiError(error, call, baseUrl, secrets = []) {
+    if (error instanceof ApiError)
+        return error;
+    const e = (error ?? {});
+    const endpoint = describeEndpoint(call, baseUrl, e.request?.url);
+    const redirect = causeOfType(error, RedirectRefusedError);
+    if (redirect) {
+        return new ApiError(endpoint, redirect.status, redirect.message, {}, [], {
+            cause: error,
+            final: true
+        });
+    }
+    if (!e.response && !isNetworkFault(error)) {
+        // Raised while building the request (an invalid header value, URL or body): nothing was
+        // sent, and sending it again would fail the same way.
+        return new ApiError(endpoint, undefined, `the HTTP library refused to build the request (${safeDetail(error, secrets)}); it was not retried. ` +
+            'A header value with a line break or another control character (in the token, for one) is a common cause.', {}, [], { cause: error, final: true });
+    }
+    if (!e.response) {
+        // @octokit/request puts the socket's own words (e.g. "other side closed") in its message.
+        return new ApiError(endpoint, undefined, faultMessage(error), {}, [], { cause: error });
+    }
+    const data = e.response.data;
+    const message = typeof data === 'object' && data?.message
+        ? data.message
+        : typeof data === 'string' && data
+            ? data.slice(0, 200)
+            : (e.message ?? 'no message');
+    const errors = typeof data === 'object' && Array.isArray(data?.errors) ? data.errors : [];
+    return new ApiError(endpoint, e.response.status, message, lowerCaseHeaders(e.response.headers), errors, {
+        cause: error
+    });
+}
+/** Without an `isCreated` rule: the same type and metadata, byte for byte. */
+function sameContent(sent, listed) {
+    const a = sent.metadata;
+    const b = (listed.metadata ?? {});
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return (listed.resource_type === sent.resource_type &&
+        [...keys].every(k => JSON.stringify(a[k]) === JSON.stringify(b[k])));
+}
+/** The `next` URL of a `Link` header, if any. */
+function nextLink(link) {
+    for (const part of (link ?? '').split(',')) {
+        const m = /<([^>]+)>\s*;\s*rel="next"/.exec(part);
+        if (m)
+            return m[1];
+    }
+    return undefined;
+}
+function createClient(options) {
+    const baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const octokit = request.defaults({
+        baseUrl,
+        headers: {
+            accept: 'application/vnd.github+json',
+            authorization: `Bearer ${options.token}`,
+            'x-github-api-version': API_VERSION,
+            'user-agent': options.userAgent ?? 'copilot-space-sync'
+        },
+        request: {
+            fetch: proxyFetch(baseUrl),
+            // @octokit/request warns about deprecated endpoints with text from response headers: into
+            // the action's own log, which neutralises it, rather than to the console.
+            log: {
+                debug: () => { },
+                info: () => { },
+                warn: (message) => options.policy?.log?.(message),
+                error: (message) => options.policy?.log?.(message)
+            }
+        }
+    });
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    // A signal in the call's params (the policy's bound on the whole request) shortens the attempt.
+    const transport = async (call) => {
+        const bound = call.params.request?.signal;
+        const timeout = AbortSignal.timeout(timeoutMs);
+        try {
+            const res = await octokit(`${call.method} ${call.route}`, {
+                ...call.params,
+                request: { signal: bound ? AbortSignal.any([timeout, bound]) : timeout }
+            });
+            return { status: res.status, headers: lowerCaseHeaders(res.headers), data: res.data };
+        }
+        catch (error) {
+            throw toApiError(error, call, baseUrl, [options.token]);
+        }
+    };
+    /**
+     * A create whose answer was lost may still have been applied: before sending it again, look
+     * for a resource with exactly that content and take it as the answer, so a retry never
+     * leaves a duplicate.
+     */
+    async function recoverCreate(call) {
+        if (call.method !== 'POST' || !call.route.endsWith('/resources'))
+            return undefined;
+        const body = call.params.data;
+        const params = { ...call.params, data: undefined };
+        const resources = await listAll(call.route, params);
+        const same = options.isCreated ?? sameContent;
+        const match = resources.find(r => same(body, r));
+        return match ? { status: 201, headers: {}, data: match } : undefined;
+    }
+    /**
+     * Every resource of a Space, following the `Link` header's `rel="next"` (GitHub documents no
+     * pagination for this listing, but answers in pages elsewhere). A page that is not a listing
+     * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
+     */
+    async function listAll(route, params) {
+        const resources = [];
+        const seen = new Set();
+        let query = {};
+        for (;;) {
+            const page = { method: 'GET', route, params: { ...params, ...query } };
+            const res = await send(page);
+            const data = res.data;
+            if (typeof data !== 'object' || data === null || !Array.isArray(data.resources)) {
+                const got = typeof res.data === 'string'
+                    ? res.data.trim() === ''
+                        ? 'an empty body'
+                        : 'a body that is not JSON'
+                    : 'JSON without a "resources" list';
+                throw new ApiError(describeCall(page), res.status, `the answer is not a resources listing (${got}); nothing was written, since planning on a partial listing could delete or duplicate resources. Run again; if it persists, GitHub's API may be degraded`, res.headers);
+            }
+            resources.push(...data.resources);
+            const next = nextLink(res.headers.link);
+            if (!next)
+                return resources;
+            if (seen.has(next)) {
+                throw new ApiError(describeCall(page), res.status, "the listing's next page points back at a page already read; nothing was written", res.headers);
+            }
+            seen.add(next);
+            query = Object.fromEntries(new URL(next).searchParams);
+        }
+    }
+    const send = options.policy
+        ? createPolicy({ ...options.policy, recover: recoverCreate })(transport)
+        : transport;
+    async function call(method, route, params = {}) {
+        return (await send({ method, route, params }));
+    }
+    // The org and user routes differ only in their first two segments.
+    function spaceRoute(ownerType, rest = '') {
+        return ownerType === 'org'
+            ? { route: `/orgs/{org}/copilot-spaces${rest}`, params: {} }
+            : { route: `/users/{username}/copilot-spaces${rest}`, params: {} };
+    }
+    function ownerParams(ownerType, owner) {
+        return ownerType === 'org' ? { org: owner } : { username: owner };
+    }
+    function spaceParams(ref) {
+        return { ...ownerParams(ref.ownerType, ref.owner), space_number: ref.number };
+    }
+    return {
+        baseUrl,
+        /** Every space of an owner, following the cursor pagination of the `Link` header. */
+        async listSpaces(ownerType, owner, perPage = 100) {
+            const { route } = spaceRoute(ownerType);
+            const spaces = [];
+            let params = { ...ownerParams(ownerType, owner), per_page: perPage };
+            for (;;) {
+                const res = await call('GET', route, params);
+                spaces.push(...res.data.spaces);
+                const next = nextLink(res.headers.link);
+                if (!next)
+                    return spaces;
+                const query = new URL(next).searchParams;
+                params = { ...ownerParams(ownerType, owner), ...Object.fromEntries(query) };
+            }
+        },
+        async getSpace(ref) {
+            return (await call('GET', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref))).data;
+        },
+        async createSpace(ownerType, owner, body) {
+            const res = await call('POST', spaceRoute(ownerType).route, {
+                ...ownerParams(ownerType, owner),
+                data: body
+            });
+            return res.data;
+        },
+        async updateSpace(ref, body) {
+            const res = await call('PUT', spaceRoute(ref.ownerType, '/{space_number}').route, {
+                ...spaceParams(ref),
+                data: body
+            });
+            return res.data;
+        },
+        async deleteSpace(ref) {
+            await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref));
+        },
+        /** Every resource of the Space, all pages; entries are as GitHub sent them (not validated). */
+        async listResources(ref) {
+            return listAll(spaceRoute(ref.ownerType, '/{space_number}/resources').route, spaceParams(ref));
+        },
+        async getResource(ref, id) {
+            const res = await call('GET', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id });
+            return res.data;
+        },
+        /**
+         * `created` is false when GitHub answered 200: an identical `github_file` (same repository,
+         * path and sha) already existed and was returned instead. That is a normal answer.
+         */
+        async createResource(ref, body) {
+            const res = await call('POST', spaceRoute(ref.ownerType, '/{space_number}/resources').route, { ...spaceParams(ref), data: body });
+            return { resource: res.data, created: res.status === 201 };
+        },
+        async updateResource(ref, id, metadata) {
+            const res = await call('PUT', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id, data: { metadata } });
+            return res.data;
+        },
+        async deleteResource(ref, id) {
+            await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id });
+        },
+        async getAccount(login) {
+            return (await call('GET', '/users/{username}', { username: login })).data;
+        },
+        async getRepo(owner, repo) {
+            return (await call('GET', '/repos/{owner}/{repo}', { owner, repo })).data;
+        },
+        async compareCommits(owner, repo, base, head) {
+            const res = await call('GET', '/repos/{owner}/{repo}/compare/{basehead}', {
+                owner,
+                repo,
+                basehead: `${base}...${head}`
+            });
+            return res.data;
+        },
+        async getTree(owner, repo, treeSha, recursive = true) {
+            const res = await call('GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', {
+                owner,
+                repo,
+                tree_sha: treeSha,
+                ...(recursive ? { recursive: '1' } : {})
+            });
+            return res.data;
+        },
+        /** A blob's raw bytes (the blob endpoint serves files up to 100 MB, base64-encoded). */
+        async getBlob(owner, repo, sha) {
+            const res = await call('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', {
+                owner,
+                repo,
+                file_sha: sha
+            });
+            return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64');
+        }
+    };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/marker.ts
+/**
+ * A `free_text` resource this action creates ends with a marker naming the repository, the path,
+ * the blob it was made from and a hash of the text above it. The marker is what makes it ours (a
+ * hand-written note may share a file's name); the blob lets a later run see that the file is
+ * unchanged without reading it, and the hash that nobody edited the text since.
+ */
+
+const PREFIX = '<!-- copilot-space-sync: ';
+const SUFFIX = ' -->';
+// Escaping <, > and & keeps any path from closing the HTML comment early; it is still valid JSON.
+function encode(value) {
+    return JSON.stringify(value).replace(/[<>&]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+/**
+ * A hash of text as a person reads it: line endings, trailing whitespace and Unicode composition
+ * are left out, so that a server normalising them is not mistaken for an edit.
+ */
+function contentHash(content) {
+    const normal = content
+        .normalize('NFC')
+        .replace(/\r\n?/g, '\n')
+        .split('\n')
+        .map(line => line.trimEnd())
+        .join('\n')
+        .trimEnd();
+    return (0,external_node_crypto_.createHash)('sha256').update(normal, 'utf8').digest('hex');
+}
+function withMarker(content, marker) {
+    const payload = encode({
+        repository_id: marker.repositoryId,
+        path: marker.path,
+        blob: marker.blobSha,
+        sha256: contentHash(content)
+    });
+    return `${content}${content.endsWith('\n') || content === '' ? '' : '\n'}\n${PREFIX}${payload}${SUFFIX}\n`;
+}
+/** The marker at the end of a text, or undefined when there is none (not ours). */
+function readMarker(text) {
+    if (typeof text !== 'string')
+        return undefined;
+    const trimmed = text.trimEnd();
+    if (!trimmed.endsWith(SUFFIX))
+        return undefined;
+    const start = trimmed.lastIndexOf(PREFIX);
+    if (start < 0)
+        return undefined;
+    try {
+        const data = JSON.parse(trimmed.slice(start + PREFIX.length, trimmed.length - SUFFIX.length));
+        if (typeof data === 'object' &&
+            data !== null &&
+            'repository_id' in data &&
+            'path' in data &&
+            'blob' in data &&
+            typeof data.repository_id === 'number' &&
+            typeof data.path === 'string' &&
+            typeof data.blob === 'string') {
+            const hash = 'sha256' in data ? data.sha256 : undefined;
+            return {
+                repositoryId: data.repository_id,
+                path: data.path,
+                blobSha: data.blob,
+                // A marker from before the hash existed cannot vouch for the text: it counts as edited.
+                intact: typeof hash === 'string' && hash === contentHash(trimmed.slice(0, start))
+            };
+        }
+    }
+    catch {
+        // A marker-like line that is not ours to parse: treat the resource as someone else's.
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/plan.ts
+const REGULAR_MODES = new Set(['100644', '100755']);
+function nonRegularReason(mode) {
+    if (mode === undefined || REGULAR_MODES.has(mode))
+        return undefined;
+    if (mode === '120000')
+        return 'symbolic link';
+    if (mode === '160000')
+        return 'submodule';
+    return `not a regular file (mode ${mode})`;
+}
+function resourceName(prefix, path) {
+    return `${prefix}${path}`;
+}
+function upToDate(input, r, file) {
+    if (r.type !== input.resourceType || r.path !== file.path)
+        return false;
+    if (r.type === 'free_text') {
+        // A text a person edited under our marker is repaired, even though the file did not change.
+        return (r.intact === true &&
+            r.blobSha === file.blobSha &&
+            r.name === resourceName(input.namePrefix, file.path));
+    }
+    if (r.commit === undefined)
+        return false;
+    if (r.commit === input.commit)
+        return true;
+    const changed = input.changedSince.get(r.commit);
+    return changed !== undefined && !changed.has(file.path);
+}
+function staleReason(input, r, file) {
+    if (r.type === 'free_text' && r.blobSha === file.blobSha) {
+        return r.intact !== true
+            ? 'text edited in the Space; restored from the file'
+            : 'name differs from name-prefix + path';
+    }
+    return 'file changed';
+}
+const byId = (a, b) => a.id - b.id;
+function plan(input) {
+    const actions = [];
+    const decided = new Set();
+    const isWantedType = (r) => r.type === input.resourceType;
+    const desiredPaths = new Set(input.desired.map(d => d.path));
+    const atPath = new Map();
+    for (const r of [...input.owned].sort(byId)) {
+        atPath.set(r.path, [...(atPath.get(r.path) ?? []), r]);
+    }
+    // A renamed file takes its resource along (same id), unless the new path already has one.
+    const moved = new Map();
+    for (const { from, to } of input.renames) {
+        if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(isWantedType))
+            continue;
+        const source = (atPath.get(from) ?? []).find(r => isWantedType(r) && !decided.has(r.id));
+        if (source) {
+            moved.set(to, source);
+            decided.add(source.id);
+        }
+    }
+    for (const file of input.desired) {
+        const here = (atPath.get(file.path) ?? []).filter(r => !decided.has(r.id));
+        here.forEach(r => decided.add(r.id));
+        const odd = nonRegularReason(file.mode);
+        if (odd) {
+            // No longer a file we sync: a resource made when it was one is outdated.
+            if (here.length === 0)
+                actions.push({ kind: 'skip', path: file.path, reason: odd });
+            for (const r of here) {
+                actions.push(input.prune
+                    ? {
+                        kind: 'delete',
+                        path: file.path,
+                        resourceId: r.id,
+                        reason: `${odd}; its outdated resource is removed`
+                    }
+                    : {
+                        kind: 'skip',
+                        path: file.path,
+                        resourceId: r.id,
+                        reason: `${odd}; its resource is outdated, kept because prune is false`
+                    });
+            }
+            continue;
+        }
+        for (const r of here.filter(r => !isWantedType(r))) {
+            actions.push({
+                kind: 'delete',
+                path: file.path,
+                resourceId: r.id,
+                reason: `replaced by a ${input.resourceType} resource`
+            });
+        }
+        const same = here.filter(isWantedType);
+        const source = moved.get(file.path);
+        if (source) {
+            actions.push({
+                kind: 'update',
+                path: file.path,
+                blobSha: file.blobSha,
+                resourceId: source.id,
+                previousPath: source.path,
+                reason: `renamed from ${source.path}`
+            });
+            continue;
+        }
+        if (same.length === 0) {
+            actions.push({ kind: 'create', path: file.path, blobSha: file.blobSha });
+            continue;
+        }
+        // Several of ours for one path converge to one: keep a current one, else the oldest.
+        const keep = same.find(r => upToDate(input, r, file)) ?? same[0];
+        for (const r of same.filter(r => r !== keep)) {
+            actions.push({ kind: 'delete', path: file.path, resourceId: r.id, reason: 'duplicate' });
+        }
+        actions.push(upToDate(input, keep, file)
+            ? { kind: 'unchanged', path: file.path, resourceId: keep.id }
+            : {
+                kind: 'update',
+                path: file.path,
+                blobSha: file.blobSha,
+                resourceId: keep.id,
+                reason: staleReason(input, keep, file)
+            });
+    }
+    for (const r of input.owned) {
+        if (decided.has(r.id))
+            continue;
+        if (input.decide !== 'all' && !input.decide.has(r.path))
+            continue;
+        const rename = input.renames.find(x => x.from === r.path);
+        if (rename && desiredPaths.has(rename.to)) {
+            // The file lives on at its new path, which already has its resource: this one is stale.
+            actions.push({
+                kind: 'delete',
+                path: r.path,
+                resourceId: r.id,
+                reason: `renamed to ${rename.to}`
+            });
+            continue;
+        }
+        const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed';
+        if (!input.complete) {
+            actions.push({
+                kind: 'skip',
+                path: r.path,
+                resourceId: r.id,
+                reason: 'not in the file listing, which was cut short; not pruned'
+            });
+        }
+        else if (!input.prune) {
+            actions.push({
+                kind: 'skip',
+                path: r.path,
+                resourceId: r.id,
+                reason: `${why}; kept because prune is false`
+            });
+        }
+        else {
+            actions.push({ kind: 'delete', path: r.path, resourceId: r.id, reason: why });
+        }
+    }
+    return actions.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+;// CONCATENATED MODULE: ./src/apply.ts
+/**
+ * Apply, in two steps. `prepareWrites` reads the content the plan's creates and updates need; a
+ * file that turned out binary or too large is skipped, and its outdated resource goes when
+ * pruning. `applyPlan` then sends the writes. A failure on one path is recorded and the rest go
+ * on; nothing here decides what should be in the Space, the plan did.
+ */
+
+
+
+/** free_text resources hold the file's text; larger files are skipped (documented in the README). */
+const MAX_FREE_TEXT_BYTES = 256 * 1024;
+const READ_CONCURRENCY = 4;
+// ignoreBOM keeps a byte-order mark in the text, as the file has it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+async function mapLimited(items, limit, fn) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length)
+            await fn(items[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+/** The request body for a file, or the reason it is not synced. */
+async function bodyFor(action, o) {
+    const bytes = await o.files.readBlob(action.blobSha);
+    if (bytes.includes(0))
+        return { skip: 'binary file (contains a NUL byte)' };
+    // Decoding other bytes would put U+FFFD in place of each, silently and for good.
+    let content;
+    try {
+        content = UTF8.decode(bytes);
+    }
+    catch {
+        return { skip: 'not valid UTF-8' };
+    }
+    if (o.resourceType === 'github_file') {
+        return {
+            resource_type: 'github_file',
+            metadata: { repository_id: o.repositoryId, file_path: action.path, sha: o.commit }
+        };
+    }
+    const text = withMarker(content, {
+        repositoryId: o.repositoryId,
+        path: action.path,
+        blobSha: action.blobSha
+    });
+    // The limit holds for what is sent, marker included.
+    const size = Buffer.byteLength(text, 'utf8');
+    if (size > MAX_FREE_TEXT_BYTES) {
+        return {
+            skip: `larger than ${MAX_FREE_TEXT_BYTES / 1024} KiB, the free_text limit (${size} bytes with the marker)`
+        };
+    }
+    return {
+        resource_type: 'free_text',
+        metadata: { name: resourceName(o.namePrefix, action.path), text }
+    };
+}
+/** What an update becomes when its file can no longer be synced: its resource is outdated. */
+function outdated(a, why, prune) {
+    return prune
+        ? {
+            kind: 'delete',
+            path: a.path,
+            resourceId: a.resourceId,
+            reason: `${why}; its outdated resource is removed`
+        }
+        : {
+            kind: 'skip',
+            path: a.path,
+            resourceId: a.resourceId,
+            reason: `${why}; its resource is outdated, kept because prune is false`
+        };
+}
+async function prepareWrites(planned, o) {
+    const actions = [...planned];
+    const bodies = new Map();
+    const failures = new Map();
+    const writes = actions
+        .map((a, i) => [a, i])
+        .filter((e) => e[0].kind === 'create' || e[0].kind === 'update');
+    await mapLimited(writes, READ_CONCURRENCY, async ([a, i]) => {
+        try {
+            const body = await bodyFor(a, o);
+            if ('skip' in body) {
+                actions[i] =
+                    a.kind === 'update'
+                        ? outdated(a, body.skip, o.prune)
+                        : { kind: 'skip', path: a.path, reason: body.skip };
+            }
+            else {
+                bodies.set(a, body);
+            }
+        }
+        catch (error) {
+            failures.set(a, `could not read the file: ${o.explain(error)}`);
+        }
+    });
+    return { actions, bodies, failures };
+}
+const DONE = {
+    create: 'created',
+    update: 'updated',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped'
+};
+function planned(a) {
+    return {
+        path: a.path,
+        action: DONE[a.kind],
+        ...('resourceId' in a && a.resourceId !== undefined ? { resourceId: a.resourceId } : {}),
+        ...('previousPath' in a && a.previousPath !== undefined
+            ? { previousPath: a.previousPath }
+            : {}),
+        ...('reason' in a ? { reason: a.reason } : {})
+    };
+}
+async function applyPlan(prepared, o) {
+    const { actions, bodies, failures } = prepared;
+    const outcomes = new Map();
+    for (const [a, reason] of failures)
+        outcomes.set(a, { ...planned(a), action: 'failed', reason });
+    // Updates and creates before deletes: a replaced resource disappears only once its successor exists.
+    for (const kind of ['update', 'create', 'delete']) {
+        for (const a of actions) {
+            if (a.kind !== kind || outcomes.has(a))
+                continue;
+            if (o.dryRun) {
+                outcomes.set(a, planned(a));
+                continue;
+            }
+            try {
+                outcomes.set(a, await write(a, bodies.get(a), o));
+            }
+            catch (error) {
+                const message = o.explain(error);
+                o.log(`✗ ${a.path}: ${message}`);
+                outcomes.set(a, { ...planned(a), action: 'failed', reason: message });
+            }
+        }
+    }
+    return actions.map(a => outcomes.get(a) ?? planned(a));
+}
+async function write(a, body, o) {
+    const done = planned(a);
+    if (a.kind === 'delete') {
+        try {
+            await o.client.deleteResource(o.space, a.resourceId);
+        }
+        catch (error) {
+            // Someone (a person, a concurrent run) removed it since the listing: what we wanted holds.
+            if (!(error instanceof ApiError && error.status === 404))
+                throw error;
+            o.log(`- ${a.path} (resource ${a.resourceId}): already gone`);
+            return { ...done, reason: `${a.reason}; it was already gone` };
+        }
+        o.log(`- ${a.path} (resource ${a.resourceId}): ${a.reason}`);
+        return done;
+    }
+    if (a.kind === 'update' && body) {
+        const resource = await o.client.updateResource(o.space, a.resourceId, body.metadata);
+        o.log(`~ ${a.path} (resource ${resource.id}): ${a.reason}`);
+        return { ...done, resourceId: resource.id };
+    }
+    if (a.kind === 'create' && body) {
+        const { resource, created } = await o.client.createResource(o.space, body);
+        o.log(`+ ${a.path} (resource ${resource.id})${created ? '' : ': already present'}`);
+        return created
+            ? { ...done, resourceId: resource.id }
+            : {
+                ...done,
+                action: 'unchanged',
+                resourceId: resource.id,
+                reason: 'an identical resource was already present'
+            };
+    }
+    throw new Error(`internal: no request for a ${a.kind} of ${a.path}`);
+}
+
+;// CONCATENATED MODULE: ./src/errors.ts
+/**
+ * Turns an API failure into a message a person can act on: what was asked, what GitHub said,
+ * and what to change (a token, a permission, an input).
+ */
+
+function permissionAdvice(space, write) {
+    const level = write ? 'write' : 'read';
+    if (space?.ownerType === 'user') {
+        return (`User-owned Spaces accept only a personal access token (classic) with the ${write ? "'write:user'" : "'read:user'"} scope; ` +
+            'fine-grained tokens, GitHub App tokens and GITHUB_TOKEN cannot reach them.');
+    }
+    return (`Use a GitHub App installation token or a fine-grained personal access token with the "Copilot Spaces" organization permission (${level}), ` +
+        `or a personal access token (classic) with the '${write ? 'write:org' : 'read:org'}' scope. GITHUB_TOKEN cannot reach organization Spaces.`);
+}
+/** `space` is undefined while the owner's type is still being asked. */
+function explainApiError(error, space) {
+    if (!(error instanceof ApiError))
+        return error instanceof Error ? error.message : String(error);
+    const label = space
+        ? `${space.ownerType === 'org' ? 'organization' : 'user'} '${space.owner}' Space #${space.number}`
+        : 'the Space';
+    const write = !error.endpoint.startsWith('GET ');
+    const hints = error.permissionHints;
+    const headerHints = [
+        hints.acceptedPermissions
+            ? `GitHub accepts the permission(s): ${hints.acceptedPermissions}.`
+            : '',
+        hints.acceptedScopes !== undefined
+            ? `Accepted OAuth scopes: ${hints.acceptedScopes || '(none listed)'}.`
+            : '',
+        hints.tokenScopes !== undefined ? `The token has: ${hints.tokenScopes || '(no scopes)'}.` : ''
+    ]
+        .filter(Boolean)
+        .join(' ');
+    switch (error.status) {
+        case 401:
+            return `${error.message}. The token is invalid or expired: pass a current token in the 'token' input.`;
+        case 403:
+            if (/rate limit/i.test(error.githubMessage))
+                return `${error.message}. GitHub is rate-limiting this token; try again later.`;
+            return `${error.message}. The token may not ${write ? 'change' : 'read'} ${label}. ${headerHints} ${permissionAdvice(space, write)}`
+                .replace(/\s+/g, ' ')
+                .trim();
+        case 404:
+            if (/\/resources\/\d+$/.test(error.endpoint)) {
+                return `${error.message}. The resource is no longer in ${label}: someone removed it after this run listed the Space. The next run creates it again.`;
+            }
+            return (`${error.message}. ${label} was not found, or the token cannot see it (GitHub answers 404 for both). ` +
+                `Check the 'owner', 'owner-type' and 'space-number' inputs, and that the token has access. ${permissionAdvice(space, false)}`);
+        case 422: {
+            const details = error.errors.length > 0 ? ` Details: ${JSON.stringify(error.errors)}.` : '';
+            return `${error.message}. GitHub rejected the request as invalid.${details}`;
+        }
+        default:
+            return error.message;
+    }
+}
+
+;// CONCATENATED MODULE: external "os"
+const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
 ;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -31341,2416 +34037,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
-function getUserAgent() {
-  if (typeof navigator === "object" && "userAgent" in navigator) {
-    return navigator.userAgent;
-  }
-
-  if (typeof process === "object" && process.version !== undefined) {
-    return `Node.js/${process.version.substr(1)} (${process.platform}; ${
-      process.arch
-    })`;
-  }
-
-  return "<environment undetectable>";
-}
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
-// pkg/dist-src/defaults.js
-
-
-// pkg/dist-src/version.js
-var VERSION = "0.0.0-development";
-
-// pkg/dist-src/defaults.js
-var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
-var DEFAULTS = {
-  method: "GET",
-  baseUrl: "https://api.github.com",
-  headers: {
-    accept: "application/vnd.github.v3+json",
-    "user-agent": userAgent
-  },
-  mediaType: {
-    format: ""
-  }
-};
-
-// pkg/dist-src/util/lowercase-keys.js
-function dist_bundle_lowercaseKeys(object) {
-  if (!object) {
-    return {};
-  }
-  return Object.keys(object).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object[key];
-    return newObj;
-  }, {});
-}
-
-// pkg/dist-src/util/is-plain-object.js
-function isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-
-// pkg/dist-src/util/merge-deep.js
-function mergeDeep(defaults, options) {
-  const result = Object.assign({}, defaults);
-  Object.keys(options).forEach((key) => {
-    if (isPlainObject(options[key])) {
-      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
-      else result[key] = mergeDeep(defaults[key], options[key]);
-    } else {
-      Object.assign(result, { [key]: options[key] });
-    }
-  });
-  return result;
-}
-
-// pkg/dist-src/util/remove-undefined-properties.js
-function removeUndefinedProperties(obj) {
-  for (const key in obj) {
-    if (obj[key] === void 0) {
-      delete obj[key];
-    }
-  }
-  return obj;
-}
-
-// pkg/dist-src/merge.js
-function merge(defaults, route, options) {
-  if (typeof route === "string") {
-    let [method, url] = route.split(" ");
-    options = Object.assign(url ? { method, url } : { url: method }, options);
-  } else {
-    options = Object.assign({}, route);
-  }
-  options.headers = dist_bundle_lowercaseKeys(options.headers);
-  removeUndefinedProperties(options);
-  removeUndefinedProperties(options.headers);
-  const mergedOptions = mergeDeep(defaults || {}, options);
-  if (options.url === "/graphql") {
-    if (defaults && defaults.mediaType.previews?.length) {
-      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
-        (preview) => !mergedOptions.mediaType.previews.includes(preview)
-      ).concat(mergedOptions.mediaType.previews);
-    }
-    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
-  }
-  return mergedOptions;
-}
-
-// pkg/dist-src/util/add-query-parameters.js
-function addQueryParameters(url, parameters) {
-  const separator = /\?/.test(url) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
-    return url;
-  }
-  return url + separator + names.map((name) => {
-    if (name === "q") {
-      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
-    }
-    return `${name}=${encodeURIComponent(parameters[name])}`;
-  }).join("&");
-}
-
-// pkg/dist-src/util/extract-url-variable-names.js
-var urlVariableRegex = /\{[^{}}]+\}/g;
-function removeNonChars(variableName) {
-  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
-}
-function extractUrlVariableNames(url) {
-  const matches = url.match(urlVariableRegex);
-  if (!matches) {
-    return [];
-  }
-  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
-}
-
-// pkg/dist-src/util/omit.js
-function omit(object, keysToOmit) {
-  const result = { __proto__: null };
-  for (const key of Object.keys(object)) {
-    if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object[key];
-    }
-  }
-  return result;
-}
-
-// pkg/dist-src/util/url-template.js
-function encodeReserved(str) {
-  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
-    if (!/%[0-9A-Fa-f]/.test(part)) {
-      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
-    }
-    return part;
-  }).join("");
-}
-function encodeUnreserved(str) {
-  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
-    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
-  });
-}
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
-  if (key) {
-    return encodeUnreserved(key) + "=" + value;
-  } else {
-    return value;
-  }
-}
-function isDefined(value) {
-  return value !== void 0 && value !== null;
-}
-function isKeyOperator(operator) {
-  return operator === ";" || operator === "&" || operator === "?";
-}
-function getValues(context, operator, key, modifier) {
-  var value = context[key], result = [];
-  if (isDefined(value) && value !== "") {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
-      value = value.toString();
-      if (modifier && modifier !== "*") {
-        value = value.substring(0, parseInt(modifier, 10));
-      }
-      result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
-      );
-    } else {
-      if (modifier === "*") {
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
-            );
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              result.push(encodeValue(operator, value[k], k));
-            }
-          });
-        }
-      } else {
-        const tmp = [];
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              tmp.push(encodeUnreserved(k));
-              tmp.push(encodeValue(operator, value[k].toString()));
-            }
-          });
-        }
-        if (isKeyOperator(operator)) {
-          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
-        } else if (tmp.length !== 0) {
-          result.push(tmp.join(","));
-        }
-      }
-    }
-  } else {
-    if (operator === ";") {
-      if (isDefined(value)) {
-        result.push(encodeUnreserved(key));
-      }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
-      result.push(encodeUnreserved(key) + "=");
-    } else if (value === "") {
-      result.push("");
-    }
-  }
-  return result;
-}
-function parseUrl(template) {
-  return {
-    expand: expand.bind(null, template)
-  };
-}
-function expand(template, context) {
-  var operators = ["+", "#", ".", "/", ";", "?", "&"];
-  template = template.replace(
-    /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal) {
-      if (expression) {
-        let operator = "";
-        const values = [];
-        if (operators.indexOf(expression.charAt(0)) !== -1) {
-          operator = expression.charAt(0);
-          expression = expression.substr(1);
-        }
-        expression.split(/,/g).forEach(function(variable) {
-          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
-          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
-        });
-        if (operator && operator !== "+") {
-          var separator = ",";
-          if (operator === "?") {
-            separator = "&";
-          } else if (operator !== "#") {
-            separator = operator;
-          }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
-        } else {
-          return values.join(",");
-        }
-      } else {
-        return encodeReserved(literal);
-      }
-    }
-  );
-  if (template === "/") {
-    return template;
-  } else {
-    return template.replace(/\/$/, "");
-  }
-}
-
-// pkg/dist-src/parse.js
-function parse(options) {
-  let method = options.method.toUpperCase();
-  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
-  let headers = Object.assign({}, options.headers);
-  let body;
-  let parameters = omit(options, [
-    "method",
-    "baseUrl",
-    "url",
-    "headers",
-    "request",
-    "mediaType"
-  ]);
-  const urlVariableNames = extractUrlVariableNames(url);
-  url = parseUrl(url).expand(parameters);
-  if (!/^http/.test(url)) {
-    url = options.baseUrl + url;
-  }
-  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
-  const remainingParameters = omit(parameters, omittedParameters);
-  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
-  if (!isBinaryRequest) {
-    if (options.mediaType.format) {
-      headers.accept = headers.accept.split(/,/).map(
-        (format) => format.replace(
-          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
-          `application/vnd$1$2.${options.mediaType.format}`
-        )
-      ).join(",");
-    }
-    if (url.endsWith("/graphql")) {
-      if (options.mediaType.previews?.length) {
-        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
-        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
-          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
-          return `application/vnd.github.${preview}-preview${format}`;
-        }).join(",");
-      }
-    }
-  }
-  if (["GET", "HEAD"].includes(method)) {
-    url = addQueryParameters(url, remainingParameters);
-  } else {
-    if ("data" in remainingParameters) {
-      body = remainingParameters.data;
-    } else {
-      if (Object.keys(remainingParameters).length) {
-        body = remainingParameters;
-      }
-    }
-  }
-  if (!headers["content-type"] && typeof body !== "undefined") {
-    headers["content-type"] = "application/json; charset=utf-8";
-  }
-  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
-    body = "";
-  }
-  return Object.assign(
-    { method, url, headers },
-    typeof body !== "undefined" ? { body } : null,
-    options.request ? { request: options.request } : null
-  );
-}
-
-// pkg/dist-src/endpoint-with-defaults.js
-function endpointWithDefaults(defaults, route, options) {
-  return parse(merge(defaults, route, options));
-}
-
-// pkg/dist-src/with-defaults.js
-function withDefaults(oldDefaults, newDefaults) {
-  const DEFAULTS2 = merge(oldDefaults, newDefaults);
-  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
-  return Object.assign(endpoint2, {
-    DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
-    merge: merge.bind(null, DEFAULTS2),
-    parse
-  });
-}
-
-// pkg/dist-src/index.js
-var endpoint = withDefaults(null, DEFAULTS);
-
-
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
-/*!
- * content-type
- * Copyright(c) 2015 Douglas Christopher Wilson
- * MIT Licensed
- */
-const SP = 32; // " "
-const HTAB = 9; // "\t"
-const SEMI = 59; // ";"
-const EQ = 61; // "="
-const DQUOTE = 34; // '"'
-const BSLASH = 92; // "\\"
-const COMMA = 44; // ","
-const LOWER_CASE = 1;
-const OWS = 2;
-const SEMI_FLAG = 4;
-const COMMA_FLAG = 8;
-const TOKEN_FLAG = 16;
-const NON_ASCII = 0xff00;
-const CASE_FLAGS = LOWER_CASE | NON_ASCII;
-/**
- * Character flags used to normalize HTTP field values while scanning.
- * Out-of-range reads intentionally coerce to zero in bitwise expressions.
- */
-const CHAR_MAP = new Uint8Array(0x100);
-CHAR_MAP[HTAB] |= OWS;
-CHAR_MAP[SP] |= OWS;
-CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
-    CHAR_MAP[code] |= LOWER_CASE;
-}
-for (const char of "!#$%&'*+-.^_`|~") {
-    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-}
-for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
-    CHAR_MAP[code] |= TOKEN_FLAG;
-}
-for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
-    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
-}
-for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
-    CHAR_MAP[code] |= TOKEN_FLAG;
-}
-/**
- * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
- */
-const NullObject = /* @__PURE__ */ (() => {
-    const C = function () { };
-    C.prototype = Object.create(null);
-    return C;
-})();
-/**
- * Validate a type string against RFC 9110.
- */
-function isTypeValid(type, start = 0, end = type.length) {
-    let hasSlash = false;
-    for (let index = start; index < end; index++) {
-        const code = type.charCodeAt(index);
-        if (code === 47 /* / */) {
-            if (hasSlash || index === start || index >= end - 1)
-                return false;
-            hasSlash = true;
-        }
-        else if (!isTokenCode(code)) {
-            return false;
-        }
-    }
-    return hasSlash;
-}
-/**
- * Validate a token against RFC 9110.
- */
-function isTokenValid(token, start = 0, end = token.length) {
-    if (start >= end)
-        return false;
-    for (let index = start; index < end; index++) {
-        if (!isTokenCode(token.charCodeAt(index)))
-            return false;
-    }
-    return true;
-}
-/**
- * Check whether a character code belongs to the token production in RFC 9110.
- */
-function isTokenCode(code) {
-    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
-}
-/**
- * Serialize a parameter value.
- */
-function parameterValue(str) {
-    const len = str.length;
-    if (len === 0)
-        return '""';
-    let index = 0;
-    while (index < len && isTokenCode(str.charCodeAt(index)))
-        index++;
-    if (index === len)
-        return str;
-    let result = '"';
-    let start = 0;
-    while (index < len) {
-        const code = str.charCodeAt(index);
-        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
-            throw new TypeError(`Invalid parameter value: ${str}`);
-        }
-        if (code === 34 /* " */ || code === 92 /* \\ */) {
-            result += `${str.slice(start, index)}\\`;
-            start = index;
-        }
-        index++;
-    }
-    return `${result}${str.slice(start)}"`;
-}
-/**
- * Format an object into a `Content-Type` header.
- */
-function format(obj) {
-    const { type, parameters } = obj;
-    if (!type || !isTypeValid(type)) {
-        throw new TypeError(`Invalid type: ${type}`);
-    }
-    let result = type;
-    if (parameters) {
-        for (const param of Object.keys(parameters)) {
-            if (!isTokenValid(param)) {
-                throw new TypeError(`Invalid parameter name: ${param}`);
-            }
-            result += `; ${param}=${parameterValue(parameters[param])}`;
-        }
-    }
-    return result;
-}
-/**
- * Parse a `Content-Type` header.
- */
-function dist_parse(header, options) {
-    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-    const len = header.length;
-    let valueStart = options?.start ?? 0;
-    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
-        valueStart++;
-    }
-    let index = valueStart;
-    let typeFlags = 0;
-    let whitespace = -1;
-    let stop = options?.parameters === false ? COMMA_FLAG : 0;
-    while (index < len) {
-        const code = header.charCodeAt(index);
-        const flags = CHAR_MAP[code];
-        if ((flags & stopFlags) !== 0) {
-            stop |= flags & COMMA_FLAG;
-            break;
-        }
-        if ((flags & OWS) !== 0) {
-            if (whitespace === -1)
-                whitespace = index;
-        }
-        else {
-            whitespace = -1;
-        }
-        typeFlags |= (code & NON_ASCII) | flags;
-        index++;
-    }
-    const valueEnd = whitespace === -1 ? index : whitespace;
-    const value = header.slice(valueStart, valueEnd);
-    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-    if (index === len || stop !== 0) {
-        return { type, index, parameters: new NullObject() };
-    }
-    return parseParameters(header, type, index, len, stopFlags);
-}
-/**
- * Parses the parameters of a `Content-Type` header starting at the given index.
- */
-function parseParameters(header, type, index, len, stopFlags) {
-    const parameters = new NullObject();
-    parameter: while (index < len) {
-        index++; // Skip over ;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-            index++;
-        }
-        const keyStart = index;
-        let keyFlags = 0;
-        let keyWhitespace = -1;
-        while (index < len) {
-            const code = header.charCodeAt(index);
-            const flags = CHAR_MAP[code];
-            if ((flags & stopFlags) !== 0) {
-                if ((flags & COMMA_FLAG) !== 0)
-                    break parameter;
-                continue parameter;
-            }
-            if (code === EQ) {
-                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-                const value = header.slice(keyStart, keyEnd);
-                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-                index++;
-                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-                    index++;
-                }
-                if (index < len && header.charCodeAt(index) === DQUOTE) {
-                    const quotedStart = ++index;
-                    let escaped = false;
-                    while (index < len) {
-                        const code = header.charCodeAt(index);
-                        if (code === DQUOTE) {
-                            if (parameters[key] === undefined) {
-                                parameters[key] = escaped
-                                    ? unescapeQuotedPairs(header, quotedStart, index)
-                                    : header.slice(quotedStart, index);
-                            }
-                            index++;
-                            let stop = 0;
-                            // Discard characters between quote and delimiter.
-                            while (index < len) {
-                                const code = header.charCodeAt(index);
-                                const flags = CHAR_MAP[code];
-                                if ((flags & stopFlags) !== 0) {
-                                    stop = flags & COMMA_FLAG;
-                                    break;
-                                }
-                                index++;
-                            }
-                            if (stop !== 0)
-                                break parameter;
-                            continue parameter;
-                        }
-                        if (code === BSLASH && index + 1 < len) {
-                            escaped = true;
-                            index += 2;
-                            continue;
-                        }
-                        index++;
-                    }
-                    continue parameter;
-                }
-                const valueStart = index;
-                let stop = 0;
-                let valueWhitespace = -1;
-                while (index < len) {
-                    const code = header.charCodeAt(index);
-                    const flags = CHAR_MAP[code];
-                    if ((flags & stopFlags) !== 0) {
-                        stop = flags & COMMA_FLAG;
-                        break;
-                    }
-                    if ((flags & OWS) !== 0) {
-                        if (valueWhitespace === -1)
-                            valueWhitespace = index;
-                    }
-                    else {
-                        valueWhitespace = -1;
-                    }
-                    index++;
-                }
-                if (parameters[key] === undefined) {
-                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-                    parameters[key] = header.slice(valueStart, valueEnd);
-                }
-                if (stop !== 0)
-                    break parameter;
-                continue parameter;
-            }
-            if ((flags & OWS) !== 0) {
-                if (keyWhitespace === -1)
-                    keyWhitespace = index;
-            }
-            else {
-                keyWhitespace = -1;
-            }
-            keyFlags |= (code & NON_ASCII) | flags;
-            index++;
-        }
-    }
-    return { type, index, parameters };
-}
-/**
- * Remove backslashes from quoted pairs in a known-terminated quoted string body.
- */
-function unescapeQuotedPairs(str, start, end) {
-    let result = "";
-    for (let index = start; index < end; index++) {
-        if (str.charCodeAt(index) === BSLASH) {
-            result += str.slice(start, index);
-            start = ++index;
-        }
-    }
-    return result + str.slice(start, end);
-}
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
-const intRegex = /^-?\d+$/;
-const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
-const originalStringify = JSON.stringify;
-const originalParse = JSON.parse;
-const customFormat = /^-?\d+n$/;
-
-const bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
-const noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
-
-/**
- * @typedef {(this: any, key: string | number | undefined, value: any) => any} Replacer
- * @typedef {(key: string | number | undefined, value: any, context?: { source: string }) => any} Reviver
- */
-
-/**
- * Checks if a value is unstringifiable according to native JSON.stringify rules.
- *
- * @param {any} val The value to check.
- * @returns {boolean} True if the value is undefined, a function, or a symbol.
- */
-const isUnstringifiable = (val) =>
-  val === undefined || typeof val === "function" || typeof val === "symbol";
-
-/**
- * Checks if a value is a native JSON.rawJSON object (Node.js 22+).
- *
- * @param {any} val The value to check.
- * @returns {boolean} True if the value is a RawJSON instance.
- */
-const isRawJSON = (val) =>
-  val !== null &&
-  typeof val === "object" &&
-  val.constructor &&
-  val.constructor.name === "RawJSON";
-
-/**
- * Iteratively converts a JS value to a JSON string.
- * Used as a fallback when the native JSON.stringify hits the Maximum Call Stack size.
- * Fully compliant with JSON formatting (space), replacers, and toJSON behaviors.
- *
- * @param {any} rootValue The value to stringify.
- * @param {Replacer | Array<string | number> | null} [replacer] User's custom replacer function.
- * @param {string | number} [spaceParam] Indentation for pretty-printing.
- * @returns {string | undefined} The generated JSON string.
- */
-const stringifyIteratively = (rootValue, replacer, spaceParam) => {
-  let space = "";
-
-  if (typeof spaceParam === "number") {
-    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
-  } else if (typeof spaceParam === "string") {
-    space = spaceParam.slice(0, 10);
-  }
-
-  const isFunctionReplacer = typeof replacer === "function";
-  const propertyList = Array.isArray(replacer)
-    ? new Set(replacer.map(String))
-    : null;
-
-  /**
-   * Prepares a value for stringification by resolving toJSON, handling BigInts,
-   * applying custom replacers, and unwrapping primitive objects.
-   *
-   * @param {object|Array} parent The parent object or array holding the value.
-   * @param {string} key The key associated with the value.
-   * @param {any} val The raw value to process.
-   * @returns {any} The processed value ready for stringification.
-   */
-  const prepareVal = (parent, key, val) => {
-    const isObject = val !== null && typeof val === "object";
-    const hasToJSON = isObject && typeof val.toJSON === "function";
-
-    if (hasToJSON) {
-      val = val.toJSON(key);
-    }
-
-    const isNoise = typeof val === "string" && noiseValue.test(val);
-
-    if (isNoise) return val + "n";
-
-    const isBigInt = typeof val === "bigint";
-
-    if (isBigInt) {
-      const supportsRawJSON = "rawJSON" in JSON;
-
-      if (supportsRawJSON) return JSON.rawJSON(val.toString());
-
-      return val.toString() + "n";
-    }
-
-    if (isFunctionReplacer) {
-      val = replacer.call(parent, key, val);
-    }
-
-    const isPostReplacerObject = val !== null && typeof val === "object";
-
-    if (isPostReplacerObject) {
-      const isPrimitiveWrapper =
-        val instanceof Number ||
-        val instanceof String ||
-        val instanceof Boolean;
-
-      if (isPrimitiveWrapper) {
-        val = val.valueOf();
-      }
-    }
-
-    return val;
-  };
-
-  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
-
-  if (isUnstringifiable(rootProcessed)) {
-    return undefined;
-  }
-
-  const isRootPrimitive =
-    rootProcessed === null || typeof rootProcessed !== "object";
-  const isRootNativeRawJSON = isRawJSON(rootProcessed);
-
-  if (isRootPrimitive || isRootNativeRawJSON) {
-    return originalStringify(rootProcessed);
-  }
-
-  const chunks = [];
-  let level = 0;
-
-  const stack = [
-    {
-      parent: { "": rootProcessed },
-      key: "",
-      val: rootProcessed,
-      isArray: Array.isArray(rootProcessed),
-      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
-      index: 0,
-      first: true,
-    },
-  ];
-
-  const visited = new WeakSet([rootProcessed]);
-
-  while (stack.length > 0) {
-    const node = stack[stack.length - 1];
-
-    if (node.index === 0) {
-      chunks.push(node.isArray ? "[" : "{");
-      level++;
-    }
-
-    let isDone = false;
-
-    if (node.isArray) {
-      if (node.index < node.val.length) {
-        if (!node.first) chunks.push(",");
-
-        if (space) chunks.push("\n" + space.repeat(level));
-
-        const childRaw = node.val[node.index];
-        const childVal = prepareVal(node.val, String(node.index), childRaw);
-
-        if (isUnstringifiable(childVal)) {
-          chunks.push("null");
-          node.first = false;
-          node.index++;
-        } else {
-          const isComplexObject =
-            childVal !== null && typeof childVal === "object";
-          const isNativeRaw = isRawJSON(childVal);
-
-          if (isComplexObject && !isNativeRaw) {
-            if (visited.has(childVal)) {
-              throw new TypeError("Converting circular structure to JSON");
-            }
-
-            visited.add(childVal);
-
-            stack.push({
-              parent: node.val,
-              key: String(node.index),
-              val: childVal,
-              isArray: Array.isArray(childVal),
-              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-              index: 0,
-              first: true,
-            });
-
-            node.first = false;
-            node.index++;
-          } else {
-            chunks.push(originalStringify(childVal));
-            node.first = false;
-            node.index++;
-          }
-        }
-      } else {
-        isDone = true;
-      }
-    } else {
-      while (node.index < node.keys.length) {
-        const k = node.keys[node.index++];
-
-        const isFilteredOutByArray = propertyList && !propertyList.has(k);
-
-        if (isFilteredOutByArray) continue;
-
-        const childRaw = node.val[k];
-        const childVal = prepareVal(node.val, k, childRaw);
-
-        if (isUnstringifiable(childVal)) continue;
-
-        if (!node.first) chunks.push(",");
-
-        if (space) {
-          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
-        } else {
-          chunks.push(originalStringify(k) + ":");
-        }
-
-        const isComplexObject =
-          childVal !== null && typeof childVal === "object";
-        const isNativeRaw = isRawJSON(childVal);
-
-        if (isComplexObject && !isNativeRaw) {
-          if (visited.has(childVal)) {
-            throw new TypeError("Converting circular structure to JSON");
-          }
-
-          visited.add(childVal);
-
-          stack.push({
-            parent: node.val,
-            key: k,
-            val: childVal,
-            isArray: Array.isArray(childVal),
-            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-            index: 0,
-            first: true,
-          });
-
-          node.first = false;
-
-          break; // Stop current loop level to process the newly pushed stack node
-        } else {
-          chunks.push(originalStringify(childVal));
-          node.first = false;
-        }
-      }
-
-      const isNodeFullyProcessed =
-        node.index >= node.keys.length && stack[stack.length - 1] === node;
-
-      if (isNodeFullyProcessed) {
-        isDone = true;
-      }
-    }
-
-    if (isDone) {
-      level--;
-
-      if (!node.first && space) chunks.push("\n" + space.repeat(level));
-
-      chunks.push(node.isArray ? "]" : "}");
-      visited.delete(node.val);
-      stack.pop();
-    }
-  }
-
-  return chunks.join("");
-};
-
-/**
- * Converts a JavaScript value to a JSON string.
- *
- * Supports serialization of BigInt values using two strategies:
- * 1. Custom format "123n" → "123" (universal fallback)
- * 2. Native JSON.rawJSON() (Node.js 22+, fastest) when available
- *
- * All other values are serialized exactly like native JSON.stringify().
- *
- * @param {*} value The value to convert to a JSON string.
- * @param {Replacer | Array<string | number> | null} [replacer]
- * A function that alters the behavior of the stringification process,
- * or an array of strings/numbers to indicate properties to exclude.
- * @param {string | number} [space]
- * A string or number to specify indentation or pretty-printing.
- * @returns {string} The JSON string representation.
- */
-const JSONStringify = (value, replacer, space) => {
-  try {
-    const supportsRawJSON = "rawJSON" in JSON;
-
-    if (supportsRawJSON) {
-      return originalStringify(
-        value,
-        (key, val) => {
-          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
-
-          const hasFunctionReplacer = typeof replacer === "function";
-
-          if (hasFunctionReplacer) return replacer(key, val);
-
-          const isKeyInArrayReplacer =
-            Array.isArray(replacer) && replacer.includes(key);
-
-          if (isKeyInArrayReplacer) return val;
-
-          return val;
-        },
-        space,
-      );
-    }
-
-    if (!value) return originalStringify(value, replacer, space);
-
-    const convertedToCustomJSON = originalStringify(
-      value,
-      (key, val) => {
-        const isNoise = typeof val === "string" && noiseValue.test(val);
-
-        if (isNoise) return val.toString() + "n"; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
-
-        if (typeof val === "bigint") return val.toString() + "n";
-
-        const hasFunctionReplacer = typeof replacer === "function";
-
-        if (hasFunctionReplacer) return replacer(key, val);
-
-        const isKeyInArrayReplacer =
-          Array.isArray(replacer) && replacer.includes(key);
-
-        if (isKeyInArrayReplacer) return val;
-
-        return val;
-      },
-      space,
-    );
-
-    const processedJSON = convertedToCustomJSON.replace(
-      bigIntsStringify,
-      "$1$2$3",
-    ); // Delete one "n" off the end of every BigInt value
-
-    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3"); // Remove one "n" off the end of every noisy string
-
-    return denoisedJSON;
-  } catch (error) {
-    if (error instanceof RangeError) {
-      const convertedJSON = stringifyIteratively(value, replacer, space);
-
-      if (convertedJSON === undefined) return undefined;
-
-      const supportsRawJSON = "rawJSON" in JSON;
-
-      if (supportsRawJSON) return convertedJSON;
-
-      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
-
-      return processedJSON.replace(noiseStringify, "$1$2$3");
-    }
-
-    throw error;
-  }
-};
-
-const featureCache = new Map();
-
-/**
- * Detects if the current JSON.parse implementation supports the context.source feature.
- *
- * Uses toString() fingerprinting to cache results and automatically detect runtime
- * replacements of JSON.parse (polyfills, mocks, etc.).
- *
- * @returns {boolean} true if context.source is supported, false otherwise.
- */
-const isContextSourceSupported = () => {
-  const parseFingerprint = JSON.parse.toString();
-
-  if (featureCache.has(parseFingerprint)) {
-    return featureCache.get(parseFingerprint);
-  }
-
-  try {
-    const result = JSON.parse(
-      "1",
-      (_, __, context) => !!context?.source && context.source === "1",
-    );
-    featureCache.set(parseFingerprint, result);
-
-    return result;
-  } catch {
-    featureCache.set(parseFingerprint, false);
-
-    return false;
-  }
-};
-
-/**
- * Reviver function that converts custom-format BigInt strings back to BigInt values.
- * Also handles "noise" strings that accidentally match the BigInt format.
- *
- * @param {string | number | undefined} key The object key.
- * @param {*} value The value being parsed.
- * @param {object} [context] Parse context (if supported by JSON.parse).
- * @param {Reviver} [userReviver] User's custom reviver function.
- * @returns {any} The transformed value.
- */
-const convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
-  const isCustomFormatBigInt =
-    typeof value === "string" && customFormat.test(value);
-
-  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
-
-  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
-  if (isNoiseValue) return value.slice(0, -1);
-
-  const hasUserReviver = typeof userReviver === "function";
-
-  if (!hasUserReviver) return value;
-
-  return userReviver(key, value, context);
-};
-
-/**
- * Fast JSON.parse implementation (~2x faster than classic fallback).
- * Uses JSON.parse's context.source feature to detect integers and convert
- * large numbers directly to BigInt without string manipulation.
- *
- * Does not support legacy custom format from v1 of this library.
- *
- * @param {string} text JSON string to parse.
- * @param {Reviver} [reviver] Transform function to apply to each value.
- * @returns {any} Parsed JavaScript value.
- */
-const JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context) => {
-    const isNumber = typeof value === "number";
-    const isOutOfBounds =
-      value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
-    const isBigNumber = isNumber && isOutOfBounds;
-    const isInt = context && intRegex.test(context.source);
-    const isBigInt = isBigNumber && isInt;
-
-    if (isBigInt) return BigInt(context.source);
-
-    const hasCustomReviver = typeof reviver === "function";
-
-    if (!hasCustomReviver) return value;
-
-    return reviver(key, value, context);
-  });
-};
-
-const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-const MAX_DIGITS = MAX_INT.length;
-const stringsOrLargeNumbers =
-  /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
-const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
-
-/**
- * Iteratively traverses the parsed object bottom-up (post-order),
- * emulating the native JSON.parse reviver behavior.
- * This avoids Call Stack overflows (RangeError) on deeply nested structures.
- *
- * @param {any} parsed The natively parsed JSON object.
- * @param {Reviver} [userReviver] User's custom reviver function.
- * @returns {any} The fully processed object.
- */
-const applyReviverIteratively = (parsed, userReviver) => {
-  const rootHolder = { "": parsed };
-  const stack = [{ parent: rootHolder, key: "", visited: false }];
-
-  while (stack.length > 0) {
-    const node = stack[stack.length - 1];
-
-    if (!node.visited) {
-      node.visited = true;
-
-      const value = node.parent[node.key];
-      const isComplexObject = value !== null && typeof value === "object";
-
-      if (isComplexObject) {
-        const keys = Object.keys(value);
-
-        for (let i = keys.length - 1; i >= 0; i--) {
-          stack.push({ parent: value, key: keys[i], visited: false });
-        }
-      }
-    } else {
-      const { parent, key } = node;
-      let value = parent[key];
-
-      if (typeof value === "string") {
-        const isCustomFormatBigInt = customFormat.test(value);
-
-        if (isCustomFormatBigInt) {
-          value = BigInt(value.slice(0, -1));
-        } else {
-          const isNoise = noiseValue.test(value);
-
-          if (isNoise) value = value.slice(0, -1);
-        }
-      }
-
-      const hasUserReviver = typeof userReviver === "function";
-
-      if (hasUserReviver) {
-        value = userReviver.call(parent, key, value);
-      }
-
-      const isDeleted = value === undefined;
-
-      if (isDeleted) {
-        delete parent[key];
-      } else {
-        parent[key] = value;
-      }
-
-      stack.pop();
-    }
-  }
-
-  return rootHolder[""];
-};
-
-/**
- * Pre-processes the JSON string to mark large numbers with an 'n' suffix.
- *
- * @param {string} text The raw JSON string.
- * @returns {string} The serialized string with marked BigInts.
- */
-const serializeBigInts = (text) => {
-  return text.replace(
-    stringsOrLargeNumbers,
-    (match, digits, fractional, exponential) => {
-      const isString = match[0] === '"';
-      const isNoise = isString && noiseValueWithQuotes.test(match);
-
-      if (isNoise) return match.substring(0, match.length - 1) + 'n"'; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
-
-      const hasFractionalOrExponential = fractional || exponential;
-
-      // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
-      const isLessThanMaxSafeInt =
-        digits &&
-        (digits.length < MAX_DIGITS ||
-          (digits.length === MAX_DIGITS && digits <= MAX_INT));
-
-      const isStandardValue =
-        isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
-
-      if (isStandardValue) return match;
-
-      return '"' + match + 'n"';
-    },
-  );
-};
-
-/**
- * Converts a JSON string into a JavaScript value.
- *
- * Supports parsing of large integers using two strategies:
- * 1. Classic fallback: Marks large numbers with "123n" format, then converts to BigInt
- * 2. Fast path (JSONParseV2): Uses context.source feature (~2x faster) when available
- *
- * All other JSON values are parsed exactly like native JSON.parse().
- *
- * @param {string} text A valid JSON string.
- * @param {Reviver} [reviver]
- * A function that transforms the results. This function is called for each member
- * of the object. If a member contains nested objects, the nested objects are
- * transformed before the parent object is.
- * @returns {any} The parsed JavaScript value.
- * @throws {SyntaxError} If text is not valid JSON.
- */
-const JSONParse = (text, reviver) => {
-  if (!text) return originalParse(text, reviver);
-
-  try {
-    if (isContextSourceSupported()) return JSONParseV2(text, reviver); // Shortcut to a faster (2x) and simpler version
-
-    // Find and mark big numbers with "n"
-    const serializedData = serializeBigInts(text);
-
-    return originalParse(serializedData, (key, value, context) =>
-      convertMarkedBigIntsReviver(key, value, context, reviver),
-    );
-  } catch (error) {
-    if (error instanceof RangeError) {
-      const serializedData = serializeBigInts(text);
-      const parsed = originalParse(serializedData);
-
-      return applyReviverIteratively(parsed, reviver);
-    }
-
-    throw error;
-  }
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
-class RequestError extends Error {
-  name;
-  /**
-   * http status code
-   */
-  status;
-  /**
-   * Request options that lead to the error.
-   */
-  request;
-  /**
-   * Response object if a response was received
-   */
-  response;
-  constructor(message, statusCode, options) {
-    super(message, { cause: options.cause });
-    this.name = "HttpError";
-    this.status = Number.parseInt(statusCode);
-    if (Number.isNaN(this.status)) {
-      this.status = 0;
-    }
-    /* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist */
-    if ("response" in options) {
-      this.response = options.response;
-    }
-    const requestCopy = Object.assign({}, options.request);
-    if (options.request.headers.authorization) {
-      requestCopy.headers = Object.assign({}, options.request.headers, {
-        authorization: options.request.headers.authorization.replace(
-          /(?<! ) .*$/,
-          " [REDACTED]"
-        )
-      });
-    }
-    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
-    this.request = requestCopy;
-  }
-}
-
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
-// pkg/dist-src/index.js
-
-
-// pkg/dist-src/defaults.js
-
-
-// pkg/dist-src/version.js
-var dist_bundle_VERSION = "10.0.16";
-
-// pkg/dist-src/defaults.js
-var defaults_default = {
-  headers: {
-    "user-agent": `octokit-request.js/${dist_bundle_VERSION} ${getUserAgent()}`
-  }
-};
-
-// pkg/dist-src/fetch-wrapper.js
-
-
-
-// pkg/dist-src/is-plain-object.js
-function dist_bundle_isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-
-// pkg/dist-src/fetch-wrapper.js
-
-var noop = () => "";
-async function fetchWrapper(requestOptions) {
-  const fetch = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch) {
-    throw new Error(
-      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
-    );
-  }
-  const log = requestOptions.request?.log || console;
-  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
-  const body = dist_bundle_isPlainObject(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
-  const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
-      name,
-      String(value)
-    ])
-  );
-  let fetchResponse;
-  try {
-    fetchResponse = await fetch(requestOptions.url, {
-      method: requestOptions.method,
-      body,
-      redirect: requestOptions.request?.redirect,
-      headers: requestHeaders,
-      signal: requestOptions.request?.signal,
-      // duplex must be set if request.body is ReadableStream or Async Iterables.
-      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
-      ...requestOptions.body && { duplex: "half" }
-    });
-  } catch (error) {
-    let message = "Unknown Error";
-    if (error instanceof Error) {
-      if (error.name === "AbortError") {
-        error.status = 500;
-        throw error;
-      }
-      message = error.message;
-      if (error.name === "TypeError" && "cause" in error) {
-        if (error.cause instanceof Error) {
-          message = error.cause.message;
-        } else if (typeof error.cause === "string") {
-          message = error.cause;
-        }
-      }
-    }
-    const requestError = new RequestError(message, 500, {
-      request: requestOptions
-    });
-    requestError.cause = error;
-    throw requestError;
-  }
-  const status = fetchResponse.status;
-  const url = fetchResponse.url;
-  const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
-  }
-  const octokitResponse = {
-    url,
-    status,
-    headers: responseHeaders,
-    data: ""
-  };
-  if ("deprecation" in responseHeaders) {
-    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches && matches.pop();
-    log.warn(
-      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
-    );
-  }
-  if (status === 204 || status === 205) {
-    return octokitResponse;
-  }
-  if (requestOptions.method === "HEAD") {
-    if (status < 400) {
-      return octokitResponse;
-    }
-    throw new RequestError(fetchResponse.statusText, status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status === 304) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status >= 400) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
-  return octokitResponse;
-}
-async function getResponseData(response) {
-  const contentType = response.headers.get("content-type");
-  if (!contentType) {
-    return response.text().catch(noop);
-  }
-  const mimetype = dist_parse(contentType);
-  if (isJSONResponse(mimetype)) {
-    let text = "";
-    try {
-      text = await response.text();
-      return JSONParse(text);
-    } catch (err) {
-      return text;
-    }
-  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
-  // (RFC 2046) and must never be decoded as text, even when the response
-  // carries a (misleading) `charset=utf-8` parameter — see #751.
-  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop);
-  } else {
-    return response.arrayBuffer().catch(
-      /* v8 ignore next -- @preserve */
-      () => new ArrayBuffer(0)
-    );
-  }
-}
-function isJSONResponse(mimetype) {
-  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
-}
-function toErrorMessage(data) {
-  if (typeof data === "string") {
-    return data;
-  }
-  if (data instanceof ArrayBuffer) {
-    return "Unknown error";
-  }
-  if (typeof data === "object" && data !== null && "message" in data) {
-    const objectData = data;
-    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
-    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
-  }
-  return `Unknown error: ${JSON.stringify(data)}`;
-}
-
-// pkg/dist-src/with-defaults.js
-function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
-  const endpoint2 = oldEndpoint.defaults(newDefaults);
-  const newApi = function(route, parameters) {
-    const endpointOptions = endpoint2.merge(route, parameters);
-    if (!endpointOptions.request || !endpointOptions.request.hook) {
-      return fetchWrapper(endpoint2.parse(endpointOptions));
-    }
-    const request2 = (route2, parameters2) => {
-      return fetchWrapper(
-        endpoint2.parse(endpoint2.merge(route2, parameters2))
-      );
-    };
-    Object.assign(request2, {
-      endpoint: endpoint2,
-      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
-    });
-    return endpointOptions.request.hook(request2, endpointOptions);
-  };
-  return Object.assign(newApi, {
-    endpoint: endpoint2,
-    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
-  });
-}
-
-// pkg/dist-src/index.js
-var request = dist_bundle_withDefaults(endpoint, defaults_default);
-
-/* v8 ignore next -- @preserve */
-/* v8 ignore else -- @preserve */
-
-;// CONCATENATED MODULE: ./src/request-policy.ts
-/**
- * How requests go out: writes one at a time with a minimum gap, reads a few at a time, the whole
- * queue paused by a secondary rate limit, waits for a primary limit that resets soon, and bounded
- * retries of server faults and lost connections. Everything else is an answer and is not retried.
- *
- * A small layer of our own rather than @octokit/plugin-throttling and @octokit/plugin-retry:
- * those plug into @octokit/core (this action uses @octokit/request directly), throttle by
- * request groups rather than giving us one serial write queue with a gap we set, and cannot
- * read back a Space before repeating a create. The policy is a few dozen lines and is tested
- * with a clock we control.
- */
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
-};
-const request_policy_DEFAULTS = {
-    readConcurrency: 4,
-    maxFaultRetries: 4,
-    maxRateLimitRetries: 5,
-    primaryWaitBudgetMs: 10 * 60_000,
-    faultBaseMs: 1000,
-    secondaryDefaultMs: 60_000,
-    /** Below this many requests left, requests are spread over the time until the reset. */
-    lowRemaining: 50,
-    /** The most that spreading puts between two requests. */
-    maxSpreadMs: 60_000
-};
-/**
- * A request the policy did not send, because a rate limit had already stopped the run: sending
- * it would only be refused too, and would prolong the limit.
- */
-class NotSentError extends Error {
-    name = 'NotSentError';
-}
-const FAULT_STATUSES = new Set([500, 502, 503, 504]);
-function isSecondaryLimit(e) {
-    return (e.status === 403 || e.status === 429) && /secondary rate limit/i.test(e.githubMessage);
-}
-function isPrimaryLimit(e) {
-    return (e.status === 403 || e.status === 429) && e.headers['x-ratelimit-remaining'] === '0';
-}
-function isFault(e) {
-    return e.status === undefined || FAULT_STATUSES.has(e.status);
-}
-const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;
-function createPolicy(options) {
-    const clock = options.clock ?? systemClock;
-    const log = options.log ?? (() => { });
-    const random = options.random ?? Math.random;
-    const readConcurrency = options.readConcurrency ?? request_policy_DEFAULTS.readConcurrency;
-    const maxFaultRetries = options.maxFaultRetries ?? request_policy_DEFAULTS.maxFaultRetries;
-    const maxRateLimitRetries = options.maxRateLimitRetries ?? request_policy_DEFAULTS.maxRateLimitRetries;
-    const budget = options.primaryWaitBudgetMs ?? request_policy_DEFAULTS.primaryWaitBudgetMs;
-    let pausedUntil = 0;
-    let writeQueue = Promise.resolve();
-    let lastWriteEnd = -Infinity;
-    let readsInFlight = 0;
-    const readWaiters = [];
-    let spreadUntil = 0;
-    let spreadGapMs = 0;
-    /** When GitHub said no requests remain: the reset time. */
-    let exhaustedUntil = 0;
-    /** Set once a rate limit has stopped the run: later requests are not sent. */
-    let stopped;
-    /** Every request waits out a pause set by any other (a secondary limit stops the whole queue). */
-    async function waitForPause() {
-        for (let now = clock.now(); now < pausedUntil; now = clock.now())
-            await clock.sleep(pausedUntil - now);
-    }
-    function pause(ms) {
-        pausedUntil = Math.max(pausedUntil, clock.now() + ms);
-    }
-    function stop(until, reason) {
-        stopped = { until, reason };
-    }
-    /** Reads the primary budget from a response: note exhaustion, or slow down when it runs low. */
-    function noteBudget(headers) {
-        const remaining = Number(headers['x-ratelimit-remaining']);
-        const reset = Number(headers['x-ratelimit-reset']) * 1000;
-        if (headers['x-ratelimit-remaining'] === undefined ||
-            !Number.isFinite(remaining) ||
-            !Number.isFinite(reset)) {
-            return;
-        }
-        if (remaining === 0) {
-            exhaustedUntil = Math.max(exhaustedUntil, reset);
-            return;
-        }
-        if (remaining >= request_policy_DEFAULTS.lowRemaining)
-            return;
-        const gap = Math.min(request_policy_DEFAULTS.maxSpreadMs, Math.max(0, reset - clock.now()) / remaining);
-        // Said once per window, and again only when the spacing changes by a second or more.
-        if (clock.now() > spreadUntil || Math.abs(gap - spreadGapMs) >= 1000) {
-            log(`Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`);
-        }
-        spreadGapMs = gap;
-        spreadUntil = reset;
-    }
-    /** Before sending: give up at once if stopped; wait for an exhausted budget's reset if it is near. */
-    async function clearToSend(call) {
-        if (stopped && clock.now() < stopped.until) {
-            throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
-        }
-        const now = clock.now();
-        if (now < exhaustedUntil) {
-            const wait = exhaustedUntil - now + 1000;
-            const when = new Date(exhaustedUntil).toISOString();
-            if (wait > budget) {
-                stop(exhaustedUntil, `the API rate limit is used up until ${when}, more than ${seconds(budget)} from now; run again after the reset`);
-                throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
-            }
-            log(`No API requests left: waiting ${seconds(wait)} for the reset at ${when}.`);
-            pause(wait);
-            exhaustedUntil = 0;
-        }
-        await waitForPause();
-        if (clock.now() < spreadUntil && spreadGapMs > 0)
-            await clock.sleep(spreadGapMs);
-    }
-    async function attempt(next, call) {
-        let faults = 0;
-        let limits = 0;
-        let repeated = false;
-        // Only a fault (no answer, or a 5xx) can hide a write GitHub applied; a rate limit refused it.
-        let maybeApplied = false;
-        for (;;) {
-            await clearToSend(call);
-            try {
-                if (maybeApplied && call.method !== 'GET' && options.recover) {
-                    maybeApplied = false;
-                    const recovered = await options.recover(call);
-                    if (recovered) {
-                        log(`${describeCall(call)}: GitHub had applied the earlier attempt; not sending it again.`);
-                        return recovered;
-                    }
-                }
-                const response = await next(call);
-                noteBudget(response.headers);
-                return response;
-            }
-            catch (error) {
-                if (!(error instanceof ApiError))
-                    throw error;
-                // A repeated DELETE that finds nothing: the first attempt was applied.
-                if (repeated && call.method === 'DELETE' && error.status === 404) {
-                    log(`${error.endpoint}: already deleted by the earlier attempt.`);
-                    return { status: 204, headers: error.headers, data: undefined };
-                }
-                if (isSecondaryLimit(error)) {
-                    if (++limits > maxRateLimitRetries) {
-                        stop(Infinity, `GitHub's secondary rate limit stopped this run at ${error.endpoint}`);
-                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (still limited after ${maxRateLimitRetries} waits; GitHub asks integrations to slow down: try again later, or raise 'write-interval')`, error.headers, error.errors);
-                    }
-                    const retryAfter = Number(error.headers['retry-after']);
-                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
-                    const base = Number.isFinite(retryAfter) && error.headers['retry-after'] !== undefined
-                        ? retryAfter * 1000
-                        : error.headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset)
-                            ? Math.max(0, reset - clock.now())
-                            : request_policy_DEFAULTS.secondaryDefaultMs;
-                    const wait = base * 2 ** (limits - 1) + random() * 1000;
-                    log(`${error.endpoint}: secondary rate limit (${error.status}); pausing all requests for ${seconds(wait)} (wait ${limits} of ${maxRateLimitRetries}).`);
-                    pause(wait);
-                    repeated = true;
-                    continue;
-                }
-                if (isPrimaryLimit(error)) {
-                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
-                    const wait = Math.max(0, reset - clock.now()) + 1000;
-                    const when = Number.isFinite(reset) ? new Date(reset).toISOString() : 'an unknown time';
-                    if (!Number.isFinite(reset) || wait > budget || ++limits > maxRateLimitRetries) {
-                        const reason = `the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset`;
-                        stop(Number.isFinite(reset) ? reset : Infinity, reason);
-                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (${reason})`, error.headers, error.errors);
-                    }
-                    log(`${error.endpoint}: rate limit exhausted; waiting ${seconds(wait)} for the reset at ${when}.`);
-                    pause(wait);
-                    repeated = true;
-                    continue;
-                }
-                noteBudget(error.headers);
-                if (isFault(error) && faults < maxFaultRetries) {
-                    faults++;
-                    maybeApplied = true;
-                    const wait = request_policy_DEFAULTS.faultBaseMs * 2 ** (faults - 1) * (0.5 + random());
-                    const what = error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`;
-                    log(`${error.endpoint}: ${what}; retrying in ${seconds(wait)} (retry ${faults} of ${maxFaultRetries}).`);
-                    await clock.sleep(wait);
-                    repeated = true;
-                    continue;
-                }
-                throw error;
-            }
-        }
-    }
-    async function write(next, call) {
-        const run = async () => {
-            const gap = lastWriteEnd + options.writeIntervalMs - clock.now();
-            if (gap > 0)
-                await clock.sleep(gap);
-            try {
-                return await attempt(next, call);
-            }
-            finally {
-                lastWriteEnd = clock.now();
-            }
-        };
-        const result = writeQueue.then(run, run);
-        writeQueue = result.catch(() => undefined);
-        return result;
-    }
-    async function read(next, call) {
-        while (readsInFlight >= readConcurrency)
-            await new Promise(resolve => readWaiters.push(resolve));
-        readsInFlight++;
-        try {
-            return await attempt(next, call);
-        }
-        finally {
-            readsInFlight--;
-            readWaiters.shift()?.();
-        }
-    }
-    return next => call => (call.method === 'GET' ? read(next, call) : write(next, call));
-}
-
-;// CONCATENATED MODULE: ./src/github-api.ts
-/**
- * The one thin, typed client for the GitHub REST endpoints the action uses: Copilot Spaces
- * (spaces and their resources, for organizations and users) and the few repository reads that
- * resolve the sync scope without a checkout. It is the only module that names a route; every
- * request goes through `send`, which is where pacing and retries live.
- */
-
-
-
-
-const API_VERSION = '2026-03-10';
-/**
- * Every failed request surfaces as this one type: the endpoint (method and path), the HTTP
- * status (undefined when no response arrived: reset, timeout, DNS), GitHub's message and the
- * headers a person needs to fix it.
- */
-class ApiError extends Error {
-    endpoint;
-    status;
-    githubMessage;
-    headers;
-    errors;
-    name = 'ApiError';
-    constructor(endpoint, status, githubMessage, headers, errors = [], options) {
-        super(`${endpoint} ${status === undefined ? 'failed without a response' : `answered ${status}`}: ${githubMessage}`, options);
-        this.endpoint = endpoint;
-        this.status = status;
-        this.githubMessage = githubMessage;
-        this.headers = headers;
-        this.errors = errors;
-    }
-    get permissionHints() {
-        return {
-            acceptedPermissions: this.headers['x-accepted-github-permissions'],
-            acceptedScopes: this.headers['x-accepted-oauth-scopes'],
-            tokenScopes: this.headers['x-oauth-scopes']
-        };
-    }
-}
-/** "METHOD /path" of a call with its parameters filled in, for messages about calls never sent. */
-function describeCall(call) {
-    const path = call.route.replace(/\{(\w+)\}/g, (whole, name) => call.params[name] === undefined ? whole : encodeURIComponent(String(call.params[name])));
-    return `${call.method} ${path}`;
-}
-/** Honour the runner's HTTPS_PROXY / NO_PROXY as other actions do. */
-function proxyFetch(baseUrl) {
-    const dispatcher = new lib_HttpClient().getAgentDispatcher(baseUrl);
-    if (!dispatcher)
-        return undefined;
-    return ((url, init) => (0,undici/* fetch */.hd)(url, { ...init, dispatcher }));
-}
-function lowerCaseHeaders(headers) {
-    const out = {};
-    for (const [k, v] of Object.entries(headers ?? {})) {
-        if (v !== undefined && v !== null)
-            out[k.toLowerCase()] = String(v);
-    }
-    return out;
-}
-function describeEndpoint(call, baseUrl, url) {
-    const path = url ? url.replace(baseUrl, '') : call.route;
-    return `${call.method} ${path}`;
-}
-function toApiError(error, call, baseUrl) {
-    if (error instanceof ApiError)
-        return error;
-    const e = (error ?? {});
-    const endpoint = describeEndpoint(call, baseUrl, e.request?.url);
-    if (!e.response) {
-        // @octokit/request puts the socket's own words (e.g. "other side closed") in its message.
-        return new ApiError(endpoint, undefined, e.message || String(error), {}, [], { cause: error });
-    }
-    const data = e.response.data;
-    const message = typeof data === 'object' && data?.message
-        ? data.message
-        : typeof data === 'string' && data
-            ? data.slice(0, 200)
-            : (e.message ?? 'no message');
-    const errors = typeof data === 'object' && Array.isArray(data?.errors) ? data.errors : [];
-    return new ApiError(endpoint, e.response.status, message, lowerCaseHeaders(e.response.headers), errors, {
-        cause: error
-    });
-}
-function sameMetadata(a, b) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].every(k => JSON.stringify(a[k]) === JSON.stringify(b[k]));
-}
-/** The `next` URL of a `Link` header, if any. */
-function nextLink(link) {
-    for (const part of (link ?? '').split(',')) {
-        const m = /<([^>]+)>\s*;\s*rel="next"/.exec(part);
-        if (m)
-            return m[1];
-    }
-    return undefined;
-}
-function createClient(options) {
-    const baseUrl = options.baseUrl.replace(/\/+$/, '');
-    const octokit = request.defaults({
-        baseUrl,
-        headers: {
-            accept: 'application/vnd.github+json',
-            authorization: `Bearer ${options.token}`,
-            'x-github-api-version': API_VERSION,
-            'user-agent': options.userAgent ?? 'copilot-space-sync'
-        },
-        request: { fetch: proxyFetch(baseUrl) }
-    });
-    const timeoutMs = options.timeoutMs ?? 60_000;
-    const transport = async (call) => {
-        try {
-            const res = await octokit(`${call.method} ${call.route}`, {
-                ...call.params,
-                request: { signal: AbortSignal.timeout(timeoutMs) }
-            });
-            return { status: res.status, headers: lowerCaseHeaders(res.headers), data: res.data };
-        }
-        catch (error) {
-            throw toApiError(error, call, baseUrl);
-        }
-    };
-    /**
-     * A create whose answer was lost may still have been applied: before sending it again, look
-     * for a resource with exactly that content and take it as the answer, so a retry never
-     * leaves a duplicate.
-     */
-    async function recoverCreate(call) {
-        if (call.method !== 'POST' || !call.route.endsWith('/resources'))
-            return undefined;
-        const body = call.params.data;
-        const listed = await send({
-            method: 'GET',
-            route: call.route,
-            params: { ...call.params, data: undefined }
-        });
-        const resources = listed.data.resources;
-        const match = resources.find(r => r.resource_type === body.resource_type && sameMetadata(r.metadata, body.metadata));
-        return match ? { status: 201, headers: listed.headers, data: match } : undefined;
-    }
-    const send = options.policy
-        ? createPolicy({ ...options.policy, recover: recoverCreate })(transport)
-        : transport;
-    async function call(method, route, params = {}) {
-        return (await send({ method, route, params }));
-    }
-    // The org and user routes differ only in their first two segments.
-    function spaceRoute(ownerType, rest = '') {
-        return ownerType === 'org'
-            ? { route: `/orgs/{org}/copilot-spaces${rest}`, params: {} }
-            : { route: `/users/{username}/copilot-spaces${rest}`, params: {} };
-    }
-    function ownerParams(ownerType, owner) {
-        return ownerType === 'org' ? { org: owner } : { username: owner };
-    }
-    function spaceParams(ref) {
-        return { ...ownerParams(ref.ownerType, ref.owner), space_number: ref.number };
-    }
-    return {
-        baseUrl,
-        /** Every space of an owner, following the cursor pagination of the `Link` header. */
-        async listSpaces(ownerType, owner, perPage = 100) {
-            const { route } = spaceRoute(ownerType);
-            const spaces = [];
-            let params = { ...ownerParams(ownerType, owner), per_page: perPage };
-            for (;;) {
-                const res = await call('GET', route, params);
-                spaces.push(...res.data.spaces);
-                const next = nextLink(res.headers.link);
-                if (!next)
-                    return spaces;
-                const query = new URL(next).searchParams;
-                params = { ...ownerParams(ownerType, owner), ...Object.fromEntries(query) };
-            }
-        },
-        async getSpace(ref) {
-            return (await call('GET', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref))).data;
-        },
-        async createSpace(ownerType, owner, body) {
-            const res = await call('POST', spaceRoute(ownerType).route, {
-                ...ownerParams(ownerType, owner),
-                data: body
-            });
-            return res.data;
-        },
-        async updateSpace(ref, body) {
-            const res = await call('PUT', spaceRoute(ref.ownerType, '/{space_number}').route, {
-                ...spaceParams(ref),
-                data: body
-            });
-            return res.data;
-        },
-        async deleteSpace(ref) {
-            await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref));
-        },
-        async listResources(ref) {
-            const res = await call('GET', spaceRoute(ref.ownerType, '/{space_number}/resources').route, spaceParams(ref));
-            return res.data.resources;
-        },
-        async getResource(ref, id) {
-            const res = await call('GET', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id });
-            return res.data;
-        },
-        /**
-         * `created` is false when GitHub answered 200: an identical `github_file` (same repository,
-         * path and sha) already existed and was returned instead. That is a normal answer.
-         */
-        async createResource(ref, body) {
-            const res = await call('POST', spaceRoute(ref.ownerType, '/{space_number}/resources').route, { ...spaceParams(ref), data: body });
-            return { resource: res.data, created: res.status === 201 };
-        },
-        async updateResource(ref, id, metadata) {
-            const res = await call('PUT', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id, data: { metadata } });
-            return res.data;
-        },
-        async deleteResource(ref, id) {
-            await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id });
-        },
-        async getAccount(login) {
-            return (await call('GET', '/users/{username}', { username: login })).data;
-        },
-        async getRepo(owner, repo) {
-            return (await call('GET', '/repos/{owner}/{repo}', { owner, repo })).data;
-        },
-        async compareCommits(owner, repo, base, head) {
-            const res = await call('GET', '/repos/{owner}/{repo}/compare/{basehead}', {
-                owner,
-                repo,
-                basehead: `${base}...${head}`
-            });
-            return res.data;
-        },
-        async getTree(owner, repo, treeSha) {
-            const res = await call('GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', {
-                owner,
-                repo,
-                tree_sha: treeSha,
-                recursive: '1'
-            });
-            return res.data;
-        },
-        /** A blob's raw bytes (the blob endpoint serves files up to 100 MB, base64-encoded). */
-        async getBlob(owner, repo, sha) {
-            const res = await call('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', {
-                owner,
-                repo,
-                file_sha: sha
-            });
-            return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64');
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/marker.ts
-/**
- * A `free_text` resource this action creates ends with a marker naming the repository, the path
- * and the blob it was made from. The marker is what makes it ours (a hand-written note may share
- * a file's name) and lets a later run see that the file is unchanged without reading it.
- */
-const PREFIX = '<!-- copilot-space-sync: ';
-const SUFFIX = ' -->';
-// Escaping <, > and & keeps any path from closing the HTML comment early; it is still valid JSON.
-function encode(value) {
-    return JSON.stringify(value).replace(/[<>&]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-function withMarker(content, marker) {
-    const payload = encode({
-        repository_id: marker.repositoryId,
-        path: marker.path,
-        blob: marker.blobSha
-    });
-    return `${content}${content.endsWith('\n') || content === '' ? '' : '\n'}\n${PREFIX}${payload}${SUFFIX}\n`;
-}
-/** The marker at the end of a text, or undefined when there is none (not ours). */
-function readMarker(text) {
-    if (typeof text !== 'string')
-        return undefined;
-    const trimmed = text.trimEnd();
-    if (!trimmed.endsWith(SUFFIX))
-        return undefined;
-    const start = trimmed.lastIndexOf(PREFIX);
-    if (start < 0)
-        return undefined;
-    try {
-        const data = JSON.parse(trimmed.slice(start + PREFIX.length, trimmed.length - SUFFIX.length));
-        if (typeof data.repository_id === 'number' &&
-            typeof data.path === 'string' &&
-            typeof data.blob === 'string') {
-            return { repositoryId: data.repository_id, path: data.path, blobSha: data.blob };
-        }
-    }
-    catch {
-        // A marker-like line that is not ours to parse: treat the resource as someone else's.
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/plan.ts
-const REGULAR_MODES = new Set(['100644', '100755']);
-function nonRegularReason(mode) {
-    if (mode === undefined || REGULAR_MODES.has(mode))
-        return undefined;
-    if (mode === '120000')
-        return 'symbolic link';
-    if (mode === '160000')
-        return 'submodule';
-    return `not a regular file (mode ${mode})`;
-}
-function resourceName(prefix, path) {
-    return `${prefix}${path}`;
-}
-function upToDate(input, r, file) {
-    if (r.type !== input.resourceType || r.path !== file.path)
-        return false;
-    if (r.type === 'free_text') {
-        return r.blobSha === file.blobSha && r.name === resourceName(input.namePrefix, file.path);
-    }
-    if (r.commit === undefined)
-        return false;
-    if (r.commit === input.commit)
-        return true;
-    const changed = input.changedSince.get(r.commit);
-    return changed !== undefined && !changed.has(file.path);
-}
-const byId = (a, b) => a.id - b.id;
-function plan(input) {
-    const actions = [];
-    const decided = new Set();
-    const isWantedType = (r) => r.type === input.resourceType;
-    const desiredPaths = new Set(input.desired.map(d => d.path));
-    const atPath = new Map();
-    for (const r of [...input.owned].sort(byId)) {
-        atPath.set(r.path, [...(atPath.get(r.path) ?? []), r]);
-    }
-    // A renamed file takes its resource along (same id), unless the new path already has one.
-    const moved = new Map();
-    for (const { from, to } of input.renames) {
-        if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(isWantedType))
-            continue;
-        const source = (atPath.get(from) ?? []).find(r => isWantedType(r) && !decided.has(r.id));
-        if (source) {
-            moved.set(to, source);
-            decided.add(source.id);
-        }
-    }
-    for (const file of input.desired) {
-        const here = (atPath.get(file.path) ?? []).filter(r => !decided.has(r.id));
-        here.forEach(r => decided.add(r.id));
-        const odd = nonRegularReason(file.mode);
-        if (odd) {
-            // No longer a file we sync: a resource made when it was one is outdated.
-            if (here.length === 0)
-                actions.push({ kind: 'skip', path: file.path, reason: odd });
-            for (const r of here) {
-                actions.push(input.prune
-                    ? {
-                        kind: 'delete',
-                        path: file.path,
-                        resourceId: r.id,
-                        reason: `${odd}; its outdated resource is removed`
-                    }
-                    : {
-                        kind: 'skip',
-                        path: file.path,
-                        resourceId: r.id,
-                        reason: `${odd}; its resource is outdated, kept because prune is false`
-                    });
-            }
-            continue;
-        }
-        for (const r of here.filter(r => !isWantedType(r))) {
-            actions.push({
-                kind: 'delete',
-                path: file.path,
-                resourceId: r.id,
-                reason: `replaced by a ${input.resourceType} resource`
-            });
-        }
-        const same = here.filter(isWantedType);
-        const source = moved.get(file.path);
-        if (source) {
-            actions.push({
-                kind: 'update',
-                path: file.path,
-                blobSha: file.blobSha,
-                resourceId: source.id,
-                previousPath: source.path,
-                reason: `renamed from ${source.path}`
-            });
-            continue;
-        }
-        if (same.length === 0) {
-            actions.push({ kind: 'create', path: file.path, blobSha: file.blobSha });
-            continue;
-        }
-        // Several of ours for one path converge to one: keep a current one, else the oldest.
-        const keep = same.find(r => upToDate(input, r, file)) ?? same[0];
-        for (const r of same.filter(r => r !== keep)) {
-            actions.push({ kind: 'delete', path: file.path, resourceId: r.id, reason: 'duplicate' });
-        }
-        actions.push(upToDate(input, keep, file)
-            ? { kind: 'unchanged', path: file.path, resourceId: keep.id }
-            : {
-                kind: 'update',
-                path: file.path,
-                blobSha: file.blobSha,
-                resourceId: keep.id,
-                reason: 'file changed'
-            });
-    }
-    for (const r of input.owned) {
-        if (decided.has(r.id))
-            continue;
-        if (input.decide !== 'all' && !input.decide.has(r.path))
-            continue;
-        const rename = input.renames.find(x => x.from === r.path);
-        if (rename && desiredPaths.has(rename.to)) {
-            // The file lives on at its new path, which already has its resource: this one is stale.
-            actions.push({
-                kind: 'delete',
-                path: r.path,
-                resourceId: r.id,
-                reason: `renamed to ${rename.to}`
-            });
-            continue;
-        }
-        const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed';
-        if (!input.complete) {
-            actions.push({
-                kind: 'skip',
-                path: r.path,
-                resourceId: r.id,
-                reason: 'not in the file listing, which was cut short; not pruned'
-            });
-        }
-        else if (!input.prune) {
-            actions.push({
-                kind: 'skip',
-                path: r.path,
-                resourceId: r.id,
-                reason: `${why}; kept because prune is false`
-            });
-        }
-        else {
-            actions.push({ kind: 'delete', path: r.path, resourceId: r.id, reason: why });
-        }
-    }
-    return actions.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/apply.ts
-/**
- * Apply, in two steps. `prepareWrites` reads the content the plan's creates and updates need; a
- * file that turned out binary or too large is skipped, and its outdated resource goes when
- * pruning. `applyPlan` then sends the writes. A failure on one path is recorded and the rest go
- * on; nothing here decides what should be in the Space, the plan did.
- */
-
-
-
-/** free_text resources hold the file's text; larger files are skipped (documented in the README). */
-const MAX_FREE_TEXT_BYTES = 256 * 1024;
-const READ_CONCURRENCY = 4;
-async function mapLimited(items, limit, fn) {
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length)
-            await fn(items[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-/** The request body for a file, or the reason it is not synced. */
-async function bodyFor(action, o) {
-    const bytes = await o.files.readBlob(action.blobSha);
-    if (bytes.includes(0))
-        return { skip: 'binary file (contains a NUL byte)' };
-    if (o.resourceType === 'github_file') {
-        return {
-            resource_type: 'github_file',
-            metadata: { repository_id: o.repositoryId, file_path: action.path, sha: o.commit }
-        };
-    }
-    if (bytes.length > MAX_FREE_TEXT_BYTES) {
-        return {
-            skip: `larger than ${MAX_FREE_TEXT_BYTES / 1024} KiB, the free_text limit (${bytes.length} bytes)`
-        };
-    }
-    const text = withMarker(bytes.toString('utf8'), {
-        repositoryId: o.repositoryId,
-        path: action.path,
-        blobSha: action.blobSha
-    });
-    return {
-        resource_type: 'free_text',
-        metadata: { name: resourceName(o.namePrefix, action.path), text }
-    };
-}
-/** What an update becomes when its file can no longer be synced: its resource is outdated. */
-function outdated(a, why, prune) {
-    return prune
-        ? {
-            kind: 'delete',
-            path: a.path,
-            resourceId: a.resourceId,
-            reason: `${why}; its outdated resource is removed`
-        }
-        : {
-            kind: 'skip',
-            path: a.path,
-            resourceId: a.resourceId,
-            reason: `${why}; its resource is outdated, kept because prune is false`
-        };
-}
-async function prepareWrites(planned, o) {
-    const actions = [...planned];
-    const bodies = new Map();
-    const failures = new Map();
-    const writes = actions
-        .map((a, i) => [a, i])
-        .filter((e) => e[0].kind === 'create' || e[0].kind === 'update');
-    await mapLimited(writes, READ_CONCURRENCY, async ([a, i]) => {
-        try {
-            const body = await bodyFor(a, o);
-            if ('skip' in body) {
-                actions[i] =
-                    a.kind === 'update'
-                        ? outdated(a, body.skip, o.prune)
-                        : { kind: 'skip', path: a.path, reason: body.skip };
-            }
-            else {
-                bodies.set(a, body);
-            }
-        }
-        catch (error) {
-            failures.set(a, `could not read the file: ${o.explain(error)}`);
-        }
-    });
-    return { actions, bodies, failures };
-}
-const DONE = {
-    create: 'created',
-    update: 'updated',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped'
-};
-function planned(a) {
-    return {
-        path: a.path,
-        action: DONE[a.kind],
-        ...('resourceId' in a && a.resourceId !== undefined ? { resourceId: a.resourceId } : {}),
-        ...('previousPath' in a && a.previousPath !== undefined
-            ? { previousPath: a.previousPath }
-            : {}),
-        ...('reason' in a ? { reason: a.reason } : {})
-    };
-}
-async function applyPlan(prepared, o) {
-    const { actions, bodies, failures } = prepared;
-    const outcomes = new Map();
-    for (const [a, reason] of failures)
-        outcomes.set(a, { ...planned(a), action: 'failed', reason });
-    // Updates and creates before deletes: a replaced resource disappears only once its successor exists.
-    for (const kind of ['update', 'create', 'delete']) {
-        for (const a of actions) {
-            if (a.kind !== kind || outcomes.has(a))
-                continue;
-            if (o.dryRun) {
-                outcomes.set(a, planned(a));
-                continue;
-            }
-            try {
-                outcomes.set(a, await write(a, bodies.get(a), o));
-            }
-            catch (error) {
-                const message = o.explain(error);
-                o.log(`✗ ${a.path}: ${message}`);
-                outcomes.set(a, { ...planned(a), action: 'failed', reason: message });
-            }
-        }
-    }
-    return actions.map(a => outcomes.get(a) ?? planned(a));
-}
-async function write(a, body, o) {
-    const done = planned(a);
-    if (a.kind === 'delete') {
-        try {
-            await o.client.deleteResource(o.space, a.resourceId);
-        }
-        catch (error) {
-            // Someone (a person, a concurrent run) removed it since the listing: what we wanted holds.
-            if (!(error instanceof ApiError && error.status === 404))
-                throw error;
-            o.log(`- ${a.path} (resource ${a.resourceId}): already gone`);
-            return { ...done, reason: `${a.reason}; it was already gone` };
-        }
-        o.log(`- ${a.path} (resource ${a.resourceId}): ${a.reason}`);
-        return done;
-    }
-    if (a.kind === 'update' && body) {
-        const resource = await o.client.updateResource(o.space, a.resourceId, body.metadata);
-        o.log(`~ ${a.path} (resource ${resource.id}): ${a.reason}`);
-        return { ...done, resourceId: resource.id };
-    }
-    if (a.kind === 'create' && body) {
-        const { resource, created } = await o.client.createResource(o.space, body);
-        o.log(`+ ${a.path} (resource ${resource.id})${created ? '' : ': already present'}`);
-        return created
-            ? { ...done, resourceId: resource.id }
-            : {
-                ...done,
-                action: 'unchanged',
-                resourceId: resource.id,
-                reason: 'an identical resource was already present'
-            };
-    }
-    throw new Error(`internal: no request for a ${a.kind} of ${a.path}`);
-}
-
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * Turns an API failure into a message a person can act on: what was asked, what GitHub said,
- * and what to change (a token, a permission, an input).
- */
-
-function permissionAdvice(space, write) {
-    const level = write ? 'write' : 'read';
-    if (space?.ownerType === 'user') {
-        return (`User-owned Spaces accept only a personal access token (classic) with the ${write ? "'write:user'" : "'read:user'"} scope; ` +
-            'fine-grained tokens, GitHub App tokens and GITHUB_TOKEN cannot reach them.');
-    }
-    return (`Use a GitHub App installation token or a fine-grained personal access token with the "Copilot Spaces" organization permission (${level}), ` +
-        `or a personal access token (classic) with the '${write ? 'write:org' : 'read:org'}' scope. GITHUB_TOKEN cannot reach organization Spaces.`);
-}
-/** `space` is undefined while the owner's type is still being asked. */
-function explainApiError(error, space) {
-    if (!(error instanceof ApiError))
-        return error instanceof Error ? error.message : String(error);
-    const label = space
-        ? `${space.ownerType === 'org' ? 'organization' : 'user'} '${space.owner}' Space #${space.number}`
-        : 'the Space';
-    const write = !error.endpoint.startsWith('GET ');
-    const hints = error.permissionHints;
-    const headerHints = [
-        hints.acceptedPermissions
-            ? `GitHub accepts the permission(s): ${hints.acceptedPermissions}.`
-            : '',
-        hints.acceptedScopes !== undefined
-            ? `Accepted OAuth scopes: ${hints.acceptedScopes || '(none listed)'}.`
-            : '',
-        hints.tokenScopes !== undefined ? `The token has: ${hints.tokenScopes || '(no scopes)'}.` : ''
-    ]
-        .filter(Boolean)
-        .join(' ');
-    switch (error.status) {
-        case 401:
-            return `${error.message}. The token is invalid or expired: pass a current token in the 'token' input.`;
-        case 403:
-            if (/rate limit/i.test(error.githubMessage))
-                return `${error.message}. GitHub is rate-limiting this token; try again later.`;
-            return `${error.message}. The token may not ${write ? 'change' : 'read'} ${label}. ${headerHints} ${permissionAdvice(space, write)}`
-                .replace(/\s+/g, ' ')
-                .trim();
-        case 404:
-            if (/\/resources\/\d+$/.test(error.endpoint)) {
-                return `${error.message}. The resource is no longer in ${label}: someone removed it after this run listed the Space. The next run creates it again.`;
-            }
-            return (`${error.message}. ${label} was not found, or the token cannot see it (GitHub answers 404 for both). ` +
-                `Check the 'owner', 'owner-type' and 'space-number' inputs, and that the token has access. ${permissionAdvice(space, false)}`);
-        case 422: {
-            const details = error.errors.length > 0 ? ` Details: ${JSON.stringify(error.errors)}.` : '';
-            return `${error.message}. GitHub rejected the request as invalid.${details}`;
-        }
-        default:
-            return error.message;
-    }
-}
-
 ;// CONCATENATED MODULE: ./node_modules/balanced-match/dist/esm/index.js
 const balanced = (a, b, str) => {
     const ma = a instanceof RegExp ? maybeMatch(a, str) : a;
@@ -36505,17 +36791,63 @@ minimatch.unescape = unescape_unescape;
  * path strings, not the disk, because a deleted file must still match to be pruned.
  */
 
+/** Braces expand to at most this many patterns a line (`docs/{1..100000}.md` would hang the action). */
+const MAX_BRACE_EXPANSIONS = 1000;
+/** …holding at most this many characters in all (compiling costs time in proportion to them). */
+const MAX_EXPANDED_CHARS = 100_000;
+/** …nested at most this deep (each level is rescanned, so deep nesting is slow to expand). */
+const MAX_BRACE_DEPTH = 10;
 // dot: dotfiles match like any other file; nocase stays off, because git paths are case-sensitive.
-const OPTIONS = { dot: true, nocase: false, nonegate: true, nocomment: true, optimizationLevel: 2 };
+// braceExpandMax: expansion stops one past the limit, so a line over it costs no more than that.
+const OPTIONS = {
+    dot: true,
+    nocase: false,
+    nonegate: true,
+    nocomment: true,
+    optimizationLevel: 2,
+    braceExpandMax: MAX_BRACE_EXPANSIONS + 1
+};
+/** How deep unescaped braces nest in a pattern. */
+function braceDepth(pattern) {
+    let depth = 0;
+    let deepest = 0;
+    for (let i = 0; i < pattern.length; i++) {
+        const c = pattern[i];
+        if (c === '\\')
+            i++;
+        else if (c === '{')
+            deepest = Math.max(deepest, ++depth);
+        else if (c === '}' && depth > 0)
+            depth--;
+    }
+    return deepest;
+}
+/** Why a pattern's braces are refused, or undefined; never expands more than the limit. */
+function braceProblem(pattern) {
+    const limits = `at most ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns a line`;
+    if (braceDepth(pattern) > MAX_BRACE_DEPTH) {
+        return `nests braces more than ${MAX_BRACE_DEPTH} deep (the limit is ${MAX_BRACE_DEPTH} levels and ${limits})`;
+    }
+    const expanded = braceExpand(pattern, { braceExpandMax: MAX_BRACE_EXPANSIONS + 1 });
+    if (expanded.length > MAX_BRACE_EXPANSIONS) {
+        return `has braces that expand to more than ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns (the limit is ${limits}); use a wildcard instead, e.g. "docs/*.md" rather than "docs/{1..5000}.md"`;
+    }
+    const chars = expanded.reduce((sum, p) => sum + p.length, 0);
+    if (chars > MAX_EXPANDED_CHARS) {
+        return `has braces that expand to ${expanded.length} patterns of ${chars.toLocaleString('en-US')} characters in all (the limit is ${MAX_EXPANDED_CHARS.toLocaleString('en-US')} characters, and ${limits}); use fewer alternatives or a wildcard`;
+    }
+    return undefined;
+}
 /** Throws an Error whose message completes "Input 'files' …" when a line is unusable. */
 function compileGlobs(text) {
-    const patterns = text
+    const lines = text
         .split(/\r?\n/)
-        .map(line => line.trim())
-        .filter(line => line !== '' && !line.startsWith('#'));
+        .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+        .filter(({ line }) => line !== '' && !line.startsWith('#'));
+    const patterns = lines.map(l => l.line);
     const include = [];
     const exclude = [];
-    for (const line of patterns) {
+    for (const { line, number } of lines) {
         const negated = line.startsWith('!');
         const pattern = negated ? line.slice(1) : line;
         const problem = pattern === ''
@@ -36531,6 +36863,9 @@ function compileGlobs(text) {
                             : undefined;
         if (problem)
             throw new Error(`${problem}; got ${JSON.stringify(line)}.`);
+        const braces = braceProblem(pattern);
+        if (braces)
+            throw new Error(`line ${number} ${braces}; got ${JSON.stringify(line)}.`);
         const matcher = new Minimatch(pattern.replace(/^\.\//, ''), OPTIONS);
         const re = matcher.makeRe();
         // minimatch compiles what cannot match (an inverted range such as [z-a]) to this.
@@ -36582,8 +36917,76 @@ function inputs_boolean(read, name, fallback) {
         return false;
     throw invalid(name, raw, "'true' or 'false'");
 }
+// C0 and C1 controls and DEL: none may appear in an HTTP header value.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]+/;
+/**
+ * The runner masks a secret line by line, so a token that holds a line break is masked whole
+ * and also piece by piece: each run of text between control characters is a secret of its own.
+ */
+function maskToken(token) {
+    core_setSecret(token);
+    if (!CONTROL.test(token))
+        return;
+    for (const piece of token.split(CONTROLS)) {
+        if (piece.trim() !== '')
+            core_setSecret(piece);
+    }
+}
 // GitHub logins: alphanumerics and single hyphens, not at either end, at most 39 characters.
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/i;
+/** The URL as given, with any `user:password@` and any query or fragment replaced by `***`. */
+function redactUrl(raw) {
+    return raw
+        .replace(/^([^:/?#]*:\/\/)([^/?#]*)@/, (_whole, scheme, userinfo) => userinfo.includes(':') ? `${scheme}***:***@` : `${scheme}***@`)
+        .replace(/\?[^#]*/, '?***')
+        .replace(/#.*$/s, '#***');
+}
+/**
+ * `api-url` receives the token with every request: no credentials of its own (they would be
+ * printed), no query or fragment (the client appends paths), and https unless on this machine.
+ */
+function checkApiUrl(raw) {
+    const shown = redactUrl(raw);
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        url = undefined;
+    }
+    const credentials = url
+        ? [url.username, url.password].filter(Boolean)
+        : (/^[^:/?#]*:\/\/([^/?#]*)@/.exec(raw)?.[1]?.split(':') ?? []);
+    for (const part of credentials) {
+        if (part === '')
+            continue;
+        core_setSecret(part);
+        try {
+            const decoded = decodeURIComponent(part);
+            if (decoded !== part)
+                core_setSecret(decoded);
+        }
+        catch {
+            // not percent-encoded: masked as given
+        }
+    }
+    if (credentials.length > 0 || /^[^:/?#]*:\/\/[^/?#]*@/.test(raw)) {
+        throw invalid('api-url', shown, "a URL without credentials (no user:password@; the action authenticates with the 'token' input), such as https://api.github.com or https://HOST/api/v3");
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+        throw invalid('api-url', shown, 'an http(s) URL such as https://api.github.com or https://HOST/api/v3');
+    }
+    if (url.search !== '' || url.hash !== '' || /[?#]/.test(raw)) {
+        throw invalid('api-url', shown, 'a URL without a query (?…) or a fragment (#…), such as https://api.github.com or https://HOST/api/v3');
+    }
+    if (url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) {
+        throw invalid('api-url', shown, 'an https:// URL, such as https://api.github.com or https://HOST/api/v3 (plain http:// would send the token in clear; it is accepted only for a loopback host: localhost, 127.0.0.0/8 or [::1])');
+    }
+}
 /**
  * Reads every input through `read` (core.getInput by default, which trims) and validates it.
  * Defaults mirror action.yml so the function also works when an input is absent.
@@ -36593,7 +36996,12 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
     if (token === '') {
         throw new InputError("Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token).");
     }
-    core_setSecret(token);
+    maskToken(token);
+    if (CONTROL.test(token)) {
+        // The value is never shown, not even in part: it is a secret, and masking may have missed it.
+        throw new InputError("Input 'token' holds a line break or another control character, which no HTTP header may carry; its value is not shown. " +
+            'Pass the token alone, on one line: check that the secret holds only the token (no trailing line, no second value pasted after it).');
+    }
     const owner = read('owner') || process.env.GITHUB_REPOSITORY_OWNER || '';
     if (!LOGIN.test(owner)) {
         throw invalid('owner', owner, 'a GitHub organization or user login (letters, digits and single hyphens, at most 39 characters)');
@@ -36611,19 +37019,16 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
         throw new InputError(`Input 'files' ${error.message}`);
     }
     const rawApiUrl = read('api-url') || process.env.GITHUB_API_URL || 'https://api.github.com';
-    let apiUrl;
-    try {
-        apiUrl = new URL(rawApiUrl);
-        if (apiUrl.protocol !== 'https:' && apiUrl.protocol !== 'http:')
-            throw new Error('not http');
-    }
-    catch {
-        throw invalid('api-url', rawApiUrl, 'an http(s) URL such as https://api.github.com or https://HOST/api/v3');
-    }
+    checkApiUrl(rawApiUrl);
     // A prefix such as 'docs: ' ends in a space that matters.
     const namePrefix = read('name-prefix', false);
     if (/[\r\n]/.test(namePrefix)) {
         throw invalid('name-prefix', namePrefix, 'a single line of text');
+    }
+    const resourceType = oneOf(read, 'resource-type', ['github_file', 'free_text'], 'github_file');
+    const warnings = [];
+    if (namePrefix !== '' && resourceType === 'github_file') {
+        warnings.push(`Input 'name-prefix' (${JSON.stringify(namePrefix)}) is ignored: it names free_text resources, and 'resource-type' is github_file (a github_file resource is named by its path).`);
     }
     const rawInterval = read('write-interval');
     if (rawInterval !== '' && (!/^\d+(\.\d+)?$/.test(rawInterval) || Number(rawInterval) > 60)) {
@@ -36639,21 +37044,156 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
         ownerType: oneOf(read, 'owner-type', ['auto', 'org', 'user'], 'auto'),
         spaceNumber: Number(rawNumber),
         globs,
-        resourceType: oneOf(read, 'resource-type', ['github_file', 'free_text'], 'github_file'),
+        resourceType,
         sync: oneOf(read, 'sync', ['auto', 'changed', 'full'], 'auto'),
         prune: inputs_boolean(read, 'prune', true),
         dryRun: inputs_boolean(read, 'dry-run', false),
         apiUrl: rawApiUrl.replace(/\/+$/, ''),
         namePrefix,
         writeIntervalMs: Math.round(Number(rawInterval === '' ? '1' : rawInterval) * 1000),
-        maxDeletions: rawMaxDeletions === '' ? 50 : Number(rawMaxDeletions)
+        maxDeletions: rawMaxDeletions === '' ? 50 : Number(rawMaxDeletions),
+        warnings
     };
+}
+
+;// CONCATENATED MODULE: ./src/untrusted.ts
+/**
+ * Text written by others (file names, file contents, event payloads, GitHub's own messages) is
+ * data. The Actions runner acts on `::command::` at the start of a line and on the legacy
+ * `##[command]` anywhere in one, and it splits lines at CR, LF and CRLF, so such text is made
+ * inert before it reaches a destination the runner or a renderer reads.
+ */
+// C0 and C1 controls, DEL, the Unicode line and paragraph separators (each can end a line for
+// some reader) and the bidirectional controls (they reorder what a person sees).
+// eslint-disable-next-line no-control-regex
+const untrusted_CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/** Control characters shown visibly (`\n`, `\r`, `\t`, `\u001b` …); everything else as is. */
+function visible(text) {
+    return text.replace(untrusted_CONTROL, c => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+/**
+ * A log line that cannot act as a workflow command: control characters shown visibly (so the
+ * line stays one line), `##[` broken up, and a `::` at the line's start escaped.
+ */
+function forLog(text) {
+    return visible(text)
+        .replace(/#(?=#\[)/g, '\\u0023')
+        .replace(/^(\s*):(?=:)/u, '$1\\u003a');
+}
+
+;// CONCATENATED MODULE: ./src/log.ts
+/**
+ * The one way out to the log. Every line passes through `forLog` here, whatever it holds, so a
+ * file name or a GitHub message inside it can never act as a workflow command; lint forbids
+ * `@actions/core`'s printing functions and `console` everywhere else in `src/`.
+ */
+
+
+/** A log that neutralises each line before handing it to `sink` (the runner's stdout by default). */
+function safeLog(sink = line => info(line)) {
+    return line => sink(forLog(line));
+}
+const log_info = safeLog();
+/** A warning annotation. */
+const log_warning = line => warning(forLog(line));
+/** An error annotation. */
+const log_error = line => error(forLog(line));
+/** Fails the step with this message (an error annotation, and exit code 1). */
+const fail = line => setFailed(forLog(line));
+/** A collapsible group in the log. */
+function log_group(title, fn) {
+    return group(forLog(title), fn);
+}
+
+;// CONCATENATED MODULE: ./src/markdown.ts
+/**
+ * Untrusted text (paths, GitHub's messages, inputs) written into Markdown as data: what a reader
+ * sees rendered is the text itself, never a link, image, HTML, heading, emphasis or table cell
+ * that the text spelled out. Checked against the GFM renderers GitHub uses (cmark-gfm) and the
+ * tests use (micromark with mdast-util-gfm).
+ */
+
+// Every ASCII punctuation character can start or end some Markdown or GFM construct.
+const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/;
+/**
+ * Both renderers find GFM autolink literals (`www.`, `https://`, `x@y.z`, `mailto:`, `xmpp:`)
+ * in the text after character references are decoded, so escaping alone does not stop them. An
+ * empty HTML comment splits the text node there: it renders as nothing, and neither renderer
+ * matches a literal across it.
+ */
+const TEXT_BREAK = '<!---->';
+function reference(c) {
+    return `&#${c.codePointAt(0)};`;
+}
+/**
+ * Markdown that renders as exactly `visible(text)`, on one line, as plain text: each ASCII
+ * punctuation character as a numeric character reference, leading and trailing whitespace too
+ * (a table cell or a paragraph would trim it), and a break before each character that could
+ * complete an autolink literal.
+ */
+function plainText(text) {
+    const chars = [...visible(text)];
+    let start = 0;
+    while (start < chars.length && /\s/u.test(chars[start]))
+        start++;
+    let end = chars.length;
+    while (end > start && /\s/u.test(chars[end - 1]))
+        end--;
+    let out = '';
+    for (let i = 0; i < chars.length; i++) {
+        const c = chars[i];
+        if (i < start || i >= end) {
+            out += reference(c);
+        }
+        else if (ASCII_PUNCTUATION.test(c)) {
+            // Never first: a line that starts with `<!--` is an HTML block; and a literal needs
+            // text before the character, which the break separates.
+            const autolinkPoint = i > 0 && (c === '@' || c === ':' || (c === '.' && out.slice(-3).toLowerCase() === 'www'));
+            out += (autolinkPoint ? TEXT_BREAK : '') + reference(c);
+        }
+        else {
+            out += c;
+        }
+    }
+    return out;
+}
+/**
+ * A code span when the text can be one as is (no backtick or pipe, which would end the span or,
+ * in a table, the cell; no control character; no edge whitespace, which a code span strips),
+ * otherwise `plainText`. Either way the rendered text is `visible(text)`.
+ */
+function codeText(text) {
+    const spanSafe = text.length > 0 && !/[`|]/.test(text) && visible(text) === text && text.trim() === text;
+    return spanSafe ? `\`${text}\`` : plainText(text);
+}
+/**
+ * A link destination for a URL the action built, kept from ending the destination or the link
+ * early: whitespace, controls, angle brackets and parentheses percent-encoded, backslashes and
+ * ampersands escaped so that no escape or character reference in the URL is decoded.
+ */
+function linkDestination(url) {
+    return url.replace(/[\\&]/g, '\\$&').replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0020\u007f<>()]/g, c => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+/**
+ * The text cut to at most `max` characters (code points, so no pair is split), saying how much
+ * was left out: one very long message must not crowd everything else out of a bounded summary.
+ */
+function clipText(text, max) {
+    const chars = [...text];
+    if (chars.length <= max)
+        return text;
+    return `${chars.slice(0, max).join('')} … (${chars.length - max} more characters)`;
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
 /**
  * Report: the step's outputs and its job summary, from the outcomes of a run.
  */
+
+
 
 const COUNTED = [
     'created',
@@ -36669,24 +37209,86 @@ function countOutcomes(outcomes) {
         counts[o.action]++;
     return counts;
 }
-function writeOutputs(outcomes) {
-    const counts = countOutcomes(outcomes);
-    for (const key of COUNTED)
-        setOutput(key, String(counts[key]));
-    setOutput('resources', JSON.stringify(outcomes.map(o => ({
+/**
+ * GitHub keeps at most 1 MB of outputs per job, all steps together; half a MiB for `resources`
+ * leaves the rest to the other steps of the job.
+ */
+const RESOURCES_BUDGET_BYTES = 512 * 1024;
+function resourceEntry(o) {
+    return JSON.stringify({
         path: o.path,
         action: o.action,
         resource_id: o.resourceId ?? null,
         ...(o.previousPath ? { previous_path: o.previousPath } : {}),
         ...(o.reason ? { reason: o.reason } : {})
-    }))));
-    return counts;
+    });
 }
-function escapeHtml(text) {
-    return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
+/**
+ * The `resources` JSON array within `budget` bytes. When everything does not fit, the unchanged
+ * entries go first (they say the least), then the rest is cut; the kept entries stay in order.
+ */
+function resourcesJson(outcomes, budget) {
+    const entries = outcomes.map(resourceEntry);
+    const bytes = entries.map(e => Buffer.byteLength(e));
+    const all = 2 + bytes.reduce((sum, b) => sum + b, 0) + Math.max(0, entries.length - 1);
+    if (all <= budget)
+        return { json: `[${entries.join(',')}]`, omitted: 0, omittedUnchanged: 0 };
+    const keep = new Array(entries.length).fill(false);
+    let used = 2;
+    let kept = 0;
+    const fill = (unchanged) => {
+        for (let i = 0; i < entries.length; i++) {
+            if ((outcomes[i].action === 'unchanged') !== unchanged)
+                continue;
+            const cost = bytes[i] + (kept > 0 ? 1 : 0);
+            if (used + cost > budget)
+                return false;
+            used += cost;
+            kept++;
+            keep[i] = true;
+        }
+        return true;
+    };
+    if (fill(false))
+        fill(true);
+    const omittedUnchanged = outcomes.filter((o, i) => !keep[i] && o.action === 'unchanged').length;
+    return {
+        json: `[${entries.filter((_, i) => keep[i]).join(',')}]`,
+        omitted: entries.length - kept,
+        omittedUnchanged
+    };
 }
-/** The job summary keeps a bounded table: GitHub caps a step summary at 1 MiB. */
+/**
+ * Sets the step's outputs. It never logs: a warning about a truncated `resources` output comes
+ * back in the result for the caller to log.
+ */
+function writeOutputs(outcomes, budget = RESOURCES_BUDGET_BYTES) {
+    const counts = countOutcomes(outcomes);
+    for (const key of COUNTED)
+        setOutput(key, String(counts[key]));
+    const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, budget);
+    setOutput('resources', json);
+    setOutput('resources-truncated', omitted > 0 ? 'true' : 'false');
+    if (omitted === 0)
+        return { ...counts, resourcesTruncated: false };
+    const others = omitted - omittedUnchanged;
+    return {
+        ...counts,
+        resourcesTruncated: true,
+        warning: `The resources output leaves out ${omitted} of ${outcomes.length} entries ` +
+            `(${omittedUnchanged} unchanged, ${others} other) to stay within ${budget} bytes ` +
+            `(GitHub keeps at most 1 MB of outputs per job); resources-truncated is true.`
+    };
+}
+/**
+ * GitHub refuses a step summary over 1 MiB (1,048,576 bytes); the summary stays under a round
+ * million, which leaves room for a line break and an error summary's heading.
+ */
+const SUMMARY_BUDGET_BYTES = 1_000_000;
+/** The table also stops at this many rows: past it, a table is no longer read. */
 const MAX_ROWS = 500;
+/** Longest text shown for one path or message; a longer one is cut, saying by how much. */
+const MAX_TEXT_CHARS = 4096;
 const VERB = {
     created: 'Created',
     updated: 'Updated',
@@ -36700,50 +37302,105 @@ const PREVIEW_VERB = {
     updated: 'Would update',
     deleted: 'Would delete'
 };
-function summaryMarkdown(outcomes, ctx) {
+/** Free text (a reason, a message) as Markdown that renders as the text. */
+const prose = (text) => plainText(clipText(text, MAX_TEXT_CHARS));
+/** A path as Markdown that renders as the path, in a code span when it can be one. */
+const pathText = (path) => {
+    const clipped = clipText(path, MAX_TEXT_CHARS);
+    return clipped === path ? codeText(path) : plainText(clipped);
+};
+const bytesOf = (lines) => Buffer.byteLength(lines.join('\n'));
+const omittedLine = (count) => `…and ${count} more (see the step's \`resources\` output).`;
+/**
+ * The job summary as Markdown of at most `budget` bytes (as long as the heading and counts fit).
+ * Everything that came from outside, from paths to GitHub's messages, renders as the text it is;
+ * the one link is the Space's.
+ */
+function summaryMarkdown(outcomes, ctx, budget = SUMMARY_BUDGET_BYTES) {
     const counts = countOutcomes(outcomes);
     const verb = (a) => (ctx.previewReason ? (PREVIEW_VERB[a] ?? VERB[a]) : VERB[a]);
-    const lines = [
-        `## Copilot Space sync: [${escapeHtml(ctx.spaceLabel)}](${ctx.spaceUrl})`,
+    const head = [
+        `## Copilot Space sync: [${prose(ctx.spaceLabel)}](${linkDestination(ctx.spaceUrl)})`,
         ''
     ];
     if (ctx.previewReason)
-        lines.push(`> **Preview: nothing was written.** ${escapeHtml(ctx.previewReason)}`, '');
-    lines.push(`Scope: ${escapeHtml(ctx.scopeReason)} (commit \`${ctx.commit.slice(0, 12)}\`).`, '', `| ${COUNTED.map(verb).join(' | ')} |`, `|${COUNTED.map(() => ' ---: |').join('')}`, `| ${COUNTED.map(k => counts[k]).join(' | ')} |`, '');
-    const rows = outcomes.filter(o => o.action !== 'unchanged');
-    if (rows.length > 0) {
-        lines.push('| | Path | Resource | Detail |', '| --- | --- | --- | --- |');
-        for (const o of rows.slice(0, MAX_ROWS)) {
-            const detail = [
-                o.previousPath ? `from \`${escapeHtml(o.previousPath)}\`` : '',
-                o.reason ? escapeHtml(o.reason) : ''
-            ]
-                .filter(Boolean)
-                .join('; ');
-            lines.push(`| ${verb(o.action)} | \`${escapeHtml(o.path).replace(/\|/g, '\\|')}\` | ${o.resourceId ?? ''} | ${detail.replace(/\|/g, '\\|')} |`);
-        }
-        if (rows.length > MAX_ROWS)
-            lines.push('', `…and ${rows.length - MAX_ROWS} more (see the step's \`resources\` output).`);
-        lines.push('');
-    }
+        head.push(`> **Preview: nothing was written.** ${prose(ctx.previewReason)}`, '');
+    head.push(`Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).`, '', `| ${COUNTED.map(verb).join(' | ')} |`, `|${COUNTED.map(() => ' ---: |').join('')}`, `| ${COUNTED.map(k => counts[k]).join(' | ')} |`, '');
+    const foot = [];
     if (ctx.othersCount > 0) {
-        lines.push(`${ctx.othersCount} other resource(s) in the Space are not managed by this workflow and were left alone.`, '');
+        foot.push(`${ctx.othersCount} other resource(s) in the Space are not managed by this workflow and were left alone.`, '');
     }
+    const rows = outcomes.filter(o => o.action !== 'unchanged');
+    const table = ['| | Path | Resource | Detail |', '| --- | --- | --- | --- |'];
+    // What must fit besides the rows: heading, counts, table head, the line counting the rows
+    // left out (at its longest) and the footer, each joined by a line break.
+    let used = bytesOf(head) + 1 + bytesOf(table) + 1 + bytesOf(['', omittedLine(rows.length), '']) + 1;
+    used += foot.length > 0 ? bytesOf(foot) + 1 : 0;
+    const shown = [];
+    for (const o of rows.slice(0, MAX_ROWS)) {
+        const detail = [
+            o.previousPath !== undefined ? `from ${pathText(o.previousPath)}` : '',
+            o.reason ? prose(o.reason) : ''
+        ]
+            .filter(Boolean)
+            .join('; ');
+        const row = `| ${verb(o.action)} | ${pathText(o.path)} | ${o.resourceId ?? ''} | ${detail} |`;
+        const cost = Buffer.byteLength(row) + 1;
+        if (used + cost > budget)
+            break;
+        used += cost;
+        shown.push(row);
+    }
+    const lines = [...head];
+    if (shown.length > 0)
+        lines.push(...table, ...shown);
+    if (rows.length > shown.length)
+        lines.push('', omittedLine(rows.length - shown.length));
+    if (rows.length > 0)
+        lines.push('');
+    lines.push(...foot);
     return lines.join('\n');
+}
+/** What the step summary file already holds: it counts towards the same 1 MiB. */
+function summaryBytesSoFar() {
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(process.env.GITHUB_STEP_SUMMARY ?? '').size;
+    }
+    catch {
+        return 0;
+    }
 }
 async function writeSummary(outcomes, ctx) {
     // Outside the runner (no GITHUB_STEP_SUMMARY) there is nowhere to write it.
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    await summary.addRaw(summaryMarkdown(outcomes, ctx), true).write();
+    const budget = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1;
+    await summary.addRaw(summaryMarkdown(outcomes, ctx, budget), true).write();
+}
+/** The error summary as Markdown of at most `budget` bytes; the message renders as the text. */
+function errorSummaryMarkdown(message, budget = SUMMARY_BUDGET_BYTES) {
+    const markdown = (keep) => `## Copilot Space sync failed\n\n${plainText(clipText(message, keep))}`;
+    const length = [...message].length;
+    if (Buffer.byteLength(markdown(length)) <= budget)
+        return markdown(length);
+    // The longest start of the message that fits, found by halving.
+    let fits = 0;
+    let tooLong = length;
+    while (tooLong - fits > 1) {
+        const keep = Math.floor((fits + tooLong) / 2);
+        if (Buffer.byteLength(markdown(keep)) <= budget)
+            fits = keep;
+        else
+            tooLong = keep;
+    }
+    return markdown(fits);
 }
 /** A run that failed as a whole still says so in the job summary. */
 async function writeErrorSummary(message) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    await summary
-        .addRaw(`## Copilot Space sync failed\n\n${escapeHtml(message)}\n`, true)
-        .write();
+    const budget = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1;
+    await summary.addRaw(errorSummaryMarkdown(message, budget), true).write();
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -37001,6 +37658,28 @@ function createGitFiles(git, options = {}) {
             const res = await git.run(['ls-tree', '-r', '-z', '--full-tree', commit]);
             return { files: parseLsTree(res.stdout), complete: true };
         },
+        async modes(commit, paths) {
+            assertRev(commit);
+            const found = new Map();
+            // In slices, so that no command line grows past the system's limit.
+            for (let i = 0; i < paths.length; i += 500) {
+                const res = await git.run([
+                    'ls-tree',
+                    '-z',
+                    '--full-tree',
+                    commit,
+                    '--',
+                    ...paths.slice(i, i + 500).map(p => `:(literal)${p}`)
+                ]);
+                // Every entry, submodules (commits) included: their mode is what marks them.
+                for (const record of records(res.stdout)) {
+                    const tab = record.indexOf('\t');
+                    if (tab > 0)
+                        found.set(record.slice(tab + 1), record.slice(0, record.indexOf(' ')));
+                }
+            }
+            return found;
+        },
         async readBlob(blobSha) {
             assertRev(blobSha);
             // One git process per blob; a missing object is the rare case, so ask git first.
@@ -37101,6 +37780,51 @@ function createApiFiles(client, owner, repo) {
         },
         async readBlob(blobSha) {
             return client.getBlob(owner, repo, blobSha);
+        },
+        async modes(commit, paths) {
+            const found = new Map();
+            if (paths.length === 0)
+                return found;
+            const wanted = new Set(paths);
+            const tree = await client.getTree(owner, repo, commit);
+            for (const e of tree.tree)
+                if (e.path && e.mode && wanted.has(e.path))
+                    found.set(e.path, e.mode);
+            if (!tree.truncated)
+                return found;
+            // A truncated listing may lack some: walk down to each one's folder, one level at a time.
+            const folders = new Map();
+            const folder = (path) => {
+                let listed = folders.get(path);
+                if (!listed) {
+                    listed = (async () => {
+                        const slash = path.lastIndexOf('/');
+                        const sha = path === ''
+                            ? commit
+                            : (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1))
+                                ?.sha;
+                        const entries = new Map();
+                        if (!sha)
+                            return entries;
+                        for (const e of (await client.getTree(owner, repo, sha, false)).tree) {
+                            if (e.path && e.sha && e.mode)
+                                entries.set(e.path, { sha: e.sha, mode: e.mode });
+                        }
+                        return entries;
+                    })();
+                    folders.set(path, listed);
+                }
+                return listed;
+            };
+            for (const path of paths) {
+                if (found.has(path))
+                    continue;
+                const slash = path.lastIndexOf('/');
+                const entry = (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1));
+                if (entry)
+                    found.set(path, entry.mode);
+            }
+            return found;
         }
     };
 }
@@ -37288,36 +38012,86 @@ async function chooseFiles(input) {
 
 ;// CONCATENATED MODULE: ./src/space-state.ts
 
+/**
+ * A path as git writes it: relative, `/`-separated, no empty, `.` or `..` segment. `/docs/b.md`,
+ * `docs//b.md` or `docs/./b.md` may name the same file to a person, but a resource that spells it
+ * so was not made by this action, so it is not ours to change.
+ */
+function isCanonicalPath(path) {
+    return path !== '' && path.split('/').every(s => s !== '' && s !== '.' && s !== '..');
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** One listed resource as ours, or undefined when it is someone else's (or not understood). */
+function owned(r, repositoryId, globs) {
+    if (!isRecord(r) || !Number.isSafeInteger(r.id) || !isRecord(r.metadata))
+        return undefined;
+    const id = r.id;
+    const m = r.metadata;
+    if (r.resource_type === 'github_file') {
+        const path = m.file_path;
+        if (m.repository_id !== repositoryId ||
+            typeof path !== 'string' ||
+            !isCanonicalPath(path) ||
+            !globs.matches(path)) {
+            return undefined;
+        }
+        return { id, type: 'github_file', path, commit: typeof m.sha === 'string' ? m.sha : undefined };
+    }
+    if (r.resource_type === 'free_text') {
+        const marker = readMarker(m.text);
+        if (!marker ||
+            marker.repositoryId !== repositoryId ||
+            !isCanonicalPath(marker.path) ||
+            !globs.matches(marker.path)) {
+            return undefined;
+        }
+        return {
+            id,
+            type: 'free_text',
+            path: marker.path,
+            blobSha: marker.blobSha,
+            name: typeof m.name === 'string' ? m.name : undefined,
+            intact: marker.intact
+        };
+    }
+    return undefined;
+}
 function classifyResources(resources, repositoryId, globs) {
     const ours = [];
     for (const r of resources) {
-        const m = r.metadata;
-        if (r.resource_type === 'github_file') {
-            if (m.repository_id === repositoryId &&
-                typeof m.file_path === 'string' &&
-                globs.matches(m.file_path)) {
-                ours.push({
-                    id: r.id,
-                    type: 'github_file',
-                    path: m.file_path,
-                    commit: typeof m.sha === 'string' ? m.sha : undefined
-                });
-            }
-        }
-        else if (r.resource_type === 'free_text') {
-            const marker = readMarker(m.text);
-            if (marker && marker.repositoryId === repositoryId && globs.matches(marker.path)) {
-                ours.push({
-                    id: r.id,
-                    type: 'free_text',
-                    path: marker.path,
-                    blobSha: marker.blobSha,
-                    name: typeof m.name === 'string' ? m.name : undefined
-                });
-            }
-        }
+        const mine = owned(r, repositoryId, globs);
+        if (mine)
+            ours.push(mine);
     }
     return { ours, othersCount: resources.length - ours.length };
+}
+/**
+ * Whether a listed resource is the one a create sent, by what makes it ours rather than by its
+ * bytes (GitHub may normalise text): for `github_file` the repository, path and commit, for
+ * `free_text` the marker's repository, path and blob, with the text intact.
+ */
+function isCreatedResource(sent, listed) {
+    const l = listed;
+    if (!isRecord(l) || l.resource_type !== sent.resource_type || !isRecord(l.metadata))
+        return false;
+    const m = l.metadata;
+    const s = sent.metadata;
+    if (sent.resource_type === 'github_file') {
+        return m.repository_id === s.repository_id && m.file_path === s.file_path && m.sha === s.sha;
+    }
+    if (sent.resource_type === 'free_text') {
+        const want = readMarker(s.text);
+        const got = readMarker(m.text);
+        return (want !== undefined &&
+            got !== undefined &&
+            got.intact &&
+            got.repositoryId === want.repositoryId &&
+            got.path === want.path &&
+            got.blobSha === want.blobSha);
+    }
+    return false;
 }
 async function readSpaceState(client, ref, repositoryId, globs) {
     return classifyResources(await client.listResources(ref), repositoryId, globs);
@@ -37337,6 +38111,8 @@ async function readSpaceState(client, ref, repositoryId, globs) {
 
 
 
+/** api.github.com, where a 404 for a login means the login does not exist. */
+const GITHUB_API_URL = 'https://api.github.com';
 function readRunContext(env = process.env) {
     const repository = env.GITHUB_REPOSITORY ?? '';
     const [repoOwner, repoName] = repository.split('/');
@@ -37375,7 +38151,11 @@ async function resolveOwnerType(client, settings, log) {
     }
     catch (error) {
         if (error instanceof ApiError && error.status === 404) {
-            throw new InputError(`Input 'owner': GitHub has no organization or user named ${JSON.stringify(settings.owner)} (${error.endpoint} answered 404). Check the login, or set 'owner-type'.`);
+            // A wrong api-url answers 404 for every login, so blaming 'owner' alone would mislead.
+            const apiUrlHint = settings.apiUrl === GITHUB_API_URL
+                ? ''
+                : ` Input 'api-url' is ${JSON.stringify(settings.apiUrl)}, not GitHub's default: if it is wrong, every login is "not found" (GitHub Enterprise Server needs https://HOST/api/v3, GHE.com https://api.SUBDOMAIN.ghe.com).`;
+            throw new InputError(`Input 'owner': GitHub has no organization or user named ${JSON.stringify(settings.owner)} (${error.endpoint} answered 404). Check the login, or set 'owner-type'.${apiUrlHint}`);
         }
         throw error;
     }
@@ -37390,14 +38170,19 @@ async function repositoryId(client, ctx) {
     return Number((await client.getRepo(ctx.repoOwner, ctx.repoName)).id);
 }
 /** The files that should be in the Space, and which of our resources this run decides. */
-async function desiredState(scope, files, settings) {
+async function desiredState(scope, files, settings, owned, log) {
     if (scope.kind === 'full') {
         const listing = await files.listFiles(scope.commit);
         if (!listing.complete) {
-            warning('The repository file listing was cut short (truncated tree): resources of files not listed are not pruned.');
+            log_warning('The repository file listing was cut short (truncated tree): resources of files not listed are not pruned.');
+        }
+        const desired = listing.files.filter(f => settings.globs.matches(f.path));
+        if (desired.length === 0) {
+            log_warning(`Input 'files' matches none of the ${listing.files.length} files at ${scope.commit.slice(0, 7)}` +
+                ` (patterns: ${settings.globs.patterns.join(', ')}). Check the globs: they are matched against repository paths, case-sensitively.`);
         }
         return {
-            desired: listing.files.filter(f => settings.globs.matches(f.path)),
+            desired,
             decide: 'all',
             renames: [],
             complete: listing.complete
@@ -37414,6 +38199,34 @@ async function desiredState(scope, files, settings) {
         }
         if (change.status !== 'deleted' && change.blobSha && settings.globs.matches(change.path)) {
             desired.push({ path: change.path, blobSha: change.blobSha, mode: change.mode });
+        }
+    }
+    // The compare API gives no modes: without them a symbolic link would be synced as a file
+    // holding its target's path.
+    const modeless = desired.filter(d => d.mode === undefined).map(d => d.path);
+    if (modeless.length > 0) {
+        const modes = await files.modes(scope.commit, modeless);
+        for (const d of desired)
+            d.mode ??= modes.get(d.path);
+    }
+    // Several resources of ours for a path this change did not touch (two runs raced on an earlier
+    // push) converge here too, so that any run that lists the Space repairs them.
+    const perPath = new Map();
+    for (const r of owned)
+        perPath.set(r.path, (perPath.get(r.path) ?? 0) + 1);
+    const crowded = [...perPath].filter(([path, n]) => n > 1 && !decide.has(path)).map(([p]) => p);
+    if (crowded.length > 0) {
+        log(`${crowded.length} path(s) outside this change have several resources of ours; converging them at ${scope.commit.slice(0, 7)}.`);
+        const listing = await files.listFiles(scope.commit);
+        const atCommit = new Map(listing.files.map(f => [f.path, f]));
+        for (const path of crowded) {
+            const file = atCommit.get(path);
+            // A path missing from a listing that was cut short is left undecided: it may still exist.
+            if (!file && !listing.complete)
+                continue;
+            decide.add(path);
+            if (file)
+                desired.push(file);
         }
     }
     return { desired, decide, renames, complete: true };
@@ -37469,11 +38282,17 @@ function refuseDeletions(actions, max) {
 }
 /** The whole pipeline for given settings and run context; reporting is left to the caller. */
 async function sync(settings, ctx, options = {}) {
-    const log = options.log ?? ((line) => info(line));
+    const log = safeLog(options.log);
     const client = createClient({
         baseUrl: settings.apiUrl,
         token: settings.token,
-        policy: { writeIntervalMs: settings.writeIntervalMs, clock: options.clock, log }
+        isCreated: isCreatedResource,
+        policy: {
+            writeIntervalMs: settings.writeIntervalMs,
+            clock: options.clock,
+            log,
+            random: options.random
+        }
     });
     let ref;
     try {
@@ -37532,7 +38351,7 @@ async function syncSpace(settings, ctx, client, ref, log) {
     const state = await readSpaceState(client, ref, repoId, settings.globs);
     report.othersCount = state.othersCount;
     log(`Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`);
-    const wanted = await desiredState(scope, files, settings);
+    const wanted = await desiredState(scope, files, settings, state.ours, log);
     const actions = plan({
         ...wanted,
         resourceType: settings.resourceType,
@@ -37542,7 +38361,7 @@ async function syncSpace(settings, ctx, client, ref, log) {
         prune: settings.prune,
         changedSince: await changedSinceCommits(state.ours, wanted.desired, scope, files, fallback)
     });
-    await group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions, log));
+    await log_group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions, log));
     const explain = (error) => explainApiError(error, ref);
     const prepared = await prepareWrites(actions, {
         repositoryId: repoId,
@@ -37555,26 +38374,30 @@ async function syncSpace(settings, ctx, client, ref, log) {
     });
     if (!previewReason)
         refuseDeletions(prepared.actions, settings.maxDeletions);
-    const outcomes = await group(previewReason ? 'Writes (none: preview)' : 'Writes', () => applyPlan(prepared, { client, space: ref, dryRun: previewReason !== undefined, log, explain }));
+    const outcomes = await log_group(previewReason ? 'Writes (none: preview)' : 'Writes', () => applyPlan(prepared, { client, space: ref, dryRun: previewReason !== undefined, log, explain }));
     return { outcomes, report };
 }
 async function run() {
     try {
         const settings = readSettings();
+        for (const warning of settings.warnings)
+            log_warning(warning);
         const { outcomes, report } = await sync(settings, readRunContext());
         const counts = writeOutputs(outcomes);
+        if (counts.warning)
+            log_warning(counts.warning);
         await writeSummary(outcomes, report);
-        info(`${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
+        log_info(`${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
             `${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed.`);
         if (counts.failed > 0) {
             for (const o of outcomes.filter(o => o.action === 'failed'))
-                error(`${o.path}: ${o.reason}`);
-            setFailed(`${counts.failed} path(s) failed to sync; the others were synced. See the log and the job summary.`);
+                log_error(`${o.path}: ${o.reason}`);
+            fail(`${counts.failed} path(s) failed to sync; the others were synced. See the log and the job summary.`);
         }
     }
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        setFailed(message);
+        fail(message);
         await writeErrorSummary(message);
     }
 }

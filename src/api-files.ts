@@ -3,7 +3,7 @@
  * checkout cannot answer (a `before` commit it cannot fetch).
  */
 import { ApiError, type Client, type Comparison } from './github-api.js'
-import type { ChangeStatus, FileChange, FileListing } from './repo-files.js'
+import type { ChangeStatus, FileChange, FileListing, FileMode } from './repo-files.js'
 import type { CommitNames, DiffOutcome, ExplainingRepoFiles } from './scope.js'
 import { short } from './git-files.js'
 
@@ -95,6 +95,48 @@ export function createApiFiles(client: Client, owner: string, repo: string): Api
 
     async readBlob(blobSha) {
       return client.getBlob(owner, repo, blobSha)
+    },
+
+    async modes(commit, paths) {
+      const found = new Map<string, FileMode>()
+      if (paths.length === 0) return found
+      const wanted = new Set(paths)
+      const tree = await client.getTree(owner, repo, commit)
+      for (const e of tree.tree)
+        if (e.path && e.mode && wanted.has(e.path)) found.set(e.path, e.mode)
+      if (!tree.truncated) return found
+      // A truncated listing may lack some: walk down to each one's folder, one level at a time.
+      const folders = new Map<string, Promise<Map<string, { sha: string; mode: string }>>>()
+      const folder = (path: string): Promise<Map<string, { sha: string; mode: string }>> => {
+        let listed = folders.get(path)
+        if (!listed) {
+          listed = (async () => {
+            const slash = path.lastIndexOf('/')
+            const sha =
+              path === ''
+                ? commit
+                : (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1))
+                    ?.sha
+            const entries = new Map<string, { sha: string; mode: string }>()
+            if (!sha) return entries
+            for (const e of (await client.getTree(owner, repo, sha, false)).tree) {
+              if (e.path && e.sha && e.mode) entries.set(e.path, { sha: e.sha, mode: e.mode })
+            }
+            return entries
+          })()
+          folders.set(path, listed)
+        }
+        return listed
+      }
+      for (const path of paths) {
+        if (found.has(path)) continue
+        const slash = path.lastIndexOf('/')
+        const entry = (await folder(slash < 0 ? '' : path.slice(0, slash))).get(
+          path.slice(slash + 1)
+        )
+        if (entry) found.set(path, entry.mode)
+      }
+      return found
     }
   }
 }

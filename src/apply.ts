@@ -56,6 +56,9 @@ export interface PreparedPlan {
 
 const READ_CONCURRENCY = 4
 
+// ignoreBOM keeps a byte-order mark in the text, as the file has it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 async function mapLimited<T>(
   items: readonly T[],
   limit: number,
@@ -72,22 +75,31 @@ async function mapLimited<T>(
 async function bodyFor(action: Write, o: PrepareOptions): Promise<Body | { skip: string }> {
   const bytes = await o.files.readBlob(action.blobSha)
   if (bytes.includes(0)) return { skip: 'binary file (contains a NUL byte)' }
+  // Decoding other bytes would put U+FFFD in place of each, silently and for good.
+  let content: string
+  try {
+    content = UTF8.decode(bytes)
+  } catch {
+    return { skip: 'not valid UTF-8' }
+  }
   if (o.resourceType === 'github_file') {
     return {
       resource_type: 'github_file',
       metadata: { repository_id: o.repositoryId, file_path: action.path, sha: o.commit }
     }
   }
-  if (bytes.length > MAX_FREE_TEXT_BYTES) {
-    return {
-      skip: `larger than ${MAX_FREE_TEXT_BYTES / 1024} KiB, the free_text limit (${bytes.length} bytes)`
-    }
-  }
-  const text = withMarker(bytes.toString('utf8'), {
+  const text = withMarker(content, {
     repositoryId: o.repositoryId,
     path: action.path,
     blobSha: action.blobSha
   })
+  // The limit holds for what is sent, marker included.
+  const size = Buffer.byteLength(text, 'utf8')
+  if (size > MAX_FREE_TEXT_BYTES) {
+    return {
+      skip: `larger than ${MAX_FREE_TEXT_BYTES / 1024} KiB, the free_text limit (${size} bytes with the marker)`
+    }
+  }
   return {
     resource_type: 'free_text',
     metadata: { name: resourceName(o.namePrefix, action.path), text }

@@ -182,6 +182,28 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
       return { files: parseLsTree(res.stdout), complete: true }
     },
 
+    async modes(commit, paths) {
+      assertRev(commit)
+      const found = new Map<string, string>()
+      // In slices, so that no command line grows past the system's limit.
+      for (let i = 0; i < paths.length; i += 500) {
+        const res = await git.run([
+          'ls-tree',
+          '-z',
+          '--full-tree',
+          commit,
+          '--',
+          ...paths.slice(i, i + 500).map(p => `:(literal)${p}`)
+        ])
+        // Every entry, submodules (commits) included: their mode is what marks them.
+        for (const record of records(res.stdout)) {
+          const tab = record.indexOf('\t')
+          if (tab > 0) found.set(record.slice(tab + 1), record.slice(0, record.indexOf(' ')))
+        }
+      }
+      return found
+    },
+
     async readBlob(blobSha) {
       assertRev(blobSha)
       // One git process per blob; a missing object is the rare case, so ask git first.

@@ -2,7 +2,7 @@
  * The `files` input: one glob a line, `!` to exclude. Patterns are matched against repository
  * path strings, not the disk, because a deleted file must still match to be pruned.
  */
-import { Minimatch } from 'minimatch'
+import { braceExpand, Minimatch } from 'minimatch'
 
 export interface GlobSet {
   /** The patterns as given, one per line, comments and blank lines dropped. */
@@ -11,19 +11,65 @@ export interface GlobSet {
   matches(path: string): boolean
 }
 
+/** Braces expand to at most this many patterns a line (`docs/{1..100000}.md` would hang the action). */
+export const MAX_BRACE_EXPANSIONS = 1000
+/** …holding at most this many characters in all (compiling costs time in proportion to them). */
+export const MAX_EXPANDED_CHARS = 100_000
+/** …nested at most this deep (each level is rescanned, so deep nesting is slow to expand). */
+export const MAX_BRACE_DEPTH = 10
+
 // dot: dotfiles match like any other file; nocase stays off, because git paths are case-sensitive.
-const OPTIONS = { dot: true, nocase: false, nonegate: true, nocomment: true, optimizationLevel: 2 }
+// braceExpandMax: expansion stops one past the limit, so a line over it costs no more than that.
+const OPTIONS = {
+  dot: true,
+  nocase: false,
+  nonegate: true,
+  nocomment: true,
+  optimizationLevel: 2,
+  braceExpandMax: MAX_BRACE_EXPANSIONS + 1
+}
+
+/** How deep unescaped braces nest in a pattern. */
+function braceDepth(pattern: string): number {
+  let depth = 0
+  let deepest = 0
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]
+    if (c === '\\') i++
+    else if (c === '{') deepest = Math.max(deepest, ++depth)
+    else if (c === '}' && depth > 0) depth--
+  }
+  return deepest
+}
+
+/** Why a pattern's braces are refused, or undefined; never expands more than the limit. */
+function braceProblem(pattern: string): string | undefined {
+  const limits = `at most ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns a line`
+  if (braceDepth(pattern) > MAX_BRACE_DEPTH) {
+    return `nests braces more than ${MAX_BRACE_DEPTH} deep (the limit is ${MAX_BRACE_DEPTH} levels and ${limits})`
+  }
+  const expanded = braceExpand(pattern, { braceExpandMax: MAX_BRACE_EXPANSIONS + 1 })
+  if (expanded.length > MAX_BRACE_EXPANSIONS) {
+    return `has braces that expand to more than ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns (the limit is ${limits}); use a wildcard instead, e.g. "docs/*.md" rather than "docs/{1..5000}.md"`
+  }
+  const chars = expanded.reduce((sum, p) => sum + p.length, 0)
+  if (chars > MAX_EXPANDED_CHARS) {
+    return `has braces that expand to ${expanded.length} patterns of ${chars.toLocaleString('en-US')} characters in all (the limit is ${MAX_EXPANDED_CHARS.toLocaleString('en-US')} characters, and ${limits}); use fewer alternatives or a wildcard`
+  }
+  return undefined
+}
 
 /** Throws an Error whose message completes "Input 'files' …" when a line is unusable. */
 export function compileGlobs(text: string): GlobSet {
-  const patterns = text
+  const lines = text
     .split(/\r?\n/)
-    .map(line => line.trim())
-    .filter(line => line !== '' && !line.startsWith('#'))
+    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+    .filter(({ line }) => line !== '' && !line.startsWith('#'))
+  const patterns = lines.map(l => l.line)
 
   const include: Minimatch[] = []
   const exclude: Minimatch[] = []
-  for (const line of patterns) {
+  for (const { line, number } of lines) {
     const negated = line.startsWith('!')
     const pattern = negated ? line.slice(1) : line
     const problem =
@@ -39,6 +85,8 @@ export function compileGlobs(text: string): GlobSet {
                 ? 'has a pattern ending in a lone "\\" (an escape with nothing to escape)'
                 : undefined
     if (problem) throw new Error(`${problem}; got ${JSON.stringify(line)}.`)
+    const braces = braceProblem(pattern)
+    if (braces) throw new Error(`line ${number} ${braces}; got ${JSON.stringify(line)}.`)
     const matcher = new Minimatch(pattern.replace(/^\.\//, ''), OPTIONS)
     const re = matcher.makeRe()
     // minimatch compiles what cannot match (an inverted range such as [z-a]) to this.

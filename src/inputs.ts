@@ -25,6 +25,8 @@ export interface Settings {
   writeIntervalMs: number
   /** A run that would delete more of our resources than this is refused before any write. */
   maxDeletions: number
+  /** Inputs that are valid but have no effect, said once; the caller prints them. */
+  warnings: string[]
 }
 
 export class InputError extends Error {
@@ -60,8 +62,93 @@ function boolean(read: ReadInput, name: string, fallback: boolean): boolean {
   throw invalid(name, raw, "'true' or 'false'")
 }
 
+// C0 and C1 controls and DEL: none may appear in an HTTP header value.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]+/
+
+/**
+ * The runner masks a secret line by line, so a token that holds a line break is masked whole
+ * and also piece by piece: each run of text between control characters is a secret of its own.
+ */
+function maskToken(token: string): void {
+  core.setSecret(token)
+  if (!CONTROL.test(token)) return
+  for (const piece of token.split(CONTROLS)) {
+    if (piece.trim() !== '') core.setSecret(piece)
+  }
+}
+
 // GitHub logins: alphanumerics and single hyphens, not at either end, at most 39 characters.
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/
+
+const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/i
+
+/** The URL as given, with any `user:password@` and any query or fragment replaced by `***`. */
+function redactUrl(raw: string): string {
+  return raw
+    .replace(/^([^:/?#]*:\/\/)([^/?#]*)@/, (_whole, scheme: string, userinfo: string) =>
+      userinfo.includes(':') ? `${scheme}***:***@` : `${scheme}***@`
+    )
+    .replace(/\?[^#]*/, '?***')
+    .replace(/#.*$/s, '#***')
+}
+
+/**
+ * `api-url` receives the token with every request: no credentials of its own (they would be
+ * printed), no query or fragment (the client appends paths), and https unless on this machine.
+ */
+function checkApiUrl(raw: string): void {
+  const shown = redactUrl(raw)
+  let url: URL | undefined
+  try {
+    url = new URL(raw)
+  } catch {
+    url = undefined
+  }
+  const credentials = url
+    ? [url.username, url.password].filter(Boolean)
+    : (/^[^:/?#]*:\/\/([^/?#]*)@/.exec(raw)?.[1]?.split(':') ?? [])
+  for (const part of credentials) {
+    if (part === '') continue
+    core.setSecret(part)
+    try {
+      const decoded = decodeURIComponent(part)
+      if (decoded !== part) core.setSecret(decoded)
+    } catch {
+      // not percent-encoded: masked as given
+    }
+  }
+  if (credentials.length > 0 || /^[^:/?#]*:\/\/[^/?#]*@/.test(raw)) {
+    throw invalid(
+      'api-url',
+      shown,
+      "a URL without credentials (no user:password@; the action authenticates with the 'token' input), such as https://api.github.com or https://HOST/api/v3"
+    )
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw invalid(
+      'api-url',
+      shown,
+      'an http(s) URL such as https://api.github.com or https://HOST/api/v3'
+    )
+  }
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(raw)) {
+    throw invalid(
+      'api-url',
+      shown,
+      'a URL without a query (?…) or a fragment (#…), such as https://api.github.com or https://HOST/api/v3'
+    )
+  }
+  if (url.protocol === 'http:' && !LOOPBACK_HOST.test(url.hostname)) {
+    throw invalid(
+      'api-url',
+      shown,
+      'an https:// URL, such as https://api.github.com or https://HOST/api/v3 (plain http:// would send the token in clear; it is accepted only for a loopback host: localhost, 127.0.0.0/8 or [::1])'
+    )
+  }
+}
 
 /**
  * Reads every input through `read` (core.getInput by default, which trims) and validates it.
@@ -76,7 +163,14 @@ export function readSettings(
       "Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token)."
     )
   }
-  core.setSecret(token)
+  maskToken(token)
+  if (CONTROL.test(token)) {
+    // The value is never shown, not even in part: it is a secret, and masking may have missed it.
+    throw new InputError(
+      "Input 'token' holds a line break or another control character, which no HTTP header may carry; its value is not shown. " +
+        'Pass the token alone, on one line: check that the secret holds only the token (no trailing line, no second value pasted after it).'
+    )
+  }
 
   const owner = read('owner') || process.env.GITHUB_REPOSITORY_OWNER || ''
   if (!LOGIN.test(owner)) {
@@ -105,22 +199,25 @@ export function readSettings(
   }
 
   const rawApiUrl = read('api-url') || process.env.GITHUB_API_URL || 'https://api.github.com'
-  let apiUrl: URL
-  try {
-    apiUrl = new URL(rawApiUrl)
-    if (apiUrl.protocol !== 'https:' && apiUrl.protocol !== 'http:') throw new Error('not http')
-  } catch {
-    throw invalid(
-      'api-url',
-      rawApiUrl,
-      'an http(s) URL such as https://api.github.com or https://HOST/api/v3'
-    )
-  }
+  checkApiUrl(rawApiUrl)
 
   // A prefix such as 'docs: ' ends in a space that matters.
   const namePrefix = read('name-prefix', false)
   if (/[\r\n]/.test(namePrefix)) {
     throw invalid('name-prefix', namePrefix, 'a single line of text')
+  }
+
+  const resourceType = oneOf(
+    read,
+    'resource-type',
+    ['github_file', 'free_text'] as const,
+    'github_file'
+  )
+  const warnings: string[] = []
+  if (namePrefix !== '' && resourceType === 'github_file') {
+    warnings.push(
+      `Input 'name-prefix' (${JSON.stringify(namePrefix)}) is ignored: it names free_text resources, and 'resource-type' is github_file (a github_file resource is named by its path).`
+    )
   }
 
   const rawInterval = read('write-interval')
@@ -142,18 +239,14 @@ export function readSettings(
     ownerType: oneOf(read, 'owner-type', ['auto', 'org', 'user'] as const, 'auto'),
     spaceNumber: Number(rawNumber),
     globs,
-    resourceType: oneOf(
-      read,
-      'resource-type',
-      ['github_file', 'free_text'] as const,
-      'github_file'
-    ),
+    resourceType,
     sync: oneOf(read, 'sync', ['auto', 'changed', 'full'] as const, 'auto'),
     prune: boolean(read, 'prune', true),
     dryRun: boolean(read, 'dry-run', false),
     apiUrl: rawApiUrl.replace(/\/+$/, ''),
     namePrefix,
     writeIntervalMs: Math.round(Number(rawInterval === '' ? '1' : rawInterval) * 1000),
-    maxDeletions: rawMaxDeletions === '' ? 50 : Number(rawMaxDeletions)
+    maxDeletions: rawMaxDeletions === '' ? 50 : Number(rawMaxDeletions),
+    warnings
   }
 }

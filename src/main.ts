@@ -1,18 +1,22 @@
 /**
  * The pipeline, in one direction: inputs → scope → current state → plan → apply → report.
  */
-import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
 import { applyPlan, prepareWrites, type Outcome } from './apply.js'
 import { explainApiError } from './errors.js'
 import { ApiError, createClient, type Client, type OwnerType, type SpaceRef } from './github-api.js'
 import { InputError, readSettings, type Settings } from './inputs.js'
 import { plan, type DesiredFile, type PlanInput } from './plan.js'
+import * as out from './log.js'
+import type { Log } from './log.js'
 import type { Clock } from './request-policy.js'
 import type { RepoFiles } from './repo-files.js'
 import { writeErrorSummary, writeOutputs, writeSummary, type ReportContext } from './report.js'
 import { chooseFiles, resolveScope, type Scope } from './scope.js'
-import { readSpaceState, type OwnedResource } from './space-state.js'
+import { isCreatedResource, readSpaceState, type OwnedResource } from './space-state.js'
+
+/** api.github.com, where a 404 for a login means the login does not exist. */
+const GITHUB_API_URL = 'https://api.github.com'
 
 export interface RunContext {
   eventName: string
@@ -68,8 +72,13 @@ async function resolveOwnerType(
     account = await client.getAccount(settings.owner)
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
+      // A wrong api-url answers 404 for every login, so blaming 'owner' alone would mislead.
+      const apiUrlHint =
+        settings.apiUrl === GITHUB_API_URL
+          ? ''
+          : ` Input 'api-url' is ${JSON.stringify(settings.apiUrl)}, not GitHub's default: if it is wrong, every login is "not found" (GitHub Enterprise Server needs https://HOST/api/v3, GHE.com https://api.SUBDOMAIN.ghe.com).`
       throw new InputError(
-        `Input 'owner': GitHub has no organization or user named ${JSON.stringify(settings.owner)} (${error.endpoint} answered 404). Check the login, or set 'owner-type'.`
+        `Input 'owner': GitHub has no organization or user named ${JSON.stringify(settings.owner)} (${error.endpoint} answered 404). Check the login, or set 'owner-type'.${apiUrlHint}`
       )
     }
     throw error
@@ -89,17 +98,26 @@ async function repositoryId(client: Client, ctx: RunContext): Promise<number> {
 async function desiredState(
   scope: Exclude<Scope, { kind: 'none' }>,
   files: RepoFiles,
-  settings: Settings
+  settings: Settings,
+  owned: readonly OwnedResource[],
+  log: Log
 ): Promise<Pick<PlanInput, 'desired' | 'decide' | 'renames' | 'complete'>> {
   if (scope.kind === 'full') {
     const listing = await files.listFiles(scope.commit)
     if (!listing.complete) {
-      core.warning(
+      out.warning(
         'The repository file listing was cut short (truncated tree): resources of files not listed are not pruned.'
       )
     }
+    const desired = listing.files.filter(f => settings.globs.matches(f.path))
+    if (desired.length === 0) {
+      out.warning(
+        `Input 'files' matches none of the ${listing.files.length} files at ${scope.commit.slice(0, 7)}` +
+          ` (patterns: ${settings.globs.patterns.join(', ')}). Check the globs: they are matched against repository paths, case-sensitively.`
+      )
+    }
     return {
-      desired: listing.files.filter(f => settings.globs.matches(f.path)),
+      desired,
       decide: 'all',
       renames: [],
       complete: listing.complete
@@ -116,6 +134,33 @@ async function desiredState(
     }
     if (change.status !== 'deleted' && change.blobSha && settings.globs.matches(change.path)) {
       desired.push({ path: change.path, blobSha: change.blobSha, mode: change.mode })
+    }
+  }
+  // The compare API gives no modes: without them a symbolic link would be synced as a file
+  // holding its target's path.
+  const modeless = desired.filter(d => d.mode === undefined).map(d => d.path)
+  if (modeless.length > 0) {
+    const modes = await files.modes(scope.commit, modeless)
+    for (const d of desired) d.mode ??= modes.get(d.path)
+  }
+
+  // Several resources of ours for a path this change did not touch (two runs raced on an earlier
+  // push) converge here too, so that any run that lists the Space repairs them.
+  const perPath = new Map<string, number>()
+  for (const r of owned) perPath.set(r.path, (perPath.get(r.path) ?? 0) + 1)
+  const crowded = [...perPath].filter(([path, n]) => n > 1 && !decide.has(path)).map(([p]) => p)
+  if (crowded.length > 0) {
+    log(
+      `${crowded.length} path(s) outside this change have several resources of ours; converging them at ${scope.commit.slice(0, 7)}.`
+    )
+    const listing = await files.listFiles(scope.commit)
+    const atCommit = new Map(listing.files.map(f => [f.path, f]))
+    for (const path of crowded) {
+      const file = atCommit.get(path)
+      // A path missing from a listing that was cut short is left undecided: it may still exist.
+      if (!file && !listing.complete) continue
+      decide.add(path)
+      if (file) desired.push(file)
     }
   }
   return { desired, decide, renames, complete: true }
@@ -176,6 +221,8 @@ function logPlan(actions: ReturnType<typeof plan>, log: (line: string) => void):
 export interface SyncOptions {
   clock?: Clock
   log?: (line: string) => void
+  /** The request policy's jitter source in [0, 1) (Math.random by default). */
+  random?: () => number
 }
 
 export interface SyncResult {
@@ -206,11 +253,17 @@ export async function sync(
   ctx: RunContext,
   options: SyncOptions = {}
 ): Promise<SyncResult> {
-  const log = options.log ?? ((line: string) => core.info(line))
+  const log = out.safeLog(options.log)
   const client = createClient({
     baseUrl: settings.apiUrl,
     token: settings.token,
-    policy: { writeIntervalMs: settings.writeIntervalMs, clock: options.clock, log }
+    isCreated: isCreatedResource,
+    policy: {
+      writeIntervalMs: settings.writeIntervalMs,
+      clock: options.clock,
+      log,
+      random: options.random
+    }
   })
 
   let ref: SpaceRef | undefined
@@ -284,7 +337,7 @@ async function syncSpace(
     `Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`
   )
 
-  const wanted = await desiredState(scope, files, settings)
+  const wanted = await desiredState(scope, files, settings, state.ours, log)
   const actions = plan({
     ...wanted,
     resourceType: settings.resourceType,
@@ -294,7 +347,7 @@ async function syncSpace(
     prune: settings.prune,
     changedSince: await changedSinceCommits(state.ours, wanted.desired, scope, files, fallback)
   })
-  await core.group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions, log))
+  await out.group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions, log))
 
   const explain = (error: unknown) => explainApiError(error, ref)
   const prepared = await prepareWrites(actions, {
@@ -308,7 +361,7 @@ async function syncSpace(
   })
   if (!previewReason) refuseDeletions(prepared.actions, settings.maxDeletions)
 
-  const outcomes = await core.group(previewReason ? 'Writes (none: preview)' : 'Writes', () =>
+  const outcomes = await out.group(previewReason ? 'Writes (none: preview)' : 'Writes', () =>
     applyPlan(prepared, { client, space: ref, dryRun: previewReason !== undefined, log, explain })
   )
   return { outcomes, report }
@@ -317,23 +370,25 @@ async function syncSpace(
 export async function run(): Promise<void> {
   try {
     const settings = readSettings()
+    for (const warning of settings.warnings) out.warning(warning)
     const { outcomes, report } = await sync(settings, readRunContext())
     const counts = writeOutputs(outcomes)
+    if (counts.warning) out.warning(counts.warning)
     await writeSummary(outcomes, report)
-    core.info(
+    out.info(
       `${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
         `${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed.`
     )
     if (counts.failed > 0) {
       for (const o of outcomes.filter(o => o.action === 'failed'))
-        core.error(`${o.path}: ${o.reason}`)
-      core.setFailed(
+        out.error(`${o.path}: ${o.reason}`)
+      out.fail(
         `${counts.failed} path(s) failed to sync; the others were synced. See the log and the job summary.`
       )
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    core.setFailed(message)
+    out.fail(message)
     await writeErrorSummary(message)
   }
 }

@@ -60,12 +60,26 @@ export function resourceName(prefix: string, path: string): string {
 function upToDate(input: PlanInput, r: OwnedResource, file: DesiredFile): boolean {
   if (r.type !== input.resourceType || r.path !== file.path) return false
   if (r.type === 'free_text') {
-    return r.blobSha === file.blobSha && r.name === resourceName(input.namePrefix, file.path)
+    // A text a person edited under our marker is repaired, even though the file did not change.
+    return (
+      r.intact === true &&
+      r.blobSha === file.blobSha &&
+      r.name === resourceName(input.namePrefix, file.path)
+    )
   }
   if (r.commit === undefined) return false
   if (r.commit === input.commit) return true
   const changed = input.changedSince.get(r.commit)
   return changed !== undefined && !changed.has(file.path)
+}
+
+function staleReason(input: PlanInput, r: OwnedResource, file: DesiredFile): string {
+  if (r.type === 'free_text' && r.blobSha === file.blobSha) {
+    return r.intact !== true
+      ? 'text edited in the Space; restored from the file'
+      : 'name differs from name-prefix + path'
+  }
+  return 'file changed'
 }
 
 const byId = (a: OwnedResource, b: OwnedResource) => a.id - b.id
@@ -155,7 +169,7 @@ export function plan(input: PlanInput): PlannedAction[] {
             path: file.path,
             blobSha: file.blobSha,
             resourceId: keep.id,
-            reason: 'file changed'
+            reason: staleReason(input, keep, file)
           }
     )
   }

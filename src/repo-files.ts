@@ -44,4 +44,9 @@ export interface RepoFiles {
   listFiles(commit: string): Promise<FileListing>
   /** A blob's bytes. */
   readBlob(blobSha: string): Promise<Buffer>
+  /**
+   * The modes of these paths at a commit (a path that is not there is left out): what a diff
+   * without modes (the compare API's) needs so that symbolic links and submodules are skipped.
+   */
+  modes(commit: string, paths: readonly string[]): Promise<Map<string, FileMode>>
 }

@@ -1,8 +1,10 @@
 /**
  * Report: the step's outputs and its job summary, from the outcomes of a run.
  */
+import { statSync } from 'node:fs'
 import * as core from '@actions/core'
 import type { OutcomeAction, Outcome } from './apply.js'
+import { clipText, codeText, linkDestination, plainText } from './markdown.js'
 
 export const COUNTED: readonly OutcomeAction[] = [
   'created',
@@ -31,30 +33,102 @@ export interface ReportContext {
   othersCount: number
 }
 
-export function writeOutputs(outcomes: readonly Outcome[]): Counts {
+/**
+ * GitHub keeps at most 1 MB of outputs per job, all steps together; half a MiB for `resources`
+ * leaves the rest to the other steps of the job.
+ */
+export const RESOURCES_BUDGET_BYTES = 512 * 1024
+
+/** The counts, as before, and what the caller must log about `resources`. */
+export interface WrittenOutputs extends Counts {
+  /** Some entries were left out of `resources` to keep it within its budget. */
+  resourcesTruncated: boolean
+  /** For the log, when `resources` was truncated: how many entries it left out. No path in it. */
+  warning?: string
+}
+
+function resourceEntry(o: Outcome): string {
+  return JSON.stringify({
+    path: o.path,
+    action: o.action,
+    resource_id: o.resourceId ?? null,
+    ...(o.previousPath ? { previous_path: o.previousPath } : {}),
+    ...(o.reason ? { reason: o.reason } : {})
+  })
+}
+
+/**
+ * The `resources` JSON array within `budget` bytes. When everything does not fit, the unchanged
+ * entries go first (they say the least), then the rest is cut; the kept entries stay in order.
+ */
+function resourcesJson(
+  outcomes: readonly Outcome[],
+  budget: number
+): { json: string; omitted: number; omittedUnchanged: number } {
+  const entries = outcomes.map(resourceEntry)
+  const bytes = entries.map(e => Buffer.byteLength(e))
+  const all = 2 + bytes.reduce((sum, b) => sum + b, 0) + Math.max(0, entries.length - 1)
+  if (all <= budget) return { json: `[${entries.join(',')}]`, omitted: 0, omittedUnchanged: 0 }
+
+  const keep = new Array<boolean>(entries.length).fill(false)
+  let used = 2
+  let kept = 0
+  const fill = (unchanged: boolean): boolean => {
+    for (let i = 0; i < entries.length; i++) {
+      if ((outcomes[i]!.action === 'unchanged') !== unchanged) continue
+      const cost = bytes[i]! + (kept > 0 ? 1 : 0)
+      if (used + cost > budget) return false
+      used += cost
+      kept++
+      keep[i] = true
+    }
+    return true
+  }
+  if (fill(false)) fill(true)
+  const omittedUnchanged = outcomes.filter((o, i) => !keep[i] && o.action === 'unchanged').length
+  return {
+    json: `[${entries.filter((_, i) => keep[i]).join(',')}]`,
+    omitted: entries.length - kept,
+    omittedUnchanged
+  }
+}
+
+/**
+ * Sets the step's outputs. It never logs: a warning about a truncated `resources` output comes
+ * back in the result for the caller to log.
+ */
+export function writeOutputs(
+  outcomes: readonly Outcome[],
+  budget: number = RESOURCES_BUDGET_BYTES
+): WrittenOutputs {
   const counts = countOutcomes(outcomes)
   for (const key of COUNTED) core.setOutput(key, String(counts[key]))
-  core.setOutput(
-    'resources',
-    JSON.stringify(
-      outcomes.map(o => ({
-        path: o.path,
-        action: o.action,
-        resource_id: o.resourceId ?? null,
-        ...(o.previousPath ? { previous_path: o.previousPath } : {}),
-        ...(o.reason ? { reason: o.reason } : {})
-      }))
-    )
-  )
-  return counts
+  const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, budget)
+  core.setOutput('resources', json)
+  core.setOutput('resources-truncated', omitted > 0 ? 'true' : 'false')
+  if (omitted === 0) return { ...counts, resourcesTruncated: false }
+  const others = omitted - omittedUnchanged
+  return {
+    ...counts,
+    resourcesTruncated: true,
+    warning:
+      `The resources output leaves out ${omitted} of ${outcomes.length} entries ` +
+      `(${omittedUnchanged} unchanged, ${others} other) to stay within ${budget} bytes ` +
+      `(GitHub keeps at most 1 MB of outputs per job); resources-truncated is true.`
+  }
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`)
-}
+/**
+ * GitHub refuses a step summary over 1 MiB (1,048,576 bytes); the summary stays under a round
+ * million, which leaves room for a line break and an error summary's heading.
+ */
+export const SUMMARY_BUDGET_BYTES = 1_000_000
 
-/** The job summary keeps a bounded table: GitHub caps a step summary at 1 MiB. */
+/** The table also stops at this many rows: past it, a table is no longer read. */
 const MAX_ROWS = 500
+
+/** Longest text shown for one path or message; a longer one is cut, saying by how much. */
+const MAX_TEXT_CHARS = 4096
 
 const VERB: Record<OutcomeAction, string> = {
   created: 'Created',
@@ -70,48 +144,89 @@ const PREVIEW_VERB: Partial<Record<OutcomeAction, string>> = {
   deleted: 'Would delete'
 }
 
-export function summaryMarkdown(outcomes: readonly Outcome[], ctx: ReportContext): string {
+/** Free text (a reason, a message) as Markdown that renders as the text. */
+const prose = (text: string) => plainText(clipText(text, MAX_TEXT_CHARS))
+/** A path as Markdown that renders as the path, in a code span when it can be one. */
+const pathText = (path: string) => {
+  const clipped = clipText(path, MAX_TEXT_CHARS)
+  return clipped === path ? codeText(path) : plainText(clipped)
+}
+
+const bytesOf = (lines: readonly string[]) => Buffer.byteLength(lines.join('\n'))
+
+const omittedLine = (count: number) => `…and ${count} more (see the step's \`resources\` output).`
+
+/**
+ * The job summary as Markdown of at most `budget` bytes (as long as the heading and counts fit).
+ * Everything that came from outside, from paths to GitHub's messages, renders as the text it is;
+ * the one link is the Space's.
+ */
+export function summaryMarkdown(
+  outcomes: readonly Outcome[],
+  ctx: ReportContext,
+  budget: number = SUMMARY_BUDGET_BYTES
+): string {
   const counts = countOutcomes(outcomes)
   const verb = (a: OutcomeAction) => (ctx.previewReason ? (PREVIEW_VERB[a] ?? VERB[a]) : VERB[a])
-  const lines: string[] = [
-    `## Copilot Space sync: [${escapeHtml(ctx.spaceLabel)}](${ctx.spaceUrl})`,
+  const head: string[] = [
+    `## Copilot Space sync: [${prose(ctx.spaceLabel)}](${linkDestination(ctx.spaceUrl)})`,
     ''
   ]
   if (ctx.previewReason)
-    lines.push(`> **Preview: nothing was written.** ${escapeHtml(ctx.previewReason)}`, '')
-  lines.push(
-    `Scope: ${escapeHtml(ctx.scopeReason)} (commit \`${ctx.commit.slice(0, 12)}\`).`,
+    head.push(`> **Preview: nothing was written.** ${prose(ctx.previewReason)}`, '')
+  head.push(
+    `Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).`,
     '',
     `| ${COUNTED.map(verb).join(' | ')} |`,
     `|${COUNTED.map(() => ' ---: |').join('')}`,
     `| ${COUNTED.map(k => counts[k]).join(' | ')} |`,
     ''
   )
-  const rows = outcomes.filter(o => o.action !== 'unchanged')
-  if (rows.length > 0) {
-    lines.push('| | Path | Resource | Detail |', '| --- | --- | --- | --- |')
-    for (const o of rows.slice(0, MAX_ROWS)) {
-      const detail = [
-        o.previousPath ? `from \`${escapeHtml(o.previousPath)}\`` : '',
-        o.reason ? escapeHtml(o.reason) : ''
-      ]
-        .filter(Boolean)
-        .join('; ')
-      lines.push(
-        `| ${verb(o.action)} | \`${escapeHtml(o.path).replace(/\|/g, '\\|')}\` | ${o.resourceId ?? ''} | ${detail.replace(/\|/g, '\\|')} |`
-      )
-    }
-    if (rows.length > MAX_ROWS)
-      lines.push('', `…and ${rows.length - MAX_ROWS} more (see the step's \`resources\` output).`)
-    lines.push('')
-  }
+  const foot: string[] = []
   if (ctx.othersCount > 0) {
-    lines.push(
+    foot.push(
       `${ctx.othersCount} other resource(s) in the Space are not managed by this workflow and were left alone.`,
       ''
     )
   }
+
+  const rows = outcomes.filter(o => o.action !== 'unchanged')
+  const table = ['| | Path | Resource | Detail |', '| --- | --- | --- | --- |']
+  // What must fit besides the rows: heading, counts, table head, the line counting the rows
+  // left out (at its longest) and the footer, each joined by a line break.
+  let used =
+    bytesOf(head) + 1 + bytesOf(table) + 1 + bytesOf(['', omittedLine(rows.length), '']) + 1
+  used += foot.length > 0 ? bytesOf(foot) + 1 : 0
+  const shown: string[] = []
+  for (const o of rows.slice(0, MAX_ROWS)) {
+    const detail = [
+      o.previousPath !== undefined ? `from ${pathText(o.previousPath)}` : '',
+      o.reason ? prose(o.reason) : ''
+    ]
+      .filter(Boolean)
+      .join('; ')
+    const row = `| ${verb(o.action)} | ${pathText(o.path)} | ${o.resourceId ?? ''} | ${detail} |`
+    const cost = Buffer.byteLength(row) + 1
+    if (used + cost > budget) break
+    used += cost
+    shown.push(row)
+  }
+
+  const lines = [...head]
+  if (shown.length > 0) lines.push(...table, ...shown)
+  if (rows.length > shown.length) lines.push('', omittedLine(rows.length - shown.length))
+  if (rows.length > 0) lines.push('')
+  lines.push(...foot)
   return lines.join('\n')
+}
+
+/** What the step summary file already holds: it counts towards the same 1 MiB. */
+function summaryBytesSoFar(): number {
+  try {
+    return statSync(process.env.GITHUB_STEP_SUMMARY ?? '').size
+  } catch {
+    return 0
+  }
 }
 
 export async function writeSummary(
@@ -120,13 +235,33 @@ export async function writeSummary(
 ): Promise<void> {
   // Outside the runner (no GITHUB_STEP_SUMMARY) there is nowhere to write it.
   if (!process.env.GITHUB_STEP_SUMMARY) return
-  await core.summary.addRaw(summaryMarkdown(outcomes, ctx), true).write()
+  const budget = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1
+  await core.summary.addRaw(summaryMarkdown(outcomes, ctx, budget), true).write()
+}
+
+/** The error summary as Markdown of at most `budget` bytes; the message renders as the text. */
+export function errorSummaryMarkdown(
+  message: string,
+  budget: number = SUMMARY_BUDGET_BYTES
+): string {
+  const markdown = (keep: number) =>
+    `## Copilot Space sync failed\n\n${plainText(clipText(message, keep))}`
+  const length = [...message].length
+  if (Buffer.byteLength(markdown(length)) <= budget) return markdown(length)
+  // The longest start of the message that fits, found by halving.
+  let fits = 0
+  let tooLong = length
+  while (tooLong - fits > 1) {
+    const keep = Math.floor((fits + tooLong) / 2)
+    if (Buffer.byteLength(markdown(keep)) <= budget) fits = keep
+    else tooLong = keep
+  }
+  return markdown(fits)
 }
 
 /** A run that failed as a whole still says so in the job summary. */
 export async function writeErrorSummary(message: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
-  await core.summary
-    .addRaw(`## Copilot Space sync failed\n\n${escapeHtml(message)}\n`, true)
-    .write()
+  const budget = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1
+  await core.summary.addRaw(errorSummaryMarkdown(message, budget), true).write()
 }

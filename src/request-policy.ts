@@ -38,6 +38,12 @@ export interface PolicyOptions {
   readConcurrency?: number
   /** Retries of 5xx answers, timeouts and lost connections, per request. */
   maxFaultRetries?: number
+  /**
+   * The most one request may take across its fault retries: its attempts and the backoffs
+   * between them (rate-limit waits do not count; they have bounds of their own). Each attempt
+   * is cut short at what remains, and no retry starts whose backoff would pass it.
+   */
+  maxRequestMs?: number
   /** Retries after a secondary rate limit, per request. */
   maxRateLimitRetries?: number
   /** The longest the action waits for a primary rate limit to reset before it gives up. */
@@ -52,6 +58,7 @@ export interface PolicyOptions {
 export const DEFAULTS = {
   readConcurrency: 4,
   maxFaultRetries: 4,
+  maxRequestMs: 120_000,
   maxRateLimitRetries: 5,
   primaryWaitBudgetMs: 10 * 60_000,
   faultBaseMs: 1000,
@@ -93,6 +100,7 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
   const readConcurrency = options.readConcurrency ?? DEFAULTS.readConcurrency
   const maxFaultRetries = options.maxFaultRetries ?? DEFAULTS.maxFaultRetries
   const maxRateLimitRetries = options.maxRateLimitRetries ?? DEFAULTS.maxRateLimitRetries
+  const maxRequestMs = options.maxRequestMs ?? DEFAULTS.maxRequestMs
   const budget = options.primaryWaitBudgetMs ?? DEFAULTS.primaryWaitBudgetMs
 
   let pausedUntil = 0
@@ -172,12 +180,35 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
     if (clock.now() < spreadUntil && spreadGapMs > 0) await clock.sleep(spreadGapMs)
   }
 
+  /** The request as sent once: with a signal that ends it when the request's time is up. */
+  function bounded(call: ApiCall, ms: number): ApiCall {
+    const signal = AbortSignal.timeout(Math.max(1, Math.ceil(ms)))
+    return { ...call, params: { ...call.params, request: { ...call.params.request, signal } } }
+  }
+
+  /** The error a request ends with when its time is up. */
+  function outOfTime(error: ApiError, attempts: number): ApiError {
+    const what =
+      error.status === undefined ? `no response (${error.githubMessage})` : error.githubMessage
+    return new ApiError(
+      error.endpoint,
+      error.status,
+      `${what}; gave up after ${attempts} attempt(s), since one request may take at most ${seconds(maxRequestMs)} across its retries. GitHub or the network did not answer in time: run again later`,
+      error.headers,
+      error.errors,
+      { cause: error }
+    )
+  }
+
   async function attempt(next: Transport, call: ApiCall): Promise<ApiResponse<unknown>> {
     let faults = 0
     let limits = 0
     let repeated = false
     // Only a fault (no answer, or a 5xx) can hide a write GitHub applied; a rate limit refused it.
     let maybeApplied = false
+    // Time spent on this request's attempts and fault backoffs, against maxRequestMs.
+    let spent = 0
+    let attempts = 0
     for (;;) {
       await clearToSend(call)
       try {
@@ -191,11 +222,19 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
             return recovered
           }
         }
-        const response = await next(call)
-        noteBudget(response.headers)
-        return response
+        const started = clock.now()
+        attempts++
+        try {
+          const response = await next(bounded(call, maxRequestMs - spent))
+          noteBudget(response.headers)
+          return response
+        } finally {
+          spent += clock.now() - started
+        }
       } catch (error) {
         if (!(error instanceof ApiError)) throw error
+        // Nothing was sent, or a retry would go the same way (a refused redirect).
+        if (error.final) throw error
         // A repeated DELETE that finds nothing: the first attempt was applied.
         if (repeated && call.method === 'DELETE' && error.status === 404) {
           log(`${error.endpoint}: already deleted by the earlier attempt.`)
@@ -252,15 +291,18 @@ export function createPolicy(options: PolicyOptions): (next: Transport) => Trans
         }
         noteBudget(error.headers)
         if (isFault(error) && faults < maxFaultRetries) {
+          const wait = DEFAULTS.faultBaseMs * 2 ** faults * (0.5 + random())
+          if (spent + wait >= maxRequestMs) throw outOfTime(error, attempts)
           faults++
           maybeApplied = true
-          const wait = DEFAULTS.faultBaseMs * 2 ** (faults - 1) * (0.5 + random())
           const what =
             error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`
           log(
             `${error.endpoint}: ${what}; retrying in ${seconds(wait)} (retry ${faults} of ${maxFaultRetries}).`
           )
+          const slept = clock.now()
           await clock.sleep(wait)
+          spent += clock.now() - slept
           repeated = true
           continue
         }

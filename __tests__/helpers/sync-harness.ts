@@ -130,7 +130,7 @@ export interface SyncInput {
   files?: string
   settings?: Partial<Omit<Settings, 'globs'>>
   ctx?: Partial<RunContext>
-  /** Jitter source for the run (stands in for Math.random while it runs). */
+  /** Jitter source for the run's request policy, in [0, 1) (Math.random when absent). */
   random?: () => number
 }
 
@@ -148,6 +148,7 @@ export function buildSettings(h: Harness, input: SyncInput = {}): Settings {
     namePrefix: '',
     writeIntervalMs: 0,
     maxDeletions: 50,
+    warnings: [],
     ...input.settings,
     globs: compileGlobs(input.files ?? '**/*.md')
   }
@@ -205,10 +206,6 @@ function captureStdout(sink: string[]): () => void {
   }
 }
 
-/** Math.random is the policy's jitter source inside sync(); runs may swap it for a seeded one. */
-let randomOverrides = 0
-const systemRandom = Math.random
-
 /** Run sync() in-process with the harness's clock and collect what it did. */
 export async function runSync(h: Harness, input: SyncInput = {}): Promise<SyncRun> {
   const log: string[] = []
@@ -217,22 +214,18 @@ export async function runSync(h: Harness, input: SyncInput = {}): Promise<SyncRu
   const firstRequest = h.emu.requests.length
   const started = performance.now()
   const release = captureStdout(printed)
-  if (input.random) {
-    randomOverrides++
-    Math.random = input.random
-  }
   let result: SyncResult | undefined
   let error: Error | undefined
   try {
     result = await sync(buildSettings(h, input), buildContext(h, input), {
       clock: h.clock,
-      log: line => log.push(line)
+      log: line => log.push(line),
+      random: input.random
     })
   } catch (e) {
     error = e instanceof Error ? e : new Error(String(e))
   } finally {
     release()
-    if (input.random && --randomOverrides === 0) Math.random = systemRandom
   }
   const outcomes = result?.outcomes ?? []
   // Secrets: nothing a run shows (log, output, outcome reasons, errors) may hold the token.

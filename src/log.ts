@@ -1,0 +1,30 @@
+/**
+ * The one way out to the log. Every line passes through `forLog` here, whatever it holds, so a
+ * file name or a GitHub message inside it can never act as a workflow command; lint forbids
+ * `@actions/core`'s printing functions and `console` everywhere else in `src/`.
+ */
+import * as core from '@actions/core'
+import { forLog } from './untrusted.js'
+
+export type Log = (line: string) => void
+
+/** A log that neutralises each line before handing it to `sink` (the runner's stdout by default). */
+export function safeLog(sink: Log = line => core.info(line)): Log {
+  return line => sink(forLog(line))
+}
+
+export const info: Log = safeLog()
+
+/** A warning annotation. */
+export const warning: Log = line => core.warning(forLog(line))
+
+/** An error annotation. */
+export const error: Log = line => core.error(forLog(line))
+
+/** Fails the step with this message (an error annotation, and exit code 1). */
+export const fail: Log = line => core.setFailed(forLog(line))
+
+/** A collapsible group in the log. */
+export function group<T>(title: string, fn: () => Promise<T>): Promise<T> {
+  return core.group(forLog(title), fn)
+}
