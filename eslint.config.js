@@ -1,7 +1,7 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
-// Lines reach the runner's log only through src/log.ts, which neutralises workflow commands.
+// Lines reach the runner's log only through src/report/log.ts, which neutralises workflow commands.
 const PRINTING = ['info', 'notice', 'warning', 'error', 'debug', 'setFailed', 'group', 'startGroup']
 
 export default tseslint.config(
@@ -16,14 +16,14 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/log.ts'],
+    ignores: ['src/report/log.ts'],
     rules: {
       'no-console': 'error',
       'no-restricted-syntax': [
         'error',
         {
           selector: `ImportDeclaration[source.value='@actions/core'] > ImportSpecifier[imported.name=/^(${PRINTING.join('|')})$/]`,
-          message: 'Log through src/log.ts, which neutralises workflow commands in untrusted text.'
+          message: 'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
         }
       ],
       'no-restricted-properties': [
@@ -31,17 +31,17 @@ export default tseslint.config(
         ...PRINTING.map(property => ({
           object: 'core',
           property,
-          message: 'Log through src/log.ts, which neutralises workflow commands in untrusted text.'
+          message: 'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
         })),
         {
           object: 'process',
           property: 'stdout',
-          message: 'Log through src/log.ts, which neutralises workflow commands in untrusted text.'
+          message: 'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
         },
         {
           object: 'process',
           property: 'stderr',
-          message: 'Log through src/log.ts, which neutralises workflow commands in untrusted text.'
+          message: 'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
         }
       ]
     }

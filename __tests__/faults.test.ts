@@ -7,8 +7,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Exchange } from '../emulator/exchange.js'
 import type { Fault } from '../emulator/index.js'
-import { createClient } from '../src/github-api.js'
-import { withMarker } from '../src/marker.js'
+import { createClient } from '../src/github/client.js'
+import { withMarker } from '../src/space/marker.js'
 import { createOrigin, removeRepos, type TestRepo } from './helpers/git-repo.js'
 import { contractViolations } from './helpers/github.js'
 import {

@@ -2,9 +2,9 @@ import { afterAll, describe, expect, it } from '@jest/globals'
 import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createGit, GitError } from '../src/git.js'
-import { createGitFiles } from '../src/git-files.js'
-import type { FileChange } from '../src/repo-files.js'
+import { createGit, GitError } from '../src/repository/git.js'
+import { createGitFiles } from '../src/repository/git-reader.js'
+import type { FileChange } from '../src/repository/files.js'
 import {
   cloneRepo,
   createOrigin,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { InputError, readSettings } from '../src/inputs.js'
+import { InputError, readSettings } from '../src/run/inputs.js'
 
 const valid: Record<string, string> = {
   token: 'ghs_secret',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { contentHash, readMarker, withMarker } from '../src/marker.js'
+import { contentHash, readMarker, withMarker } from '../src/space/marker.js'
 
 describe('free_text marker', () => {
   it('round-trips repository, path and blob, whatever the path holds', () => {

@@ -7,7 +7,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ApiError, createClient } from '../src/github-api.js'
+import { createClient } from '../src/github/client.js'
+import { ApiError } from '../src/github/transport.js'
 import { createOrigin, removeRepos } from './helpers/git-repo.js'
 import { contractViolations } from './helpers/github.js'
 import {

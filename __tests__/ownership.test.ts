@@ -6,9 +6,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { MAX_FREE_TEXT_BYTES } from '../src/apply.js'
-import { withMarker } from '../src/marker.js'
-import { isCreatedResource } from '../src/space-state.js'
+import { MAX_FREE_TEXT_BYTES } from '../src/sync/apply.js'
+import { withMarker } from '../src/space/marker.js'
+import { isCreatedResource } from '../src/space/state.js'
 import { createOrigin, removeRepos, type TestRepo } from './helpers/git-repo.js'
 import { contractViolations } from './helpers/github.js'
 import {

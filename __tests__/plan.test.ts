@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { plan, type PlanInput } from '../src/plan.js'
-import type { OwnedResource } from '../src/space-state.js'
+import { plan, type PlanInput } from '../src/sync/plan.js'
+import type { OwnedResource } from '../src/space/state.js'
 
 const HEAD = 'h'.repeat(40)
 const OLD = 'o'.repeat(40)

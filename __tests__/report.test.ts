@@ -6,7 +6,7 @@ import { fromMarkdown } from 'mdast-util-from-markdown'
 import { gfmFromMarkdown } from 'mdast-util-gfm'
 import { gfm } from 'micromark-extension-gfm'
 import { parseOutputFile } from '../emulator/runner.js'
-import type { Outcome, OutcomeAction } from '../src/apply.js'
+import type { Outcome, OutcomeAction } from '../src/sync/apply.js'
 import {
   countOutcomes,
   summaryMarkdown,
@@ -14,8 +14,8 @@ import {
   writeOutputs,
   writeSummary,
   type ReportContext
-} from '../src/report.js'
-import { visible } from '../src/untrusted.js'
+} from '../src/report/report.js'
+import { visible } from '../src/report/untrusted.js'
 
 const ctx: ReportContext = {
   spaceLabel: 'octo-org/3',

@@ -28374,16 +28374,16 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3978);
+/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(715);
 
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
+await (0,_run_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 3978:
+/***/ 715:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30696,271 +30696,13 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ./src/request-policy.ts
+;// CONCATENATED MODULE: ./src/github/transport.ts
 /**
- * How requests go out: writes one at a time with a minimum gap, reads a few at a time, the whole
- * queue paused by a secondary rate limit, waits for a primary limit that resets soon, and bounded
- * retries of server faults and lost connections. Everything else is an answer and is not retried.
- *
- * A small layer of our own rather than @octokit/plugin-throttling and @octokit/plugin-retry:
- * those plug into @octokit/core (this action uses @octokit/request directly), throttle by
- * request groups rather than giving us one serial write queue with a gap we set, and cannot
- * read back a Space before repeating a create. The policy is a few dozen lines and is tested
- * with a clock we control.
+ * One HTTP exchange with GitHub's REST API through @octokit/request: the headers every request
+ * carries (token, API version), the runner's proxy, writes that follow no redirect to another
+ * origin, a timeout per attempt, and every failure as one `ApiError`. Pacing and retries are the
+ * policy's (policy.ts), on top of this.
  */
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
-};
-const request_policy_DEFAULTS = {
-    readConcurrency: 4,
-    maxFaultRetries: 4,
-    maxRequestMs: 120_000,
-    maxRateLimitRetries: 5,
-    primaryWaitBudgetMs: 10 * 60_000,
-    faultBaseMs: 1000,
-    secondaryDefaultMs: 60_000,
-    /** Below this many requests left, requests are spread over the time until the reset. */
-    lowRemaining: 50,
-    /** The most that spreading puts between two requests. */
-    maxSpreadMs: 60_000
-};
-/**
- * A request the policy did not send, because a rate limit had already stopped the run: sending
- * it would only be refused too, and would prolong the limit.
- */
-class NotSentError extends Error {
-    name = 'NotSentError';
-}
-const FAULT_STATUSES = new Set([500, 502, 503, 504]);
-function isSecondaryLimit(e) {
-    return (e.status === 403 || e.status === 429) && /secondary rate limit/i.test(e.githubMessage);
-}
-function isPrimaryLimit(e) {
-    return (e.status === 403 || e.status === 429) && e.headers['x-ratelimit-remaining'] === '0';
-}
-function isFault(e) {
-    return e.status === undefined || FAULT_STATUSES.has(e.status);
-}
-const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;
-function createPolicy(options) {
-    const clock = options.clock ?? systemClock;
-    const log = options.log ?? (() => { });
-    const random = options.random ?? Math.random;
-    const readConcurrency = options.readConcurrency ?? request_policy_DEFAULTS.readConcurrency;
-    const maxFaultRetries = options.maxFaultRetries ?? request_policy_DEFAULTS.maxFaultRetries;
-    const maxRateLimitRetries = options.maxRateLimitRetries ?? request_policy_DEFAULTS.maxRateLimitRetries;
-    const maxRequestMs = options.maxRequestMs ?? request_policy_DEFAULTS.maxRequestMs;
-    const budget = options.primaryWaitBudgetMs ?? request_policy_DEFAULTS.primaryWaitBudgetMs;
-    let pausedUntil = 0;
-    let writeQueue = Promise.resolve();
-    let lastWriteEnd = -Infinity;
-    let readsInFlight = 0;
-    const readWaiters = [];
-    let spreadUntil = 0;
-    let spreadGapMs = 0;
-    /** When GitHub said no requests remain: the reset time. */
-    let exhaustedUntil = 0;
-    /** Set once a rate limit has stopped the run: later requests are not sent. */
-    let stopped;
-    /** Every request waits out a pause set by any other (a secondary limit stops the whole queue). */
-    async function waitForPause() {
-        for (let now = clock.now(); now < pausedUntil; now = clock.now())
-            await clock.sleep(pausedUntil - now);
-    }
-    function pause(ms) {
-        pausedUntil = Math.max(pausedUntil, clock.now() + ms);
-    }
-    function stop(until, reason) {
-        stopped = { until, reason };
-    }
-    /** Reads the primary budget from a response: note exhaustion, or slow down when it runs low. */
-    function noteBudget(headers) {
-        const remaining = Number(headers['x-ratelimit-remaining']);
-        const reset = Number(headers['x-ratelimit-reset']) * 1000;
-        if (headers['x-ratelimit-remaining'] === undefined ||
-            !Number.isFinite(remaining) ||
-            !Number.isFinite(reset)) {
-            return;
-        }
-        if (remaining === 0) {
-            exhaustedUntil = Math.max(exhaustedUntil, reset);
-            return;
-        }
-        if (remaining >= request_policy_DEFAULTS.lowRemaining)
-            return;
-        const gap = Math.min(request_policy_DEFAULTS.maxSpreadMs, Math.max(0, reset - clock.now()) / remaining);
-        // Said once per window, and again only when the spacing changes by a second or more.
-        if (clock.now() > spreadUntil || Math.abs(gap - spreadGapMs) >= 1000) {
-            log(`Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`);
-        }
-        spreadGapMs = gap;
-        spreadUntil = reset;
-    }
-    /** Before sending: give up at once if stopped; wait for an exhausted budget's reset if it is near. */
-    async function clearToSend(call) {
-        if (stopped && clock.now() < stopped.until) {
-            throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
-        }
-        const now = clock.now();
-        if (now < exhaustedUntil) {
-            const wait = exhaustedUntil - now + 1000;
-            const when = new Date(exhaustedUntil).toISOString();
-            if (wait > budget) {
-                stop(exhaustedUntil, `the API rate limit is used up until ${when}, more than ${seconds(budget)} from now; run again after the reset`);
-                throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
-            }
-            log(`No API requests left: waiting ${seconds(wait)} for the reset at ${when}.`);
-            pause(wait);
-            exhaustedUntil = 0;
-        }
-        await waitForPause();
-        if (clock.now() < spreadUntil && spreadGapMs > 0)
-            await clock.sleep(spreadGapMs);
-    }
-    /** The request as sent once: with a signal that ends it when the request's time is up. */
-    function bounded(call, ms) {
-        const signal = AbortSignal.timeout(Math.max(1, Math.ceil(ms)));
-        return { ...call, params: { ...call.params, request: { ...call.params.request, signal } } };
-    }
-    /** The error a request ends with when its time is up. */
-    function outOfTime(error, attempts) {
-        const what = error.status === undefined ? `no response (${error.githubMessage})` : error.githubMessage;
-        return new ApiError(error.endpoint, error.status, `${what}; gave up after ${attempts} attempt(s), since one request may take at most ${seconds(maxRequestMs)} across its retries. GitHub or the network did not answer in time: run again later`, error.headers, error.errors, { cause: error });
-    }
-    async function attempt(next, call) {
-        let faults = 0;
-        let limits = 0;
-        let repeated = false;
-        // Only a fault (no answer, or a 5xx) can hide a write GitHub applied; a rate limit refused it.
-        let maybeApplied = false;
-        // Time spent on this request's attempts and fault backoffs, against maxRequestMs.
-        let spent = 0;
-        let attempts = 0;
-        for (;;) {
-            await clearToSend(call);
-            try {
-                if (maybeApplied && call.method !== 'GET' && options.recover) {
-                    maybeApplied = false;
-                    const recovered = await options.recover(call);
-                    if (recovered) {
-                        log(`${describeCall(call)}: GitHub had applied the earlier attempt; not sending it again.`);
-                        return recovered;
-                    }
-                }
-                const started = clock.now();
-                attempts++;
-                try {
-                    const response = await next(bounded(call, maxRequestMs - spent));
-                    noteBudget(response.headers);
-                    return response;
-                }
-                finally {
-                    spent += clock.now() - started;
-                }
-            }
-            catch (error) {
-                if (!(error instanceof ApiError))
-                    throw error;
-                // Nothing was sent, or a retry would go the same way (a refused redirect).
-                if (error.final)
-                    throw error;
-                // A repeated DELETE that finds nothing: the first attempt was applied.
-                if (repeated && call.method === 'DELETE' && error.status === 404) {
-                    log(`${error.endpoint}: already deleted by the earlier attempt.`);
-                    return { status: 204, headers: error.headers, data: undefined };
-                }
-                if (isSecondaryLimit(error)) {
-                    if (++limits > maxRateLimitRetries) {
-                        stop(Infinity, `GitHub's secondary rate limit stopped this run at ${error.endpoint}`);
-                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (still limited after ${maxRateLimitRetries} waits; GitHub asks integrations to slow down: try again later, or raise 'write-interval')`, error.headers, error.errors);
-                    }
-                    const retryAfter = Number(error.headers['retry-after']);
-                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
-                    const base = Number.isFinite(retryAfter) && error.headers['retry-after'] !== undefined
-                        ? retryAfter * 1000
-                        : error.headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset)
-                            ? Math.max(0, reset - clock.now())
-                            : request_policy_DEFAULTS.secondaryDefaultMs;
-                    const wait = base * 2 ** (limits - 1) + random() * 1000;
-                    log(`${error.endpoint}: secondary rate limit (${error.status}); pausing all requests for ${seconds(wait)} (wait ${limits} of ${maxRateLimitRetries}).`);
-                    pause(wait);
-                    repeated = true;
-                    continue;
-                }
-                if (isPrimaryLimit(error)) {
-                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
-                    const wait = Math.max(0, reset - clock.now()) + 1000;
-                    const when = Number.isFinite(reset) ? new Date(reset).toISOString() : 'an unknown time';
-                    if (!Number.isFinite(reset) || wait > budget || ++limits > maxRateLimitRetries) {
-                        const reason = `the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset`;
-                        stop(Number.isFinite(reset) ? reset : Infinity, reason);
-                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (${reason})`, error.headers, error.errors);
-                    }
-                    log(`${error.endpoint}: rate limit exhausted; waiting ${seconds(wait)} for the reset at ${when}.`);
-                    pause(wait);
-                    repeated = true;
-                    continue;
-                }
-                noteBudget(error.headers);
-                if (isFault(error) && faults < maxFaultRetries) {
-                    const wait = request_policy_DEFAULTS.faultBaseMs * 2 ** faults * (0.5 + random());
-                    if (spent + wait >= maxRequestMs)
-                        throw outOfTime(error, attempts);
-                    faults++;
-                    maybeApplied = true;
-                    const what = error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`;
-                    log(`${error.endpoint}: ${what}; retrying in ${seconds(wait)} (retry ${faults} of ${maxFaultRetries}).`);
-                    const slept = clock.now();
-                    await clock.sleep(wait);
-                    spent += clock.now() - slept;
-                    repeated = true;
-                    continue;
-                }
-                throw error;
-            }
-        }
-    }
-    async function write(next, call) {
-        const run = async () => {
-            const gap = lastWriteEnd + options.writeIntervalMs - clock.now();
-            if (gap > 0)
-                await clock.sleep(gap);
-            try {
-                return await attempt(next, call);
-            }
-            finally {
-                lastWriteEnd = clock.now();
-            }
-        };
-        const result = writeQueue.then(run, run);
-        writeQueue = result.catch(() => undefined);
-        return result;
-    }
-    async function read(next, call) {
-        while (readsInFlight >= readConcurrency)
-            await new Promise(resolve => readWaiters.push(resolve));
-        readsInFlight++;
-        try {
-            return await attempt(next, call);
-        }
-        finally {
-            readsInFlight--;
-            readWaiters.shift()?.();
-        }
-    }
-    return next => call => (call.method === 'GET' ? read(next, call) : write(next, call));
-}
-
-;// CONCATENATED MODULE: ./src/github-api.ts
-/**
- * The one thin, typed client for the GitHub REST endpoints the action uses: Copilot Spaces
- * (spaces and their resources, for organizations and users) and the few repository reads that
- * resolve the sync scope without a checkout. It is the only module that names a route; every
- * request goes through `send`, which is where pacing and retries live.
- */
-
 
 
 
@@ -31194,24 +30936,7 @@ function toApiError(error, call, baseUrl, secrets = []) {
         cause: error
     });
 }
-/** Without an `isCreated` rule: the same type and metadata, byte for byte. */
-function sameContent(sent, listed) {
-    const a = sent.metadata;
-    const b = (listed.metadata ?? {});
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return (listed.resource_type === sent.resource_type &&
-        [...keys].every(k => JSON.stringify(a[k]) === JSON.stringify(b[k])));
-}
-/** The `next` URL of a `Link` header, if any. */
-function nextLink(link) {
-    for (const part of (link ?? '').split(',')) {
-        const m = /<([^>]+)>\s*;\s*rel="next"/.exec(part);
-        if (m)
-            return m[1];
-    }
-    return undefined;
-}
-function createClient(options) {
+function createTransport(options) {
     const baseUrl = options.baseUrl.replace(/\/+$/, '');
     const octokit = request.defaults({
         baseUrl,
@@ -31228,14 +30953,14 @@ function createClient(options) {
             log: {
                 debug: () => { },
                 info: () => { },
-                warn: (message) => options.policy?.log?.(message),
-                error: (message) => options.policy?.log?.(message)
+                warn: (message) => options.log?.(message),
+                error: (message) => options.log?.(message)
             }
         }
     });
     const timeoutMs = options.timeoutMs ?? 60_000;
     // A signal in the call's params (the policy's bound on the whole request) shortens the attempt.
-    const transport = async (call) => {
+    return async (call) => {
         const bound = call.params.request?.signal;
         const timeout = AbortSignal.timeout(timeoutMs);
         try {
@@ -31249,169 +30974,11 @@ function createClient(options) {
             throw toApiError(error, call, baseUrl, [options.token]);
         }
     };
-    /**
-     * A create whose answer was lost may still have been applied: before sending it again, look
-     * for a resource with exactly that content and take it as the answer, so a retry never
-     * leaves a duplicate.
-     */
-    async function recoverCreate(call) {
-        if (call.method !== 'POST' || !call.route.endsWith('/resources'))
-            return undefined;
-        const body = call.params.data;
-        const params = { ...call.params, data: undefined };
-        const resources = await listAll(call.route, params);
-        const same = options.isCreated ?? sameContent;
-        const match = resources.find(r => same(body, r));
-        return match ? { status: 201, headers: {}, data: match } : undefined;
-    }
-    /**
-     * Every resource of a Space, following the `Link` header's `rel="next"` (GitHub documents no
-     * pagination for this listing, but answers in pages elsewhere). A page that is not a listing
-     * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
-     */
-    async function listAll(route, params) {
-        const resources = [];
-        const seen = new Set();
-        let query = {};
-        for (;;) {
-            const page = { method: 'GET', route, params: { ...params, ...query } };
-            const res = await send(page);
-            const data = res.data;
-            if (typeof data !== 'object' || data === null || !Array.isArray(data.resources)) {
-                const got = typeof res.data === 'string'
-                    ? res.data.trim() === ''
-                        ? 'an empty body'
-                        : 'a body that is not JSON'
-                    : 'JSON without a "resources" list';
-                throw new ApiError(describeCall(page), res.status, `the answer is not a resources listing (${got}); nothing was written, since planning on a partial listing could delete or duplicate resources. Run again; if it persists, GitHub's API may be degraded`, res.headers);
-            }
-            resources.push(...data.resources);
-            const next = nextLink(res.headers.link);
-            if (!next)
-                return resources;
-            if (seen.has(next)) {
-                throw new ApiError(describeCall(page), res.status, "the listing's next page points back at a page already read; nothing was written", res.headers);
-            }
-            seen.add(next);
-            query = Object.fromEntries(new URL(next).searchParams);
-        }
-    }
-    const send = options.policy
-        ? createPolicy({ ...options.policy, recover: recoverCreate })(transport)
-        : transport;
-    async function call(method, route, params = {}) {
-        return (await send({ method, route, params }));
-    }
-    // The org and user routes differ only in their first two segments.
-    function spaceRoute(ownerType, rest = '') {
-        return ownerType === 'org'
-            ? { route: `/orgs/{org}/copilot-spaces${rest}`, params: {} }
-            : { route: `/users/{username}/copilot-spaces${rest}`, params: {} };
-    }
-    function ownerParams(ownerType, owner) {
-        return ownerType === 'org' ? { org: owner } : { username: owner };
-    }
-    function spaceParams(ref) {
-        return { ...ownerParams(ref.ownerType, ref.owner), space_number: ref.number };
-    }
-    return {
-        baseUrl,
-        /** Every space of an owner, following the cursor pagination of the `Link` header. */
-        async listSpaces(ownerType, owner, perPage = 100) {
-            const { route } = spaceRoute(ownerType);
-            const spaces = [];
-            let params = { ...ownerParams(ownerType, owner), per_page: perPage };
-            for (;;) {
-                const res = await call('GET', route, params);
-                spaces.push(...res.data.spaces);
-                const next = nextLink(res.headers.link);
-                if (!next)
-                    return spaces;
-                const query = new URL(next).searchParams;
-                params = { ...ownerParams(ownerType, owner), ...Object.fromEntries(query) };
-            }
-        },
-        async getSpace(ref) {
-            return (await call('GET', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref))).data;
-        },
-        async createSpace(ownerType, owner, body) {
-            const res = await call('POST', spaceRoute(ownerType).route, {
-                ...ownerParams(ownerType, owner),
-                data: body
-            });
-            return res.data;
-        },
-        async updateSpace(ref, body) {
-            const res = await call('PUT', spaceRoute(ref.ownerType, '/{space_number}').route, {
-                ...spaceParams(ref),
-                data: body
-            });
-            return res.data;
-        },
-        async deleteSpace(ref) {
-            await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref));
-        },
-        /** Every resource of the Space, all pages; entries are as GitHub sent them (not validated). */
-        async listResources(ref) {
-            return listAll(spaceRoute(ref.ownerType, '/{space_number}/resources').route, spaceParams(ref));
-        },
-        async getResource(ref, id) {
-            const res = await call('GET', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id });
-            return res.data;
-        },
-        /**
-         * `created` is false when GitHub answered 200: an identical `github_file` (same repository,
-         * path and sha) already existed and was returned instead. That is a normal answer.
-         */
-        async createResource(ref, body) {
-            const res = await call('POST', spaceRoute(ref.ownerType, '/{space_number}/resources').route, { ...spaceParams(ref), data: body });
-            return { resource: res.data, created: res.status === 201 };
-        },
-        async updateResource(ref, id, metadata) {
-            const res = await call('PUT', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id, data: { metadata } });
-            return res.data;
-        },
-        async deleteResource(ref, id) {
-            await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id });
-        },
-        async getAccount(login) {
-            return (await call('GET', '/users/{username}', { username: login })).data;
-        },
-        async getRepo(owner, repo) {
-            return (await call('GET', '/repos/{owner}/{repo}', { owner, repo })).data;
-        },
-        async compareCommits(owner, repo, base, head) {
-            const res = await call('GET', '/repos/{owner}/{repo}/compare/{basehead}', {
-                owner,
-                repo,
-                basehead: `${base}...${head}`
-            });
-            return res.data;
-        },
-        async getTree(owner, repo, treeSha, recursive = true) {
-            const res = await call('GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', {
-                owner,
-                repo,
-                tree_sha: treeSha,
-                ...(recursive ? { recursive: '1' } : {})
-            });
-            return res.data;
-        },
-        /** A blob's raw bytes (the blob endpoint serves files up to 100 MB, base64-encoded). */
-        async getBlob(owner, repo, sha) {
-            const res = await call('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', {
-                owner,
-                repo,
-                file_sha: sha
-            });
-            return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64');
-        }
-    };
 }
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/marker.ts
+;// CONCATENATED MODULE: ./src/space/marker.ts
 /**
  * A `free_text` resource this action creates ends with a marker naming the repository, the path,
  * the blob it was made from and a hash of the text above it. The marker is what makes it ours (a
@@ -31484,7 +31051,7 @@ function readMarker(text) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/plan.ts
+;// CONCATENATED MODULE: ./src/sync/plan.ts
 const REGULAR_MODES = new Set(['100644', '100755']);
 function nonRegularReason(mode) {
     if (mode === undefined || REGULAR_MODES.has(mode))
@@ -31648,13 +31215,7 @@ function plan(input) {
     return actions.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-;// CONCATENATED MODULE: ./src/apply.ts
-/**
- * Apply, in two steps. `prepareWrites` reads the content the plan's creates and updates need; a
- * file that turned out binary or too large is skipped, and its outdated resource goes when
- * pruning. `applyPlan` then sends the writes. A failure on one path is recorded and the rest go
- * on; nothing here decides what should be in the Space, the plan did.
- */
+;// CONCATENATED MODULE: ./src/sync/apply.ts
 
 
 
@@ -31829,11 +31390,7 @@ async function write(a, body, o) {
     throw new Error(`internal: no request for a ${a.kind} of ${a.path}`);
 }
 
-;// CONCATENATED MODULE: ./src/errors.ts
-/**
- * Turns an API failure into a message a person can act on: what was asked, what GitHub said,
- * and what to change (a token, a permission, an input).
- */
+;// CONCATENATED MODULE: ./src/github/errors.ts
 
 function permissionAdvice(space, write) {
     const level = write ? 'write' : 'read';
@@ -31886,6 +31443,452 @@ function explainApiError(error, space) {
         default:
             return error.message;
     }
+}
+
+;// CONCATENATED MODULE: ./src/github/policy.ts
+/**
+ * How requests go out: writes one at a time with a minimum gap, reads a few at a time, the whole
+ * queue paused by a secondary rate limit, waits for a primary limit that resets soon, and bounded
+ * retries of server faults and lost connections. Everything else is an answer and is not retried.
+ *
+ * A small layer of our own rather than @octokit/plugin-throttling and @octokit/plugin-retry:
+ * those plug into @octokit/core (this action uses @octokit/request directly), throttle by
+ * request groups rather than giving us one serial write queue with a gap we set, and cannot
+ * read back a Space before repeating a create. The policy is a few dozen lines and is tested
+ * with a clock we control.
+ */
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
+};
+const policy_DEFAULTS = {
+    readConcurrency: 4,
+    maxFaultRetries: 4,
+    maxRequestMs: 120_000,
+    maxRateLimitRetries: 5,
+    primaryWaitBudgetMs: 10 * 60_000,
+    faultBaseMs: 1000,
+    secondaryDefaultMs: 60_000,
+    /** Below this many requests left, requests are spread over the time until the reset. */
+    lowRemaining: 50,
+    /** The most that spreading puts between two requests. */
+    maxSpreadMs: 60_000
+};
+/**
+ * A request the policy did not send, because a rate limit had already stopped the run: sending
+ * it would only be refused too, and would prolong the limit.
+ */
+class NotSentError extends Error {
+    name = 'NotSentError';
+}
+const FAULT_STATUSES = new Set([500, 502, 503, 504]);
+function isSecondaryLimit(e) {
+    return (e.status === 403 || e.status === 429) && /secondary rate limit/i.test(e.githubMessage);
+}
+function isPrimaryLimit(e) {
+    return (e.status === 403 || e.status === 429) && e.headers['x-ratelimit-remaining'] === '0';
+}
+function isFault(e) {
+    return e.status === undefined || FAULT_STATUSES.has(e.status);
+}
+const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;
+function createPolicy(options) {
+    const clock = options.clock ?? systemClock;
+    const log = options.log ?? (() => { });
+    const random = options.random ?? Math.random;
+    const readConcurrency = options.readConcurrency ?? policy_DEFAULTS.readConcurrency;
+    const maxFaultRetries = options.maxFaultRetries ?? policy_DEFAULTS.maxFaultRetries;
+    const maxRateLimitRetries = options.maxRateLimitRetries ?? policy_DEFAULTS.maxRateLimitRetries;
+    const maxRequestMs = options.maxRequestMs ?? policy_DEFAULTS.maxRequestMs;
+    const budget = options.primaryWaitBudgetMs ?? policy_DEFAULTS.primaryWaitBudgetMs;
+    let pausedUntil = 0;
+    let writeQueue = Promise.resolve();
+    let lastWriteEnd = -Infinity;
+    let readsInFlight = 0;
+    const readWaiters = [];
+    let spreadUntil = 0;
+    let spreadGapMs = 0;
+    /** When GitHub said no requests remain: the reset time. */
+    let exhaustedUntil = 0;
+    /** Set once a rate limit has stopped the run: later requests are not sent. */
+    let stopped;
+    /** Every request waits out a pause set by any other (a secondary limit stops the whole queue). */
+    async function waitForPause() {
+        for (let now = clock.now(); now < pausedUntil; now = clock.now())
+            await clock.sleep(pausedUntil - now);
+    }
+    function pause(ms) {
+        pausedUntil = Math.max(pausedUntil, clock.now() + ms);
+    }
+    function stop(until, reason) {
+        stopped = { until, reason };
+    }
+    /** Reads the primary budget from a response: note exhaustion, or slow down when it runs low. */
+    function noteBudget(headers) {
+        const remaining = Number(headers['x-ratelimit-remaining']);
+        const reset = Number(headers['x-ratelimit-reset']) * 1000;
+        if (headers['x-ratelimit-remaining'] === undefined ||
+            !Number.isFinite(remaining) ||
+            !Number.isFinite(reset)) {
+            return;
+        }
+        if (remaining === 0) {
+            exhaustedUntil = Math.max(exhaustedUntil, reset);
+            return;
+        }
+        if (remaining >= policy_DEFAULTS.lowRemaining)
+            return;
+        const gap = Math.min(policy_DEFAULTS.maxSpreadMs, Math.max(0, reset - clock.now()) / remaining);
+        // Said once per window, and again only when the spacing changes by a second or more.
+        if (clock.now() > spreadUntil || Math.abs(gap - spreadGapMs) >= 1000) {
+            log(`Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`);
+        }
+        spreadGapMs = gap;
+        spreadUntil = reset;
+    }
+    /** Before sending: give up at once if stopped; wait for an exhausted budget's reset if it is near. */
+    async function clearToSend(call) {
+        if (stopped && clock.now() < stopped.until) {
+            throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
+        }
+        const now = clock.now();
+        if (now < exhaustedUntil) {
+            const wait = exhaustedUntil - now + 1000;
+            const when = new Date(exhaustedUntil).toISOString();
+            if (wait > budget) {
+                stop(exhaustedUntil, `the API rate limit is used up until ${when}, more than ${seconds(budget)} from now; run again after the reset`);
+                throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
+            }
+            log(`No API requests left: waiting ${seconds(wait)} for the reset at ${when}.`);
+            pause(wait);
+            exhaustedUntil = 0;
+        }
+        await waitForPause();
+        if (clock.now() < spreadUntil && spreadGapMs > 0)
+            await clock.sleep(spreadGapMs);
+    }
+    /** The request as sent once: with a signal that ends it when the request's time is up. */
+    function bounded(call, ms) {
+        const signal = AbortSignal.timeout(Math.max(1, Math.ceil(ms)));
+        return { ...call, params: { ...call.params, request: { ...call.params.request, signal } } };
+    }
+    /** The error a request ends with when its time is up. */
+    function outOfTime(error, attempts) {
+        const what = error.status === undefined ? `no response (${error.githubMessage})` : error.githubMessage;
+        return new ApiError(error.endpoint, error.status, `${what}; gave up after ${attempts} attempt(s), since one request may take at most ${seconds(maxRequestMs)} across its retries. GitHub or the network did not answer in time: run again later`, error.headers, error.errors, { cause: error });
+    }
+    async function attempt(next, call) {
+        let faults = 0;
+        let limits = 0;
+        let repeated = false;
+        // Only a fault (no answer, or a 5xx) can hide a write GitHub applied; a rate limit refused it.
+        let maybeApplied = false;
+        // Time spent on this request's attempts and fault backoffs, against maxRequestMs.
+        let spent = 0;
+        let attempts = 0;
+        for (;;) {
+            await clearToSend(call);
+            try {
+                if (maybeApplied && call.method !== 'GET' && options.recover) {
+                    maybeApplied = false;
+                    const recovered = await options.recover(call);
+                    if (recovered) {
+                        log(`${describeCall(call)}: GitHub had applied the earlier attempt; not sending it again.`);
+                        return recovered;
+                    }
+                }
+                const started = clock.now();
+                attempts++;
+                try {
+                    const response = await next(bounded(call, maxRequestMs - spent));
+                    noteBudget(response.headers);
+                    return response;
+                }
+                finally {
+                    spent += clock.now() - started;
+                }
+            }
+            catch (error) {
+                if (!(error instanceof ApiError))
+                    throw error;
+                // Nothing was sent, or a retry would go the same way (a refused redirect).
+                if (error.final)
+                    throw error;
+                // A repeated DELETE that finds nothing: the first attempt was applied.
+                if (repeated && call.method === 'DELETE' && error.status === 404) {
+                    log(`${error.endpoint}: already deleted by the earlier attempt.`);
+                    return { status: 204, headers: error.headers, data: undefined };
+                }
+                if (isSecondaryLimit(error)) {
+                    if (++limits > maxRateLimitRetries) {
+                        stop(Infinity, `GitHub's secondary rate limit stopped this run at ${error.endpoint}`);
+                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (still limited after ${maxRateLimitRetries} waits; GitHub asks integrations to slow down: try again later, or raise 'write-interval')`, error.headers, error.errors);
+                    }
+                    const retryAfter = Number(error.headers['retry-after']);
+                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
+                    const base = Number.isFinite(retryAfter) && error.headers['retry-after'] !== undefined
+                        ? retryAfter * 1000
+                        : error.headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset)
+                            ? Math.max(0, reset - clock.now())
+                            : policy_DEFAULTS.secondaryDefaultMs;
+                    const wait = base * 2 ** (limits - 1) + random() * 1000;
+                    log(`${error.endpoint}: secondary rate limit (${error.status}); pausing all requests for ${seconds(wait)} (wait ${limits} of ${maxRateLimitRetries}).`);
+                    pause(wait);
+                    repeated = true;
+                    continue;
+                }
+                if (isPrimaryLimit(error)) {
+                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
+                    const wait = Math.max(0, reset - clock.now()) + 1000;
+                    const when = Number.isFinite(reset) ? new Date(reset).toISOString() : 'an unknown time';
+                    if (!Number.isFinite(reset) || wait > budget || ++limits > maxRateLimitRetries) {
+                        const reason = `the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset`;
+                        stop(Number.isFinite(reset) ? reset : Infinity, reason);
+                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (${reason})`, error.headers, error.errors);
+                    }
+                    log(`${error.endpoint}: rate limit exhausted; waiting ${seconds(wait)} for the reset at ${when}.`);
+                    pause(wait);
+                    repeated = true;
+                    continue;
+                }
+                noteBudget(error.headers);
+                if (isFault(error) && faults < maxFaultRetries) {
+                    const wait = policy_DEFAULTS.faultBaseMs * 2 ** faults * (0.5 + random());
+                    if (spent + wait >= maxRequestMs)
+                        throw outOfTime(error, attempts);
+                    faults++;
+                    maybeApplied = true;
+                    const what = error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`;
+                    log(`${error.endpoint}: ${what}; retrying in ${seconds(wait)} (retry ${faults} of ${maxFaultRetries}).`);
+                    const slept = clock.now();
+                    await clock.sleep(wait);
+                    spent += clock.now() - slept;
+                    repeated = true;
+                    continue;
+                }
+                throw error;
+            }
+        }
+    }
+    async function write(next, call) {
+        const run = async () => {
+            const gap = lastWriteEnd + options.writeIntervalMs - clock.now();
+            if (gap > 0)
+                await clock.sleep(gap);
+            try {
+                return await attempt(next, call);
+            }
+            finally {
+                lastWriteEnd = clock.now();
+            }
+        };
+        const result = writeQueue.then(run, run);
+        writeQueue = result.catch(() => undefined);
+        return result;
+    }
+    async function read(next, call) {
+        while (readsInFlight >= readConcurrency)
+            await new Promise(resolve => readWaiters.push(resolve));
+        readsInFlight++;
+        try {
+            return await attempt(next, call);
+        }
+        finally {
+            readsInFlight--;
+            readWaiters.shift()?.();
+        }
+    }
+    return next => call => (call.method === 'GET' ? read(next, call) : write(next, call));
+}
+
+;// CONCATENATED MODULE: ./src/github/client.ts
+
+
+/** Without an `isCreated` rule: the same type and metadata, byte for byte. */
+function sameContent(sent, listed) {
+    const a = sent.metadata;
+    const b = (listed.metadata ?? {});
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return (listed.resource_type === sent.resource_type &&
+        [...keys].every(k => JSON.stringify(a[k]) === JSON.stringify(b[k])));
+}
+/** The `next` URL of a `Link` header, if any. */
+function nextLink(link) {
+    for (const part of (link ?? '').split(',')) {
+        const m = /<([^>]+)>\s*;\s*rel="next"/.exec(part);
+        if (m)
+            return m[1];
+    }
+    return undefined;
+}
+function createClient(options) {
+    const baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const transport = createTransport({
+        baseUrl,
+        token: options.token,
+        userAgent: options.userAgent,
+        timeoutMs: options.timeoutMs,
+        log: options.policy?.log
+    });
+    /**
+     * A create whose answer was lost may still have been applied: before sending it again, look
+     * for a resource with exactly that content and take it as the answer, so a retry never
+     * leaves a duplicate.
+     */
+    async function recoverCreate(call) {
+        if (call.method !== 'POST' || !call.route.endsWith('/resources'))
+            return undefined;
+        const body = call.params.data;
+        const params = { ...call.params, data: undefined };
+        const resources = await listAll(call.route, params);
+        const same = options.isCreated ?? sameContent;
+        const match = resources.find(r => same(body, r));
+        return match ? { status: 201, headers: {}, data: match } : undefined;
+    }
+    /**
+     * Every resource of a Space, following the `Link` header's `rel="next"` (GitHub documents no
+     * pagination for this listing, but answers in pages elsewhere). A page that is not a listing
+     * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
+     */
+    async function listAll(route, params) {
+        const resources = [];
+        const seen = new Set();
+        let query = {};
+        for (;;) {
+            const page = { method: 'GET', route, params: { ...params, ...query } };
+            const res = await send(page);
+            const data = res.data;
+            if (typeof data !== 'object' || data === null || !Array.isArray(data.resources)) {
+                const got = typeof res.data === 'string'
+                    ? res.data.trim() === ''
+                        ? 'an empty body'
+                        : 'a body that is not JSON'
+                    : 'JSON without a "resources" list';
+                throw new ApiError(describeCall(page), res.status, `the answer is not a resources listing (${got}); nothing was written, since planning on a partial listing could delete or duplicate resources. Run again; if it persists, GitHub's API may be degraded`, res.headers);
+            }
+            resources.push(...data.resources);
+            const next = nextLink(res.headers.link);
+            if (!next)
+                return resources;
+            if (seen.has(next)) {
+                throw new ApiError(describeCall(page), res.status, "the listing's next page points back at a page already read; nothing was written", res.headers);
+            }
+            seen.add(next);
+            query = Object.fromEntries(new URL(next).searchParams);
+        }
+    }
+    const send = options.policy
+        ? createPolicy({ ...options.policy, recover: recoverCreate })(transport)
+        : transport;
+    async function call(method, route, params = {}) {
+        return (await send({ method, route, params }));
+    }
+    // The org and user routes differ only in their first two segments.
+    function spaceRoute(ownerType, rest = '') {
+        return ownerType === 'org'
+            ? { route: `/orgs/{org}/copilot-spaces${rest}`, params: {} }
+            : { route: `/users/{username}/copilot-spaces${rest}`, params: {} };
+    }
+    function ownerParams(ownerType, owner) {
+        return ownerType === 'org' ? { org: owner } : { username: owner };
+    }
+    function spaceParams(ref) {
+        return { ...ownerParams(ref.ownerType, ref.owner), space_number: ref.number };
+    }
+    return {
+        baseUrl,
+        /** Every space of an owner, following the cursor pagination of the `Link` header. */
+        async listSpaces(ownerType, owner, perPage = 100) {
+            const { route } = spaceRoute(ownerType);
+            const spaces = [];
+            let params = { ...ownerParams(ownerType, owner), per_page: perPage };
+            for (;;) {
+                const res = await call('GET', route, params);
+                spaces.push(...res.data.spaces);
+                const next = nextLink(res.headers.link);
+                if (!next)
+                    return spaces;
+                const query = new URL(next).searchParams;
+                params = { ...ownerParams(ownerType, owner), ...Object.fromEntries(query) };
+            }
+        },
+        async getSpace(ref) {
+            return (await call('GET', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref))).data;
+        },
+        async createSpace(ownerType, owner, body) {
+            const res = await call('POST', spaceRoute(ownerType).route, {
+                ...ownerParams(ownerType, owner),
+                data: body
+            });
+            return res.data;
+        },
+        async updateSpace(ref, body) {
+            const res = await call('PUT', spaceRoute(ref.ownerType, '/{space_number}').route, {
+                ...spaceParams(ref),
+                data: body
+            });
+            return res.data;
+        },
+        async deleteSpace(ref) {
+            await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref));
+        },
+        /** Every resource of the Space, all pages; entries are as GitHub sent them (not validated). */
+        async listResources(ref) {
+            return listAll(spaceRoute(ref.ownerType, '/{space_number}/resources').route, spaceParams(ref));
+        },
+        async getResource(ref, id) {
+            const res = await call('GET', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id });
+            return res.data;
+        },
+        /**
+         * `created` is false when GitHub answered 200: an identical `github_file` (same repository,
+         * path and sha) already existed and was returned instead. That is a normal answer.
+         */
+        async createResource(ref, body) {
+            const res = await call('POST', spaceRoute(ref.ownerType, '/{space_number}/resources').route, { ...spaceParams(ref), data: body });
+            return { resource: res.data, created: res.status === 201 };
+        },
+        async updateResource(ref, id, metadata) {
+            const res = await call('PUT', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id, data: { metadata } });
+            return res.data;
+        },
+        async deleteResource(ref, id) {
+            await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id });
+        },
+        async getAccount(login) {
+            return (await call('GET', '/users/{username}', { username: login })).data;
+        },
+        async getRepo(owner, repo) {
+            return (await call('GET', '/repos/{owner}/{repo}', { owner, repo })).data;
+        },
+        async compareCommits(owner, repo, base, head) {
+            const res = await call('GET', '/repos/{owner}/{repo}/compare/{basehead}', {
+                owner,
+                repo,
+                basehead: `${base}...${head}`
+            });
+            return res.data;
+        },
+        async getTree(owner, repo, treeSha, recursive = true) {
+            const res = await call('GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', {
+                owner,
+                repo,
+                tree_sha: treeSha,
+                ...(recursive ? { recursive: '1' } : {})
+            });
+            return res.data;
+        },
+        /** A blob's raw bytes (the blob endpoint serves files up to 100 MB, base64-encoded). */
+        async getBlob(owner, repo, sha) {
+            const res = await call('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', {
+                owner,
+                repo,
+                file_sha: sha
+            });
+            return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64');
+        }
+    };
 }
 
 ;// CONCATENATED MODULE: external "os"
@@ -36785,7 +36788,7 @@ minimatch.Minimatch = Minimatch;
 minimatch.escape = escape_escape;
 minimatch.unescape = unescape_unescape;
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./src/globs.ts
+;// CONCATENATED MODULE: ./src/run/globs.ts
 /**
  * The `files` input: one glob a line, `!` to exclude. Patterns are matched against repository
  * path strings, not the disk, because a deleted file must still match to be pruned.
@@ -36884,7 +36887,7 @@ function compileGlobs(text) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/run/inputs.ts
 /**
  * Turns the raw action inputs into one settings object, or fails before any request with a
  * message that names the input, the value given and what is accepted.
@@ -37056,7 +37059,7 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
     };
 }
 
-;// CONCATENATED MODULE: ./src/untrusted.ts
+;// CONCATENATED MODULE: ./src/report/untrusted.ts
 /**
  * Text written by others (file names, file contents, event payloads, GitHub's own messages) is
  * data. The Actions runner acts on `::command::` at the start of a line and on the legacy
@@ -37082,7 +37085,7 @@ function forLog(text) {
         .replace(/^(\s*):(?=:)/u, '$1\\u003a');
 }
 
-;// CONCATENATED MODULE: ./src/log.ts
+;// CONCATENATED MODULE: ./src/report/log.ts
 /**
  * The one way out to the log. Every line passes through `forLog` here, whatever it holds, so a
  * file name or a GitHub message inside it can never act as a workflow command; lint forbids
@@ -37106,7 +37109,7 @@ function log_group(title, fn) {
     return group(forLog(title), fn);
 }
 
-;// CONCATENATED MODULE: ./src/markdown.ts
+;// CONCATENATED MODULE: ./src/report/markdown.ts
 /**
  * Untrusted text (paths, GitHub's messages, inputs) written into Markdown as data: what a reader
  * sees rendered is the text itself, never a link, image, HTML, heading, emphasis or table cell
@@ -37188,7 +37191,7 @@ function clipText(text, max) {
     return `${chars.slice(0, max).join('')} … (${chars.length - max} more characters)`;
 }
 
-;// CONCATENATED MODULE: ./src/report.ts
+;// CONCATENATED MODULE: ./src/report/report.ts
 /**
  * Report: the step's outputs and its job summary, from the outcomes of a run.
  */
@@ -37403,9 +37406,151 @@ async function writeErrorSummary(message) {
     await summary.addRaw(errorSummaryMarkdown(message, budget), true).write();
 }
 
+;// CONCATENATED MODULE: ./src/repository/files.ts
+/**
+ * How the action reads the repository: from a local git checkout when there is one, otherwise
+ * through the REST API. Both answer the same three questions, so scope resolution and the
+ * rest of the pipeline never care which one they hold.
+ */
+/** A commit's short name for messages (anything that is not a full object id, as it is). */
+function files_short(sha) {
+    return /^[0-9a-f]{40,64}$/i.test(sha) ? sha.slice(0, 7) : sha;
+}
+
+;// CONCATENATED MODULE: ./src/repository/api-reader.ts
+
+
+/** GitHub lists at most this many files in a comparison, without saying whether it cut any. */
+const COMPARE_FILE_LIMIT = 300;
+const STATUSES = {
+    added: 'added',
+    removed: 'deleted',
+    modified: 'modified',
+    changed: 'modified',
+    renamed: 'renamed',
+    // A copy leaves its source in place, so for the destination it is an addition.
+    copied: 'added'
+};
+function toChange(entry) {
+    const status = STATUSES[entry.status];
+    if (!status)
+        return undefined; // 'unchanged'
+    if (status === 'deleted')
+        return { status, path: entry.filename };
+    const change = { status, path: entry.filename };
+    if (entry.sha)
+        change.blobSha = entry.sha;
+    if (status === 'renamed') {
+        // A rename without its old name would leave the old path behind: treat it as an addition.
+        if (entry.previous_filename)
+            change.previousPath = entry.previous_filename;
+        else
+            change.status = 'added';
+    }
+    return change;
+}
+function createApiFiles(client, owner, repo) {
+    async function explainDiff(base, head, names = {}) {
+        let comparison;
+        try {
+            comparison = await client.compareCommits(owner, repo, base, head);
+        }
+        catch (error) {
+            if (error instanceof ApiError && error.status === 404) {
+                return {
+                    why: `the compare API does not know ${names.base ?? 'base commit'} ${files_short(base)} or ${names.head ?? 'head commit'} ${files_short(head)} (404)`
+                };
+            }
+            throw error;
+        }
+        if (comparison.status === 'identical')
+            return { changes: [] };
+        // Only when head descends from base are the listed files (merge base to head) the net
+        // change from base to head; after a force push they are not.
+        if (comparison.status !== 'ahead') {
+            return { why: `the compare API reported '${comparison.status}'` };
+        }
+        const files = comparison.files ?? [];
+        if (files.length >= COMPARE_FILE_LIMIT) {
+            return {
+                why: `the compare API listed ${files.length} files, its limit, so the list may be incomplete`
+            };
+        }
+        const changes = [];
+        for (const entry of files) {
+            const change = toChange(entry);
+            if (change)
+                changes.push(change);
+        }
+        return { changes };
+    }
+    return {
+        kind: 'api',
+        explainDiff,
+        async diff(base, head) {
+            return (await explainDiff(base, head)).changes;
+        },
+        async listFiles(commit) {
+            const tree = await client.getTree(owner, repo, commit);
+            const files = tree.tree
+                .filter(entry => entry.type === 'blob')
+                .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }));
+            return { files, complete: !tree.truncated };
+        },
+        async readBlob(blobSha) {
+            return client.getBlob(owner, repo, blobSha);
+        },
+        async modes(commit, paths) {
+            const found = new Map();
+            if (paths.length === 0)
+                return found;
+            const wanted = new Set(paths);
+            const tree = await client.getTree(owner, repo, commit);
+            for (const e of tree.tree)
+                if (e.path && e.mode && wanted.has(e.path))
+                    found.set(e.path, e.mode);
+            if (!tree.truncated)
+                return found;
+            // A truncated listing may lack some: walk down to each one's folder, one level at a time.
+            const folders = new Map();
+            const folder = (path) => {
+                let listed = folders.get(path);
+                if (!listed) {
+                    listed = (async () => {
+                        const slash = path.lastIndexOf('/');
+                        const sha = path === ''
+                            ? commit
+                            : (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1))
+                                ?.sha;
+                        const entries = new Map();
+                        if (!sha)
+                            return entries;
+                        for (const e of (await client.getTree(owner, repo, sha, false)).tree) {
+                            if (e.path && e.sha && e.mode)
+                                entries.set(e.path, { sha: e.sha, mode: e.mode });
+                        }
+                        return entries;
+                    })();
+                    folders.set(path, listed);
+                }
+                return listed;
+            };
+            for (const path of paths) {
+                if (found.has(path))
+                    continue;
+                const slash = path.lastIndexOf('/');
+                const entry = (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1));
+                if (entry)
+                    found.set(path, entry.mode);
+            }
+            return found;
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/git.ts
+;// CONCATENATED MODULE: ./src/repository/git.ts
 /**
  * Git behind a small interface, in the manner of actions/checkout's git command manager: every
  * command goes through `run`, which is the one place that spawns git.
@@ -37507,16 +37652,14 @@ function createGit(workdir, options = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/git-files.ts
+;// CONCATENATED MODULE: ./src/repository/git-reader.ts
 /**
  * RepoFiles from a local git checkout: no API calls, no rate limits, and exact answers for any
  * two commits the checkout has (or can fetch).
  */
 
+
 const GITLINK = '160000';
-function git_files_short(sha) {
-    return /^[0-9a-f]{40,64}$/i.test(sha) ? sha.slice(0, 7) : sha;
-}
 /** Split NUL-terminated output into its records, each decoded on its own. */
 function records(out) {
     const parts = [];
@@ -37606,7 +37749,7 @@ function createGitFiles(git, options = {}) {
     async function ensureCommit(sha) {
         if (await git.hasCommit(sha))
             return true;
-        options.log?.(`commit ${git_files_short(sha)} is not in the checkout; fetching it`);
+        options.log?.(`commit ${files_short(sha)} is not in the checkout; fetching it`);
         return git.fetchCommit(sha);
     }
     async function explainDiff(base, head, names = {}) {
@@ -37617,7 +37760,7 @@ function createGitFiles(git, options = {}) {
             [head, names.head ?? 'head commit']
         ]) {
             if (!(await ensureCommit(sha))) {
-                return { why: `${name} ${git_files_short(sha)} is not in the checkout and could not be fetched` };
+                return { why: `${name} ${files_short(sha)} is not in the checkout and could not be fetched` };
             }
         }
         const res = await git.run([
@@ -37639,7 +37782,7 @@ function createGitFiles(git, options = {}) {
         // Git still answers when it gives up on renames, reporting them as deletion plus addition:
         // correct, only less tidy, so say so rather than fail.
         if (warning)
-            options.log?.(`git diff ${git_files_short(base)} ${git_files_short(head)}: ${warning}`);
+            options.log?.(`git diff ${files_short(base)} ${files_short(head)}: ${warning}`);
         return { changes: parseRawDiff(res.stdout) };
     }
     return {
@@ -37652,7 +37795,7 @@ function createGitFiles(git, options = {}) {
         async listFiles(commit) {
             assertRev(commit);
             if (!(await ensureCommit(commit)) && options.fallback) {
-                options.log?.(`listing ${git_files_short(commit)} through ${via} instead`);
+                options.log?.(`listing ${files_short(commit)} through ${via} instead`);
                 return options.fallback.listFiles(commit);
             }
             const res = await git.run(['ls-tree', '-r', '-z', '--full-tree', commit]);
@@ -37688,154 +37831,67 @@ function createGitFiles(git, options = {}) {
             });
             if (res.code === 0)
                 return res.stdout;
-            options.log?.(`blob ${git_files_short(blobSha)} is not in the checkout; reading it through ${via}`);
+            options.log?.(`blob ${files_short(blobSha)} is not in the checkout; reading it through ${via}`);
             return options.fallback.readBlob(blobSha);
         }
     };
 }
 
-;// CONCATENATED MODULE: ./src/api-files.ts
+;// CONCATENATED MODULE: ./src/repository/reader.ts
 /**
- * RepoFiles through the REST API, for runs without a checkout and as the fallback when a
- * checkout cannot answer (a `before` commit it cannot fetch).
+ * Which reader answers for the repository: the git checkout when there is one that has (or can
+ * fetch) the commit, with the REST API behind it; otherwise the REST API alone.
  */
 
 
-/** GitHub lists at most this many files in a comparison, without saying whether it cut any. */
-const COMPARE_FILE_LIMIT = 300;
-const STATUSES = {
-    added: 'added',
-    removed: 'deleted',
-    modified: 'modified',
-    changed: 'modified',
-    renamed: 'renamed',
-    // A copy leaves its source in place, so for the destination it is an addition.
-    copied: 'added'
-};
-function toChange(entry) {
-    const status = STATUSES[entry.status];
-    if (!status)
-        return undefined; // 'unchanged'
-    if (status === 'deleted')
-        return { status, path: entry.filename };
-    const change = { status, path: entry.filename };
-    if (entry.sha)
-        change.blobSha = entry.sha;
-    if (status === 'renamed') {
-        // A rename without its old name would leave the old path behind: treat it as an addition.
-        if (entry.previous_filename)
-            change.previousPath = entry.previous_filename;
-        else
-            change.status = 'added';
-    }
-    return change;
-}
-function createApiFiles(client, owner, repo) {
-    async function explainDiff(base, head, names = {}) {
-        let comparison;
-        try {
-            comparison = await client.compareCommits(owner, repo, base, head);
-        }
-        catch (error) {
-            if (error instanceof ApiError && error.status === 404) {
-                return {
-                    why: `the compare API does not know ${names.base ?? 'base commit'} ${git_files_short(base)} or ${names.head ?? 'head commit'} ${git_files_short(head)} (404)`
-                };
-            }
-            throw error;
-        }
-        if (comparison.status === 'identical')
-            return { changes: [] };
-        // Only when head descends from base are the listed files (merge base to head) the net
-        // change from base to head; after a force push they are not.
-        if (comparison.status !== 'ahead') {
-            return { why: `the compare API reported '${comparison.status}'` };
-        }
-        const files = comparison.files ?? [];
-        if (files.length >= COMPARE_FILE_LIMIT) {
-            return {
-                why: `the compare API listed ${files.length} files, its limit, so the list may be incomplete`
-            };
-        }
-        const changes = [];
-        for (const entry of files) {
-            const change = toChange(entry);
-            if (change)
-                changes.push(change);
-        }
-        return { changes };
-    }
-    return {
-        kind: 'api',
-        explainDiff,
-        async diff(base, head) {
-            return (await explainDiff(base, head)).changes;
-        },
-        async listFiles(commit) {
-            const tree = await client.getTree(owner, repo, commit);
-            const files = tree.tree
-                .filter(entry => entry.type === 'blob')
-                .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }));
-            return { files, complete: !tree.truncated };
-        },
-        async readBlob(blobSha) {
-            return client.getBlob(owner, repo, blobSha);
-        },
-        async modes(commit, paths) {
-            const found = new Map();
-            if (paths.length === 0)
-                return found;
-            const wanted = new Set(paths);
-            const tree = await client.getTree(owner, repo, commit);
-            for (const e of tree.tree)
-                if (e.path && e.mode && wanted.has(e.path))
-                    found.set(e.path, e.mode);
-            if (!tree.truncated)
-                return found;
-            // A truncated listing may lack some: walk down to each one's folder, one level at a time.
-            const folders = new Map();
-            const folder = (path) => {
-                let listed = folders.get(path);
-                if (!listed) {
-                    listed = (async () => {
-                        const slash = path.lastIndexOf('/');
-                        const sha = path === ''
-                            ? commit
-                            : (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1))
-                                ?.sha;
-                        const entries = new Map();
-                        if (!sha)
-                            return entries;
-                        for (const e of (await client.getTree(owner, repo, sha, false)).tree) {
-                            if (e.path && e.sha && e.mode)
-                                entries.set(e.path, { sha: e.sha, mode: e.mode });
-                        }
-                        return entries;
-                    })();
-                    folders.set(path, listed);
-                }
-                return listed;
-            };
-            for (const path of paths) {
-                if (found.has(path))
-                    continue;
-                const slash = path.lastIndexOf('/');
-                const entry = (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1));
-                if (entry)
-                    found.set(path, entry.mode);
-            }
-            return found;
-        }
+
+
+
+/**
+ * The git reader when the workspace is a checkout that has (or can fetch) the commit, with the
+ * API reader behind it; otherwise the API reader alone. Running without a checkout is normal.
+ */
+async function chooseFiles(input) {
+    const { workspace, commit, client, owner, repo } = input;
+    const log = input.log ?? (() => { });
+    const api = createApiFiles(client, owner, repo);
+    const useApi = (why) => {
+        const reason = `reading ${owner}/${repo} through the REST API: ${why}`;
+        log(reason);
+        return { files: api, reason };
     };
+    if (!workspace)
+        return useApi('no workspace directory');
+    try {
+        if (!(0,external_node_fs_namespaceObject.statSync)(workspace, { throwIfNoEntry: false })?.isDirectory()) {
+            return useApi(`${workspace} does not exist`);
+        }
+        const git = createGit(workspace, { log });
+        if (!(await git.isRepo())) {
+            const probe = await git.run(['rev-parse', '--is-inside-work-tree'], { allowFailure: true });
+            const said = probe.stderr.toString('utf8').trim().split('\n')[0];
+            return useApi(`${workspace} is not a git work tree${said ? ` (git: ${said})` : ''}`);
+        }
+        if (!(await git.hasCommit(commit))) {
+            log(`the checkout at ${workspace} does not have ${files_short(commit)}; fetching it`);
+            if (!(await git.fetchCommit(commit))) {
+                return useApi(`the checkout at ${workspace} does not have ${files_short(commit)} and could not fetch it`);
+            }
+        }
+        const reason = `reading ${owner}/${repo} from the git checkout at ${workspace}, with the REST API as fallback`;
+        log(reason);
+        return { files: createGitFiles(git, { log, fallback: api }), fallback: api, reason };
+    }
+    catch (error) {
+        // No git on the runner, or git failing in ways a checkout should not: the API still works.
+        return useApi(`git is not usable (${error instanceof Error ? error.message : String(error)})`);
+    }
 }
 
-;// CONCATENATED MODULE: ./src/scope.ts
+;// CONCATENATED MODULE: ./src/repository/scope.ts
 /**
  * Scope: which paths a run looks at, and at which commit, decided from the event.
  */
-
-
-
 
 /** Events whose natural scope is the whole tree at GITHUB_SHA. */
 const FULL_EVENTS = new Set(['workflow_dispatch', 'schedule', 'release', 'repository_dispatch']);
@@ -37897,7 +37953,7 @@ async function explain(files, base, head, names) {
     const changes = await files.diff(base, head);
     return changes
         ? { changes }
-        : { why: `${sourceName(files)} could not diff ${git_files_short(base)} and ${git_files_short(head)}` };
+        : { why: `${sourceName(files)} could not diff ${files_short(base)} and ${files_short(head)}` };
 }
 async function resolveScope(input) {
     const { eventName, payload, sha, sync, files, fallback } = input;
@@ -37925,7 +37981,7 @@ async function resolveScope(input) {
         return full(`${label}: full reconcile`);
     }
     const { base, names } = event;
-    const between = `between ${git_files_short(base)} and ${git_files_short(head)}`;
+    const between = `between ${files_short(base)} and ${files_short(head)}`;
     let first;
     try {
         first = await explain(files, base, head, names);
@@ -37969,48 +38025,8 @@ async function resolveScope(input) {
     log(`${sourceName(fallback)} cannot diff ${between} either: ${second.why}`);
     return full(`${label}: ${first.why}; ${second.why}; full reconcile`);
 }
-/**
- * The git reader when the workspace is a checkout that has (or can fetch) the commit, with the
- * API reader behind it; otherwise the API reader alone. Running without a checkout is normal.
- */
-async function chooseFiles(input) {
-    const { workspace, commit, client, owner, repo } = input;
-    const log = input.log ?? (() => { });
-    const api = createApiFiles(client, owner, repo);
-    const useApi = (why) => {
-        const reason = `reading ${owner}/${repo} through the REST API: ${why}`;
-        log(reason);
-        return { files: api, reason };
-    };
-    if (!workspace)
-        return useApi('no workspace directory');
-    try {
-        if (!(0,external_node_fs_namespaceObject.statSync)(workspace, { throwIfNoEntry: false })?.isDirectory()) {
-            return useApi(`${workspace} does not exist`);
-        }
-        const git = createGit(workspace, { log });
-        if (!(await git.isRepo())) {
-            const probe = await git.run(['rev-parse', '--is-inside-work-tree'], { allowFailure: true });
-            const said = probe.stderr.toString('utf8').trim().split('\n')[0];
-            return useApi(`${workspace} is not a git work tree${said ? ` (git: ${said})` : ''}`);
-        }
-        if (!(await git.hasCommit(commit))) {
-            log(`the checkout at ${workspace} does not have ${git_files_short(commit)}; fetching it`);
-            if (!(await git.fetchCommit(commit))) {
-                return useApi(`the checkout at ${workspace} does not have ${git_files_short(commit)} and could not fetch it`);
-            }
-        }
-        const reason = `reading ${owner}/${repo} from the git checkout at ${workspace}, with the REST API as fallback`;
-        log(reason);
-        return { files: createGitFiles(git, { log, fallback: api }), fallback: api, reason };
-    }
-    catch (error) {
-        // No git on the runner, or git failing in ways a checkout should not: the API still works.
-        return useApi(`git is not usable (${error instanceof Error ? error.message : String(error)})`);
-    }
-}
 
-;// CONCATENATED MODULE: ./src/space-state.ts
+;// CONCATENATED MODULE: ./src/space/state.ts
 
 /**
  * A path as git writes it: relative, `/`-separated, no empty, `.` or `..` segment. `/docs/b.md`,
@@ -38097,10 +38113,12 @@ async function readSpaceState(client, ref, repositoryId, globs) {
     return classifyResources(await client.listResources(ref), repositoryId, globs);
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
+;// CONCATENATED MODULE: ./src/run/main.ts
 /**
  * The pipeline, in one direction: inputs → scope → current state → plan → apply → report.
  */
+
+
 
 
 

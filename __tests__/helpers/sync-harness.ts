@@ -16,12 +16,12 @@
  */
 import type { Exchange } from '../../emulator/exchange.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js'
-import type { Outcome } from '../../src/apply.js'
-import type { SpaceRef } from '../../src/github-api.js'
-import { compileGlobs } from '../../src/globs.js'
-import type { Settings } from '../../src/inputs.js'
-import { sync, type RunContext, type SyncResult } from '../../src/main.js'
-import type { Clock } from '../../src/request-policy.js'
+import type { Outcome } from '../../src/sync/apply.js'
+import type { SpaceRef } from '../../src/github/client.js'
+import { compileGlobs } from '../../src/run/globs.js'
+import type { Settings } from '../../src/run/inputs.js'
+import { sync, type RunContext, type SyncResult } from '../../src/run/main.js'
+import type { Clock } from '../../src/github/policy.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 

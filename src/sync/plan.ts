@@ -2,9 +2,9 @@
  * The planner: a pure function from (the files that should be in the Space, the resources of
  * ours that are there) to one decision per path. No I/O, so every edge is unit-tested.
  */
-import type { ResourceType } from './inputs.js'
-import type { FileMode } from './repo-files.js'
-import type { OwnedResource } from './space-state.js'
+import type { ResourceType } from '../run/inputs.js'
+import type { FileMode } from '../repository/files.js'
+import type { OwnedResource } from '../space/state.js'
 
 export interface DesiredFile {
   path: string

@@ -1,12 +1,14 @@
 /**
  * Scope: which paths a run looks at, and at which commit, decided from the event.
  */
-import { statSync } from 'node:fs'
-import { createApiFiles } from './api-files.js'
-import { createGit } from './git.js'
-import { createGitFiles, short } from './git-files.js'
-import type { Client } from './github-api.js'
-import type { FileChange, RepoFiles } from './repo-files.js'
+import {
+  short,
+  type CommitNames,
+  type DiffOutcome,
+  type ExplainingRepoFiles,
+  type FileChange,
+  type RepoFiles
+} from './files.js'
 
 export type SyncMode = 'auto' | 'changed' | 'full'
 
@@ -17,24 +19,6 @@ export type Scope =
   | { kind: 'full'; commit: string; reason: string }
   /** Only the paths in `changes`, the net change from `base` to `commit`. */
   | { kind: 'changed'; base: string; commit: string; changes: FileChange[]; reason: string }
-
-/** What the two commits of a diff are called in explanations ("before commit", "merge commit"). */
-export interface CommitNames {
-  base?: string
-  head?: string
-}
-
-/** A diff, or why the reader cannot give one (a clause that reads on its own in a log line). */
-export type DiffOutcome =
-  { changes: FileChange[]; why?: undefined } | { changes?: undefined; why: string }
-
-/**
- * A reader that can say why it has no diff, so that the scope's reason can tell a person
- * why a run went full. Both readers of this project are ones; any RepoFiles still works.
- */
-export interface ExplainingRepoFiles extends RepoFiles {
-  explainDiff(base: string, head: string, names?: CommitNames): Promise<DiffOutcome>
-}
 
 export interface ScopeInput {
   eventName: string
@@ -218,64 +202,4 @@ export async function resolveScope(input: ScopeInput): Promise<ResolvedScope> {
   }
   log(`${sourceName(fallback)} cannot diff ${between} either: ${second.why}`)
   return full(`${label}: ${first.why}; ${second.why}; full reconcile`)
-}
-
-export interface ChooseFilesInput {
-  /** The directory that may hold a checkout (GITHUB_WORKSPACE); undefined when there is none. */
-  workspace: string | undefined
-  /** The commit the run syncs; a checkout that cannot produce it is of no use. */
-  commit: string
-  client: Client
-  owner: string
-  repo: string
-  log?: (msg: string) => void
-}
-
-export interface ChosenFiles {
-  files: ExplainingRepoFiles
-  fallback?: ExplainingRepoFiles
-  /** Which reader and why, as logged. */
-  reason: string
-}
-
-/**
- * The git reader when the workspace is a checkout that has (or can fetch) the commit, with the
- * API reader behind it; otherwise the API reader alone. Running without a checkout is normal.
- */
-export async function chooseFiles(input: ChooseFilesInput): Promise<ChosenFiles> {
-  const { workspace, commit, client, owner, repo } = input
-  const log = input.log ?? (() => {})
-  const api = createApiFiles(client, owner, repo)
-  const useApi = (why: string): ChosenFiles => {
-    const reason = `reading ${owner}/${repo} through the REST API: ${why}`
-    log(reason)
-    return { files: api, reason }
-  }
-
-  if (!workspace) return useApi('no workspace directory')
-  try {
-    if (!statSync(workspace, { throwIfNoEntry: false })?.isDirectory()) {
-      return useApi(`${workspace} does not exist`)
-    }
-    const git = createGit(workspace, { log })
-    if (!(await git.isRepo())) {
-      const probe = await git.run(['rev-parse', '--is-inside-work-tree'], { allowFailure: true })
-      const said = probe.stderr.toString('utf8').trim().split('\n')[0]
-      return useApi(`${workspace} is not a git work tree${said ? ` (git: ${said})` : ''}`)
-    }
-    if (!(await git.hasCommit(commit))) {
-      log(`the checkout at ${workspace} does not have ${short(commit)}; fetching it`)
-      if (!(await git.fetchCommit(commit))) {
-        return useApi(
-          `the checkout at ${workspace} does not have ${short(commit)} and could not fetch it`
-        )
-      }
-    }
-    const reason = `reading ${owner}/${repo} from the git checkout at ${workspace}, with the REST API as fallback`
-    log(reason)
-    return { files: createGitFiles(git, { log, fallback: api }), fallback: api, reason }
-  } catch (error) {
-    // No git on the runner, or git failing in ways a checkout should not: the API still works.
-    return useApi(`git is not usable (${error instanceof Error ? error.message : String(error)})`)
-  }
 }

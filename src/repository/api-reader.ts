@@ -2,10 +2,18 @@
  * RepoFiles through the REST API, for runs without a checkout and as the fallback when a
  * checkout cannot answer (a `before` commit it cannot fetch).
  */
-import { ApiError, type Client, type Comparison } from './github-api.js'
-import type { ChangeStatus, FileChange, FileListing, FileMode } from './repo-files.js'
-import type { CommitNames, DiffOutcome, ExplainingRepoFiles } from './scope.js'
-import { short } from './git-files.js'
+import { type Client, type Comparison } from '../github/client.js'
+import { ApiError } from '../github/transport.js'
+import {
+  short,
+  type ChangeStatus,
+  type CommitNames,
+  type DiffOutcome,
+  type ExplainingRepoFiles,
+  type FileChange,
+  type FileListing,
+  type FileMode
+} from './files.js'
 
 /** GitHub lists at most this many files in a comparison, without saying whether it cut any. */
 export const COMPARE_FILE_LIMIT = 300

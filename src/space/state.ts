@@ -4,9 +4,9 @@
  * the repository path and is in scope, or a `free_text` whose marker names this repository and an
  * in-scope path. Anything else, including entries of a shape we do not expect, is left alone.
  */
-import type { Client, CreateResourceBody, SpaceRef, SpaceResource } from './github-api.js'
-import type { GlobSet } from './globs.js'
-import type { ResourceType } from './inputs.js'
+import type { Client, CreateResourceBody, SpaceRef, SpaceResource } from '../github/client.js'
+import type { GlobSet } from '../run/globs.js'
+import type { ResourceType } from '../run/inputs.js'
 import { readMarker } from './marker.js'
 
 export interface OwnedResource {

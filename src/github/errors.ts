@@ -2,7 +2,8 @@
  * Turns an API failure into a message a person can act on: what was asked, what GitHub said,
  * and what to change (a token, a permission, an input).
  */
-import { ApiError, type SpaceRef } from './github-api.js'
+import { type SpaceRef } from './client.js'
+import { ApiError } from './transport.js'
 
 function permissionAdvice(space: SpaceRef | undefined, write: boolean): string {
   const level = write ? 'write' : 'read'

@@ -4,11 +4,12 @@
  * pruning. `applyPlan` then sends the writes. A failure on one path is recorded and the rest go
  * on; nothing here decides what should be in the Space, the plan did.
  */
-import { ApiError, type Client, type CreateResourceBody, type SpaceRef } from './github-api.js'
-import type { ResourceType } from './inputs.js'
-import { withMarker } from './marker.js'
+import { type Client, type CreateResourceBody, type SpaceRef } from '../github/client.js'
+import { ApiError } from '../github/transport.js'
+import type { ResourceType } from '../run/inputs.js'
+import { withMarker } from '../space/marker.js'
 import { resourceName, type PlannedAction } from './plan.js'
-import type { RepoFiles } from './repo-files.js'
+import type { RepoFiles } from '../repository/files.js'
 
 /** free_text resources hold the file's text; larger files are skipped (documented in the README). */
 export const MAX_FREE_TEXT_BYTES = 256 * 1024

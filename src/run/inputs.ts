@@ -3,9 +3,9 @@
  * message that names the input, the value given and what is accepted.
  */
 import * as core from '@actions/core'
-import type { OwnerType } from './github-api.js'
+import type { OwnerType } from '../github/client.js'
 import { compileGlobs, type GlobSet } from './globs.js'
-import type { SyncMode } from './scope.js'
+import type { SyncMode } from '../repository/scope.js'
 
 export type ResourceType = 'github_file' | 'free_text'
 

@@ -3,8 +3,16 @@
  * two commits the checkout has (or can fetch).
  */
 import { assertRev, type Git } from './git.js'
-import type { FileChange, FileEntry, FileListing, RepoFiles } from './repo-files.js'
-import type { CommitNames, DiffOutcome, ExplainingRepoFiles } from './scope.js'
+import {
+  short,
+  type CommitNames,
+  type DiffOutcome,
+  type ExplainingRepoFiles,
+  type FileChange,
+  type FileEntry,
+  type FileListing,
+  type RepoFiles
+} from './files.js'
 
 export interface GitFilesOptions {
   log?: (msg: string) => void
@@ -27,10 +35,6 @@ export interface GitFiles extends ExplainingRepoFiles {
 }
 
 const GITLINK = '160000'
-
-export function short(sha: string): string {
-  return /^[0-9a-f]{40,64}$/i.test(sha) ? sha.slice(0, 7) : sha
-}
 
 /** Split NUL-terminated output into its records, each decoded on its own. */
 function records(out: Buffer): string[] {

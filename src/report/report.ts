@@ -3,7 +3,7 @@
  */
 import { statSync } from 'node:fs'
 import * as core from '@actions/core'
-import type { OutcomeAction, Outcome } from './apply.js'
+import type { OutcomeAction, Outcome } from '../sync/apply.js'
 import { clipText, codeText, linkDestination, plainText } from './markdown.js'
 
 export const COUNTED: readonly OutcomeAction[] = [

@@ -50,3 +50,26 @@ export interface RepoFiles {
    */
   modes(commit: string, paths: readonly string[]): Promise<Map<string, FileMode>>
 }
+
+/** What the two commits of a diff are called in explanations ("before commit", "merge commit"). */
+export interface CommitNames {
+  base?: string
+  head?: string
+}
+
+/** A diff, or why the reader cannot give one (a clause that reads on its own in a log line). */
+export type DiffOutcome =
+  { changes: FileChange[]; why?: undefined } | { changes?: undefined; why: string }
+
+/**
+ * A reader that can say why it has no diff, so that the scope's reason can tell a person
+ * why a run went full. Both readers of this project are ones; any RepoFiles still works.
+ */
+export interface ExplainingRepoFiles extends RepoFiles {
+  explainDiff(base: string, head: string, names?: CommitNames): Promise<DiffOutcome>
+}
+
+/** A commit's short name for messages (anything that is not a full object id, as it is). */
+export function short(sha: string): string {
+  return /^[0-9a-f]{40,64}$/i.test(sha) ? sha.slice(0, 7) : sha
+}

@@ -15,7 +15,7 @@ import {
   type ApiCall,
   type ApiResponse,
   type Transport
-} from './github-api.js'
+} from './transport.js'
 
 export interface Clock {
   now(): number

@@ -2,18 +2,25 @@
  * The pipeline, in one direction: inputs → scope → current state → plan → apply → report.
  */
 import { readFileSync } from 'node:fs'
-import { applyPlan, prepareWrites, type Outcome } from './apply.js'
-import { explainApiError } from './errors.js'
-import { ApiError, createClient, type Client, type OwnerType, type SpaceRef } from './github-api.js'
+import { applyPlan, prepareWrites, type Outcome } from '../sync/apply.js'
+import { explainApiError } from '../github/errors.js'
+import { createClient, type Client, type OwnerType, type SpaceRef } from '../github/client.js'
+import { ApiError } from '../github/transport.js'
 import { InputError, readSettings, type Settings } from './inputs.js'
-import { plan, type DesiredFile, type PlanInput } from './plan.js'
-import * as out from './log.js'
-import type { Log } from './log.js'
-import type { Clock } from './request-policy.js'
-import type { RepoFiles } from './repo-files.js'
-import { writeErrorSummary, writeOutputs, writeSummary, type ReportContext } from './report.js'
-import { chooseFiles, resolveScope, type Scope } from './scope.js'
-import { isCreatedResource, readSpaceState, type OwnedResource } from './space-state.js'
+import { plan, type DesiredFile, type PlanInput } from '../sync/plan.js'
+import * as out from '../report/log.js'
+import type { Log } from '../report/log.js'
+import type { Clock } from '../github/policy.js'
+import type { RepoFiles } from '../repository/files.js'
+import {
+  writeErrorSummary,
+  writeOutputs,
+  writeSummary,
+  type ReportContext
+} from '../report/report.js'
+import { chooseFiles } from '../repository/reader.js'
+import { resolveScope, type Scope } from '../repository/scope.js'
+import { isCreatedResource, readSpaceState, type OwnedResource } from '../space/state.js'
 
 /** api.github.com, where a 404 for a login means the login does not exist. */
 const GITHUB_API_URL = 'https://api.github.com'
