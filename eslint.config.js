@@ -23,7 +23,8 @@ export default tseslint.config(
         'error',
         {
           selector: `ImportDeclaration[source.value='@actions/core'] > ImportSpecifier[imported.name=/^(${PRINTING.join('|')})$/]`,
-          message: 'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
+          message:
+            'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
         }
       ],
       'no-restricted-properties': [
@@ -31,17 +32,20 @@ export default tseslint.config(
         ...PRINTING.map(property => ({
           object: 'core',
           property,
-          message: 'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
+          message:
+            'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
         })),
         {
           object: 'process',
           property: 'stdout',
-          message: 'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
+          message:
+            'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
         },
         {
           object: 'process',
           property: 'stderr',
-          message: 'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
+          message:
+            'Log through src/report/log.ts, which neutralises workflow commands in untrusted text.'
         }
       ]
     }

@@ -1,4 +1,8 @@
-/** jest runs TypeScript as ESM through ts-jest; type-checking is `npm run typecheck`. */
+/**
+ * jest runs TypeScript as ESM through ts-jest; type-checking is `npm run typecheck`.
+ * `*.e2e.test.ts` (the committed dist/ run as the runner runs it) and `*.slow.test.ts` (long
+ * in-process runs) are what `npm run test:unit` leaves out; `npm test` runs every suite.
+ */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

@@ -4,13 +4,11 @@ import { createApiFiles } from '../src/repository/api-reader.js'
 import { createGit } from '../src/repository/git.js'
 import { createGitFiles } from '../src/repository/git-reader.js'
 import { createClient } from '../src/github/client.js'
-import { ApiError } from '../src/github/transport.js'
+import { ApiError } from '../src/github/api.js'
 import type { FileChange } from '../src/repository/files.js'
 import { createRepo, removeRepos, type TestRepo } from './helpers/git-repo.js'
+import { ORG as OWNER, TOKEN } from './helpers/constants.js'
 import { expectConforming } from './helpers/github.js'
-
-const OWNER = 'octo-org'
-const TOKEN = 't'
 
 let emu: Emulator
 let nextId = 1

@@ -11,7 +11,7 @@ import {
   responseViolations,
   seeded,
   USER
-} from './emulator-http.js'
+} from './helpers/emulator-http.js'
 
 let emu: Emulator | undefined
 let clock = 0

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { startEmulator, type Emulator } from '../emulator/index.js'
-import { allViolations, ADMIN, call, ORG, seeded, USER } from './emulator-http.js'
+import { allViolations, ADMIN, call, ORG, seeded, USER } from './helpers/emulator-http.js'
 
 const UNICODE = 'docs/naïve café.md'
 const QUOTED = `it's "quoted".md`

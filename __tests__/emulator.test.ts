@@ -18,7 +18,7 @@ import {
   USER,
   VERSION,
   WRITER
-} from './emulator-http.js'
+} from './helpers/emulator-http.js'
 
 let emu: Emulator
 let clock: number

@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import type { Emulator } from '../emulator/index.js'
 import { createClient, nextLink, type OwnerType, type SpaceRef } from '../src/github/client.js'
-import { API_VERSION, ApiError } from '../src/github/transport.js'
+import { API_VERSION } from '../src/github/transport.js'
+import { ApiError } from '../src/github/api.js'
 import { expectConforming, ORG, startGitHub, TOKEN, USER } from './helpers/github.js'
 
 let emu: Emulator

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { compileGlobs } from '../src/run/globs.js'
+import { compileGlobs } from '../src/repository/globs.js'
 
 describe('compileGlobs', () => {
   it('matches path strings: dotfiles included, case-sensitive, exclusions win', () => {

@@ -7,13 +7,17 @@ const valid: Record<string, string> = {
   'space-number': '3'
 }
 
-function settingsFrom(inputs: Record<string, string>) {
-  return readSettings(name => inputs[name] ?? '')
+/** readSettings over `inputs`; what it masks goes to `masked`, in order (nothing reaches stdout). */
+function settingsFrom(inputs: Record<string, string>, masked: string[] = []) {
+  return readSettings(
+    name => inputs[name] ?? '',
+    secret => masked.push(secret)
+  )
 }
 
-function errorFor(inputs: Record<string, string>): InputError {
+function errorFor(inputs: Record<string, string>, masked: string[] = []): InputError {
   try {
-    settingsFrom(inputs)
+    settingsFrom(inputs, masked)
   } catch (error) {
     expect(error).toBeInstanceOf(InputError)
     return error as InputError
@@ -127,35 +131,6 @@ describe('readSettings', () => {
   })
 })
 
-/** What @actions/core printed while `fn` ran (it writes ::add-mask:: commands to stdout). */
-function printed(fn: () => void): string[] {
-  const lines: string[] = []
-  const write = process.stdout.write
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split(/\r?\n/).filter(Boolean))
-    return true
-  }) as typeof process.stdout.write
-  try {
-    fn()
-  } finally {
-    process.stdout.write = write
-  }
-  return lines
-}
-
-/** Values masked with core.setSecret, decoded from the ::add-mask:: commands. */
-function masked(lines: string[]): string[] {
-  return lines
-    .filter(l => l.startsWith('::add-mask::'))
-    .map(l =>
-      l
-        .slice('::add-mask::'.length)
-        .replace(/%0D/g, '\r')
-        .replace(/%0A/g, '\n')
-        .replace(/%25/g, '%')
-    )
-}
-
 describe('token', () => {
   it.each([
     ['a line feed', 'ghp_firstHalf0123\nsecondHalf4567'],
@@ -166,27 +141,23 @@ describe('token', () => {
     ['DEL', 'ghp_firstHalf0123\u007fsecondHalf4567'],
     ['a C1 control', 'ghp_firstHalf0123\u0085secondHalf4567']
   ])('with %s is masked, piece by piece, and refused without showing any of it', (_, token) => {
-    let error: InputError | undefined
-    const lines = printed(() => {
-      error = errorFor({ ...valid, token })
-    })
-    expect(error!.message).toMatch(
+    const masked: string[] = []
+    const error = errorFor({ ...valid, token }, masked)
+    expect(error.message).toMatch(
       /^Input 'token' holds a line break or another control character, which no HTTP header may carry; its value is not shown\./
     )
     for (const piece of ['ghp_firstHalf0123', 'secondHalf4567', 'ghp_', 'Half', token]) {
-      expect(error!.message).not.toContain(piece)
+      expect(error.message).not.toContain(piece)
     }
     // The runner masks line by line: the whole token and each piece between control characters.
-    expect(masked(lines)).toEqual([token, 'ghp_firstHalf0123', 'secondHalf4567'])
+    expect(masked).toEqual([token, 'ghp_firstHalf0123', 'secondHalf4567'])
   })
 
   it('an ordinary token is masked once and accepted', () => {
-    let token = ''
-    const lines = printed(() => {
-      token = settingsFrom({ ...valid, token: 'ghs_ordinary0123' }).token
-    })
+    const masked: string[] = []
+    const token = settingsFrom({ ...valid, token: 'ghs_ordinary0123' }, masked).token
     expect(token).toBe('ghs_ordinary0123')
-    expect(masked(lines)).toEqual(['ghs_ordinary0123'])
+    expect(masked).toEqual(['ghs_ordinary0123'])
   })
 })
 
@@ -222,15 +193,13 @@ describe('api-url', () => {
     // Unparseable, yet the credentials are still hidden.
     ['https://alice:s3cr3t Pw@ghe example.com', 'https://***:***@ghe example.com', ['alice']]
   ])('refuses credentials in %s, masks them and never shows them', (given, shown, secrets) => {
-    let error: InputError | undefined
-    const lines = printed(() => {
-      error = errorFor({ ...valid, 'api-url': given })
-    })
-    expect(error!.message).toBe(
+    const masked: string[] = []
+    const error = errorFor({ ...valid, 'api-url': given }, masked)
+    expect(error.message).toBe(
       `Input 'api-url' must be a URL without credentials (no user:password@; the action authenticates with the 'token' input), such as https://api.github.com or https://HOST/api/v3; got ${JSON.stringify(shown)}.`
     )
-    for (const secret of secrets) expect(masked(lines)).toContain(secret)
-    for (const secret of [...secrets, 's3cr3t']) expect(error!.message).not.toContain(secret)
+    for (const secret of secrets) expect(masked).toContain(secret)
+    for (const secret of [...secrets, 's3cr3t']) expect(error.message).not.toContain(secret)
   })
 
   it.each([

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createClient } from '../src/github/client.js'
-import { ApiError } from '../src/github/transport.js'
+import { ApiError } from '../src/github/api.js'
 import { createOrigin, removeRepos } from './helpers/git-repo.js'
 import { contractViolations } from './helpers/github.js'
 import {

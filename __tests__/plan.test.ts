@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import { plan, type PlanInput } from '../src/sync/plan.js'
-import type { OwnedResource } from '../src/space/state.js'
+import { readMarker } from '../src/space/marker.js'
+import { blobsToRead, plan, settle, type PlanInput, type PlannedAction } from '../src/sync/plan.js'
+import type { OwnedResource } from '../src/space/resource.js'
 
 const HEAD = 'h'.repeat(40)
 const OLD = 'o'.repeat(40)
@@ -319,5 +320,100 @@ describe('plan', () => {
     const actions = plan(input({ desired, owned }))
     expect(actions).toHaveLength(5000)
     expect(actions.every(a => a.kind === 'unchanged')).toBe(true)
+  })
+})
+
+describe('settle: the plan once the files to write have been read', () => {
+  const draft: PlannedAction[] = [
+    { kind: 'create', path: 'new.md', blobSha: 'b-new' },
+    { kind: 'create', path: 'binary.md', blobSha: 'b-bin' },
+    {
+      kind: 'update',
+      path: 'latin1.md',
+      blobSha: 'b-latin',
+      resourceId: 7,
+      reason: 'file changed'
+    },
+    {
+      kind: 'update',
+      path: 'moved.md',
+      blobSha: 'b-gone',
+      resourceId: 8,
+      previousPath: 'old.md',
+      reason: 'renamed from old.md'
+    },
+    { kind: 'unchanged', path: 'same.md', resourceId: 9 }
+  ]
+  const contents = new Map<string, Buffer | { error: string }>([
+    ['b-new', Buffer.from('# New\n')],
+    ['b-bin', Buffer.from([0x23, 0x00])],
+    ['b-latin', Buffer.from('caf\xe9\n', 'latin1')],
+    ['b-gone', { error: 'GET /repos/o/r/git/blobs/b-gone answered 404: Not Found' }]
+  ])
+  const common = {
+    resourceType: 'free_text' as const,
+    commit: HEAD,
+    namePrefix: 'docs: ',
+    changedSince: new Map(),
+    repositoryId: 42,
+    contents
+  }
+
+  it('reads each blob once', () => {
+    expect(blobsToRead([...draft, { kind: 'create', path: 'copy.md', blobSha: 'b-new' }])).toEqual([
+      'b-new',
+      'b-bin',
+      'b-latin',
+      'b-gone'
+    ])
+  })
+
+  it('gives each write its body, turns what cannot be synced into skips or outdated deletes, and unreadable files into failures', () => {
+    const settled = settle(draft, { ...common, prune: true })
+    expect(settled.map(a => [a.kind, a.path, 'reason' in a ? a.reason : undefined])).toEqual([
+      ['create', 'new.md', undefined],
+      ['skip', 'binary.md', 'binary file (contains a NUL byte)'],
+      ['delete', 'latin1.md', 'not valid UTF-8; its outdated resource is removed'],
+      [
+        'fail',
+        'moved.md',
+        'could not read the file: GET /repos/o/r/git/blobs/b-gone answered 404: Not Found'
+      ],
+      ['unchanged', 'same.md', undefined]
+    ])
+    const body = (settled[0] as Extract<PlannedAction, { kind: 'create' }>).body!
+    expect(body.resource_type).toBe('free_text')
+    expect(body.metadata.name).toBe('docs: new.md')
+    expect(readMarker(body.metadata.text)).toEqual({
+      repositoryId: 42,
+      path: 'new.md',
+      blobSha: 'b-new',
+      intact: true
+    })
+    expect(settled[3]).toMatchObject({ resourceId: 8, previousPath: 'old.md' })
+  })
+
+  it('keeps an outdated resource, saying so, when prune is false', () => {
+    const settled = settle(draft, { ...common, prune: false })
+    expect(settled[2]).toEqual({
+      kind: 'skip',
+      path: 'latin1.md',
+      resourceId: 7,
+      reason: 'not valid UTF-8; its resource is outdated, kept because prune is false'
+    })
+  })
+
+  it('pins a github_file at the synced commit', () => {
+    const settled = settle(draft.slice(0, 1), {
+      ...common,
+      resourceType: 'github_file',
+      prune: true
+    })
+    expect(settled[0]).toMatchObject({
+      body: {
+        resource_type: 'github_file',
+        metadata: { repository_id: 42, file_path: 'new.md', sha: HEAD }
+      }
+    })
   })
 })

@@ -1,94 +1,28 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { fromMarkdown } from 'mdast-util-from-markdown'
-import { gfmFromMarkdown } from 'mdast-util-gfm'
-import { gfm } from 'micromark-extension-gfm'
-import { parseOutputFile } from '../emulator/runner.js'
+import { readFileSync, statSync } from 'node:fs'
+import { describe, expect, it } from '@jest/globals'
+import { parseOutputFile } from '../scripts/runner.js'
 import type { Outcome, OutcomeAction } from '../src/sync/apply.js'
 import {
   countOutcomes,
   summaryMarkdown,
   writeErrorSummary,
   writeOutputs,
-  writeSummary,
-  type ReportContext
+  writeSummary
 } from '../src/report/report.js'
 import { visible } from '../src/report/untrusted.js'
+import {
+  paragraphs,
+  pathRows,
+  render,
+  reportContext,
+  structure,
+  SUMMARY_LIMIT,
+  tables,
+  useStepFiles
+} from './helpers/report.js'
 
-const ctx: ReportContext = {
-  spaceLabel: 'octo-org/3',
-  spaceUrl: 'https://github.com/copilot/spaces/octo-org/3',
-  scopeReason: 'push: 2 files changed between a and b',
-  commit: 'c'.repeat(40),
-  othersCount: 2
-}
-
-// GitHub refuses a step summary over 1 MiB; the action aims at a round million.
-const SUMMARY_LIMIT = 1_000_000
+const ctx = reportContext
 const RESOURCES_LIMIT = 512 * 1024
-
-// ---- Rendering, the way GitHub reads the Markdown (GFM) ----
-
-type MdNode = ReturnType<typeof fromMarkdown> | ReturnType<typeof fromMarkdown>['children'][number]
-interface AnyNode {
-  type: string
-  value?: string
-  url?: string
-  children?: AnyNode[]
-}
-
-function render(markdown: string): AnyNode {
-  return fromMarkdown(markdown, {
-    extensions: [gfm()],
-    mdastExtensions: [gfmFromMarkdown()]
-  }) as MdNode as AnyNode
-}
-
-function nodes(tree: AnyNode): AnyNode[] {
-  return [tree, ...(tree.children ?? []).flatMap(nodes)]
-}
-
-/** What a reader sees of a node: its text and code, nothing of an HTML comment. */
-function textOf(node: AnyNode): string {
-  if (node.type === 'text' || node.type === 'inlineCode') return node.value ?? ''
-  return (node.children ?? []).map(textOf).join('')
-}
-
-/** The nodes that must come only from the action: links, images, HTML and headings. */
-function structure(tree: AnyNode) {
-  const all = nodes(tree)
-  return {
-    links: all.filter(n => n.type === 'link').map(n => ({ url: n.url, text: textOf(n) })),
-    images: all.filter(n => n.type === 'image').length,
-    // The action writes empty comments between characters that could make an autolink
-    // literal; they render as nothing. No other HTML.
-    html: [...new Set(all.filter(n => n.type === 'html').map(n => n.value))],
-    headings: all.filter(n => n.type === 'heading').map(textOf),
-    emphasis: all.filter(n => ['emphasis', 'strong', 'delete'].includes(n.type)).map(textOf)
-  }
-}
-
-function tables(tree: AnyNode): string[][][] {
-  return nodes(tree)
-    .filter(n => n.type === 'table')
-    .map(t => (t.children ?? []).map(row => (row.children ?? []).map(textOf)))
-}
-
-/** The rows of the per-path table, each as the text of its cells, header row left out. */
-function pathRows(doc: string | AnyNode): string[][] {
-  const table = tables(typeof doc === 'string' ? render(doc) : doc).find(
-    t => t[0]?.join('|') === '|Path|Resource|Detail'
-  )
-  return table ? table.slice(1) : []
-}
-
-function paragraphs(doc: string | AnyNode): string[] {
-  return nodes(typeof doc === 'string' ? render(doc) : doc)
-    .filter(n => n.type === 'paragraph')
-    .map(textOf)
-}
 
 // ---- The hostile data ----
 
@@ -132,29 +66,7 @@ const GITHUB_MESSAGE =
 
 // ---- The tests ----
 
-let dir: string
-let summaryFile: string
-let outputFile: string
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'report-test-'))
-  summaryFile = join(dir, 'summary.md')
-  outputFile = join(dir, 'output.txt')
-  // @actions/core remembers the summary file's path after its first write: one file throughout.
-  process.env.GITHUB_STEP_SUMMARY = summaryFile
-  process.env.GITHUB_OUTPUT = outputFile
-})
-
-beforeEach(() => {
-  writeFileSync(summaryFile, '')
-  writeFileSync(outputFile, '')
-})
-
-afterAll(() => {
-  delete process.env.GITHUB_STEP_SUMMARY
-  delete process.env.GITHUB_OUTPUT
-  rmSync(dir, { recursive: true, force: true })
-})
+const { summaryFile, outputFile } = useStepFiles()
 
 describe('job summary', () => {
   it('counts, links the Space, lists every path but the unchanged, and renders what paths hold as is', () => {
@@ -276,17 +188,6 @@ describe('job summary', () => {
     ])
   })
 
-  it('cuts a huge failure message to fit the summary, saying how much was left out', async () => {
-    const message = `${'&'.repeat(300_000)}${'é'.repeat(300_000)}`
-    await writeErrorSummary(message)
-    const md = readFileSync(summaryFile, 'utf8')
-    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(SUMMARY_LIMIT)
-    const [text] = paragraphs(md)
-    const cut = /^(&*) … \((\d+) more characters\)$/.exec(text!)
-    expect(cut).not.toBeNull()
-    expect(cut![1]!.length + Number(cut![2])).toBe(message.length)
-  })
-
   it('keeps a huge change set within bounds: 500 rows, then a pointer to the output', () => {
     const outcomes: Outcome[] = Array.from({ length: 5000 }, (_, i) => ({
       path: `docs/${i}.md`,
@@ -338,23 +239,6 @@ describe('job summary', () => {
         `…and ${600 - rows.length} more (see the step's resources output).`,
         '7 other resource(s) in the Space are not managed by this workflow and were left alone.'
       ])
-    )
-  })
-
-  it('stays within bounds when every character of every path needs escaping', () => {
-    const outcomes: Outcome[] = Array.from({ length: 600 }, (_, i) => ({
-      path: `${i}|${'@:.<'.repeat(250)}`,
-      action: 'failed',
-      reason: `${'&|'.repeat(500)}\n`.repeat(4)
-    }))
-    const md = summaryMarkdown(outcomes, ctx)
-    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(SUMMARY_LIMIT)
-    const tree = render(md)
-    const rows = pathRows(tree)
-    expect(rows.length).toBeGreaterThan(0)
-    expect(rows.map(r => r[1])).toEqual(outcomes.slice(0, rows.length).map(o => o.path))
-    expect(paragraphs(tree)).toContain(
-      `…and ${600 - rows.length} more (see the step's resources output).`
     )
   })
 })

@@ -304,7 +304,7 @@ const MockClient = __nccwpck_require__(7365)
 const MockAgent = __nccwpck_require__(7501)
 const MockPool = __nccwpck_require__(4004)
 const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(5435)
 const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
 const DecoratorHandler = __nccwpck_require__(8155)
 const RedirectHandler = __nccwpck_require__(8754)
@@ -8952,7 +8952,7 @@ module.exports = ProxyAgent
 
 
 const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(5435)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -9317,7 +9317,7 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 5435:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10336,7 +10336,7 @@ module.exports = opts => {
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(5435)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -28374,826 +28374,435 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(715);
+/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7816);
 
-await (0,_run_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
+await (0,_run_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 715:
+/***/ 7816:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  eF: () => (/* binding */ run)
+  e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: RefusedError, readRunContext, sync
+// UNUSED EXPORTS: sync
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
+;// CONCATENATED MODULE: ./src/github/api.ts
 /**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ * Every failed request surfaces as this one type: the endpoint (method and path), the HTTP
+ * status (undefined when no response arrived: reset, timeout, DNS), GitHub's message and the
+ * headers a person needs to fix it.
+ *
+ * `final` marks an error no retry can change: the request could not be built (nothing was sent),
+ * or a write was redirected where it must not follow. The request policy throws it at once.
  */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
+class ApiError extends Error {
+    endpoint;
+    status;
+    githubMessage;
+    headers;
+    errors;
+    name = 'ApiError';
+    final;
+    constructor(endpoint, status, githubMessage, headers, errors = [], options) {
+        super(`${endpoint} ${status !== undefined
+            ? `answered ${status}`
+            : options?.final
+                ? 'was not sent'
+                : 'failed without a response'}: ${githubMessage}`, options?.cause === undefined ? undefined : { cause: options.cause });
+        this.endpoint = endpoint;
+        this.status = status;
+        this.githubMessage = githubMessage;
+        this.headers = headers;
+        this.errors = errors;
+        this.final = options?.final ?? false;
+    }
+    get permissionHints() {
+        return {
+            acceptedPermissions: this.headers['x-accepted-github-permissions'],
+            acceptedScopes: this.headers['x-accepted-oauth-scopes'],
+            tokenScopes: this.headers['x-oauth-scopes']
+        };
     }
 }
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
+/** "METHOD /path" of a call with its parameters filled in, for messages about calls never sent. */
+function describeCall(call) {
+    const path = call.route.replace(/\{(\w+)\}/g, (whole, name) => call.params[name] === undefined ? whole : encodeURIComponent(String(call.params[name])));
+    return `${call.method} ${path}`;
 }
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
+
+;// CONCATENATED MODULE: ./src/github/rules.ts
+/**
+ * The retry and rate-limit policy as data and pure functions: the limits (`RetryRules`, with the
+ * action's `DEFAULTS`), what kind of failure an error is (`classify`), and how long each kind is
+ * waited out (`secondaryWait`, `primaryWait`, `faultWait`) or how far apart a low budget spreads
+ * requests (`budgetSpacing`). Time and randomness come in as arguments; the state that uses these
+ * answers (the write queue, the read slots, the pause) is policy.ts.
+ */
+
+const DEFAULTS = Object.freeze({
+    readConcurrency: 4,
+    maxFaultRetries: 4,
+    maxRequestMs: 120_000,
+    maxRateLimitRetries: 5,
+    primaryWaitBudgetMs: 10 * 60_000,
+    faultBaseMs: 1000,
+    secondaryDefaultMs: 60_000,
+    lowRemaining: 50,
+    maxSpreadMs: 60_000
+});
+/** `DEFAULTS`, with every rule `overrides` sets (an `undefined` keeps the default). */
+function withDefaults(overrides) {
+    const rules = { ...DEFAULTS };
+    for (const key of Object.keys(DEFAULTS)) {
+        const value = overrides[key];
+        if (value !== undefined)
+            rules[key] = value;
+    }
+    return rules;
 }
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
+/** Answers that are GitHub failing, not refusing: retried like a lost connection. */
+const FAULT_STATUSES = new Set([500, 502, 503, 504]);
+function classify(error) {
+    if (!(error instanceof ApiError) || error.final)
+        return 'final';
+    const limited = error.status === 403 || error.status === 429;
+    if (limited && /secondary rate limit/i.test(error.githubMessage))
+        return 'secondary-limit';
+    if (limited && error.headers['x-ratelimit-remaining'] === '0')
+        return 'primary-limit';
+    if (error.status === undefined || FAULT_STATUSES.has(error.status))
+        return 'fault';
+    return 'answer';
+}
+/** `x-ratelimit-reset` in epoch milliseconds; NaN when absent or not a number. */
+function resetTime(headers) {
+    return Number(headers['x-ratelimit-reset']) * 1000;
+}
+/**
+ * The pause after a secondary limit, `limit` counting from 1 for this request: `retry-after`
+ * when GitHub sends it, else until the reset when no requests remain, else 60 s; doubled for
+ * each limit before it, plus up to a second of jitter.
+ */
+function secondaryWait(headers, limit, now, random, rules = DEFAULTS) {
+    const retryAfter = Number(headers['retry-after']);
+    const reset = resetTime(headers);
+    const base = Number.isFinite(retryAfter) && headers['retry-after'] !== undefined
+        ? retryAfter * 1000
+        : headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset)
+            ? Math.max(0, reset - now)
+            : rules.secondaryDefaultMs;
+    return base * 2 ** (limit - 1) + random() * 1000;
+}
+/**
+ * The wait for a primary limit that resets at `reset` (epoch ms): until then plus a second, or
+ * undefined when the reset is unknown or farther away than the budget (the action gives up).
+ */
+function primaryWait(reset, now, rules = DEFAULTS) {
+    if (!Number.isFinite(reset))
+        return undefined;
+    const wait = Math.max(0, reset - now) + 1000;
+    return wait > rules.primaryWaitBudgetMs ? undefined : wait;
+}
+/** The backoff before fault retry `retry` (from 1): doubling from `faultBaseMs`, times 0.5–1.5. */
+function faultWait(retry, random, rules = DEFAULTS) {
+    return rules.faultBaseMs * 2 ** (retry - 1) * (0.5 + random());
+}
+function budgetSpacing(headers, now, rules = DEFAULTS) {
+    const remaining = Number(headers['x-ratelimit-remaining']);
+    const reset = resetTime(headers);
+    if (headers['x-ratelimit-remaining'] === undefined ||
+        !Number.isFinite(remaining) ||
+        !Number.isFinite(reset)) {
+        return { kind: 'enough' };
+    }
+    if (remaining === 0)
+        return { kind: 'exhausted', reset };
+    if (remaining >= rules.lowRemaining)
+        return { kind: 'enough' };
+    const gapMs = Math.min(rules.maxSpreadMs, Math.max(0, reset - now) / remaining);
+    return { kind: 'low', remaining, reset, gapMs };
+}
+
+;// CONCATENATED MODULE: ./src/github/policy.ts
+/**
+ * How requests go out: writes one at a time with a minimum gap, reads a few at a time, the whole
+ * queue paused by a secondary rate limit, waits for a primary limit that resets soon, and bounded
+ * retries of server faults and lost connections. Everything else is an answer and is not retried.
+ * The rules (which failure is which, how long each is waited out) are data and pure functions in
+ * rules.ts; this module holds the state they act on: the write queue, the read slots, the pause
+ * shared by all requests, and the stop after which nothing more is sent.
+ *
+ * A small layer of our own rather than @octokit/plugin-throttling and @octokit/plugin-retry:
+ * those plug into @octokit/core (this action uses @octokit/request directly), throttle by
+ * request groups rather than giving us one serial write queue with a gap we set, and cannot
+ * read back a Space before repeating a create. It is tested with a clock we control
+ * (__tests__/policy.test.ts).
+ */
+
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
+};
+/**
+ * A request the policy did not send, because a rate limit had already stopped the run: sending
+ * it would only be refused too, and would prolong the limit.
+ */
+class NotSentError extends Error {
+    name = 'NotSentError';
+}
+const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;
+/**
+ * What all requests share: a pause (a secondary limit stops the whole queue), an exhausted or
+ * low primary budget read from the last answers, and the stop after which nothing is sent.
+ */
+class Gate {
+    ctx;
+    pausedUntil = 0;
+    spread = { until: 0, gapMs: 0 };
+    /** When GitHub said no requests remain: the reset time. */
+    exhaustedUntil = 0;
+    /** Set once a rate limit has stopped the run: later requests are not sent. */
+    stopped;
+    constructor(ctx) {
+        this.ctx = ctx;
+    }
+    pause(ms) {
+        this.pausedUntil = Math.max(this.pausedUntil, this.ctx.clock.now() + ms);
+    }
+    stop(until, reason) {
+        this.stopped = { until, reason };
+    }
+    /** Reads the primary budget from an answer: note exhaustion, or slow down when it runs low. */
+    noteBudget(headers) {
+        const { clock, log, rules } = this.ctx;
+        const reading = budgetSpacing(headers, clock.now(), rules);
+        if (reading.kind === 'exhausted') {
+            this.exhaustedUntil = Math.max(this.exhaustedUntil, reading.reset);
+        }
+        if (reading.kind !== 'low')
+            return;
+        const { remaining, reset, gapMs } = reading;
+        // Said once per window, and again only when the spacing changes by a second or more.
+        if (clock.now() > this.spread.until || Math.abs(gapMs - this.spread.gapMs) >= 1000) {
+            log(`Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gapMs)} apart.`);
+        }
+        this.spread = { until: reset, gapMs };
+    }
+    /** Before sending: give up if stopped; wait out an exhausted budget's near reset and any pause. */
+    async clearToSend(call) {
+        const { clock } = this.ctx;
+        this.refuseIfStopped(call);
+        if (clock.now() < this.exhaustedUntil) {
+            this.awaitReset(this.exhaustedUntil);
+            this.refuseIfStopped(call);
+        }
+        for (let now = clock.now(); now < this.pausedUntil; now = clock.now())
+            await clock.sleep(this.pausedUntil - now);
+        if (clock.now() < this.spread.until && this.spread.gapMs > 0) {
+            await clock.sleep(this.spread.gapMs);
         }
     }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
+    refuseIfStopped(call) {
+        if (this.stopped && this.ctx.clock.now() < this.stopped.until) {
+            throw new NotSentError(`${describeCall(call)} was not sent: ${this.stopped.reason}`);
         }
     }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
+    /** No requests left until `reset`: pause until then if it is near, else stop. */
+    awaitReset(reset) {
+        const { clock, log, rules } = this.ctx;
+        const wait = primaryWait(reset, clock.now(), rules);
+        const when = new Date(reset).toISOString();
+        if (wait === undefined) {
+            this.stop(reset, `the API rate limit is used up until ${when}, more than ${seconds(rules.primaryWaitBudgetMs)} from now; run again after the reset`);
             return;
         }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
+        log(`No API requests left: waiting ${seconds(wait)} for the reset at ${when}.`);
+        this.pause(wait);
+        this.exhaustedUntil = 0;
     }
 }
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
+/**
+ * Which requests may go now: writes one at a time, each starting at least `writeIntervalMs`
+ * after the previous one ended; reads up to `readConcurrency` at once.
+ */
+class Lanes {
+    ctx;
+    writeIntervalMs;
+    writeQueue = Promise.resolve();
+    lastWriteEnd = -Infinity;
+    readsInFlight = 0;
+    readWaiters = [];
+    constructor(ctx, writeIntervalMs) {
+        this.ctx = ctx;
+        this.writeIntervalMs = writeIntervalMs;
+    }
+    run(call, send) {
+        return call.method === 'GET' ? this.read(send) : this.write(send);
+    }
+    async write(send) {
+        const run = async () => {
+            const gap = this.lastWriteEnd + this.writeIntervalMs - this.ctx.clock.now();
+            if (gap > 0)
+                await this.ctx.clock.sleep(gap);
+            try {
+                return await send();
+            }
+            finally {
+                this.lastWriteEnd = this.ctx.clock.now();
+            }
+        };
+        const result = this.writeQueue.then(run, run);
+        this.writeQueue = result.catch(() => undefined);
+        return result;
+    }
+    async read(send) {
+        while (this.readsInFlight >= this.ctx.rules.readConcurrency)
+            await new Promise(resolve => this.readWaiters.push(resolve));
+        this.readsInFlight++;
+        try {
+            return await send();
+        }
+        finally {
+            this.readsInFlight--;
+            this.readWaiters.shift()?.();
+        }
+    }
+}
+/** The request as sent once: with a signal that ends it when the request's time is up. */
+function bounded(call, ms) {
+    const signal = AbortSignal.timeout(Math.max(1, Math.ceil(ms)));
+    return { ...call, params: { ...call.params, request: { ...call.params.request, signal } } };
+}
+/** The error a request ends with when its time is up. */
+function outOfTime(error, attempts, maxRequestMs) {
+    const what = error.status === undefined ? `no response (${error.githubMessage})` : error.githubMessage;
+    return new ApiError(error.endpoint, error.status, `${what}; gave up after ${attempts} attempt(s), since one request may take at most ${seconds(maxRequestMs)} across its retries. GitHub or the network did not answer in time: run again later`, error.headers, error.errors, { cause: error });
+}
+/** The error a rate limit ends a request with, GitHub's message followed by why it stopped. */
+function limitError(error, why) {
+    return new ApiError(error.endpoint, error.status, `${error.githubMessage} (${why})`, error.headers, error.errors);
+}
+/** One send, after reading back a write that may have been applied; its time counts in `spent`. */
+async function once(p, next, call, t) {
+    if (t.maybeApplied && call.method !== 'GET' && p.recover) {
+        t.maybeApplied = false;
+        const recovered = await p.recover(call);
+        if (recovered) {
+            p.log(`${describeCall(call)}: GitHub had applied the earlier attempt; not sending it again.`);
+            return recovered;
+        }
+    }
+    const started = p.clock.now();
+    t.attempts++;
+    try {
+        const response = await next(bounded(call, p.rules.maxRequestMs - t.spent));
+        p.gate.noteBudget(response.headers);
+        return response;
+    }
+    finally {
+        t.spent += p.clock.now() - started;
+    }
+}
+function onSecondaryLimit(p, error, t) {
+    const max = p.rules.maxRateLimitRetries;
+    if (++t.limits > max) {
+        p.gate.stop(Infinity, `GitHub's secondary rate limit stopped this run at ${error.endpoint}`);
+        throw limitError(error, `still limited after ${max} waits; GitHub asks integrations to slow down: try again later, or raise 'write-interval'`);
+    }
+    const wait = secondaryWait(error.headers, t.limits, p.clock.now(), p.random, p.rules);
+    p.log(`${error.endpoint}: secondary rate limit (${error.status}); pausing all requests for ${seconds(wait)} (wait ${t.limits} of ${max}).`);
+    p.gate.pause(wait);
+}
+function onPrimaryLimit(p, error, t) {
+    const reset = resetTime(error.headers);
+    const wait = primaryWait(reset, p.clock.now(), p.rules);
+    const when = Number.isFinite(reset) ? new Date(reset).toISOString() : 'an unknown time';
+    if (wait === undefined || ++t.limits > p.rules.maxRateLimitRetries) {
+        const why = `the rate limit resets at ${when}, more than ${seconds(p.rules.primaryWaitBudgetMs)} from now: not waiting; run again after the reset`;
+        p.gate.stop(Number.isFinite(reset) ? reset : Infinity, why);
+        throw limitError(error, why);
+    }
+    p.log(`${error.endpoint}: rate limit exhausted; waiting ${seconds(wait)} for the reset at ${when}.`);
+    p.gate.pause(wait);
+}
+async function onFault(p, error, t) {
+    const wait = faultWait(t.faults + 1, p.random, p.rules);
+    if (t.spent + wait >= p.rules.maxRequestMs) {
+        throw outOfTime(error, t.attempts, p.rules.maxRequestMs);
+    }
+    t.faults++;
+    t.maybeApplied = true;
+    const what = error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`;
+    p.log(`${error.endpoint}: ${what}; retrying in ${seconds(wait)} (retry ${t.faults} of ${p.rules.maxFaultRetries}).`);
+    const slept = p.clock.now();
+    await p.clock.sleep(wait);
+    t.spent += p.clock.now() - slept;
+}
+/** After a failed attempt: the answer to end with, undefined to try again, or a throw. */
+async function afterFailure(p, error, call, t) {
+    const kind = classify(error);
+    if (kind === 'final' || !(error instanceof ApiError))
+        throw error;
+    if (t.repeated && call.method === 'DELETE' && error.status === 404) {
+        p.log(`${error.endpoint}: already deleted by the earlier attempt.`);
+        return { status: 204, headers: error.headers, data: undefined };
+    }
+    if (kind === 'secondary-limit')
+        onSecondaryLimit(p, error, t);
+    else if (kind === 'primary-limit')
+        onPrimaryLimit(p, error, t);
+    else {
+        p.gate.noteBudget(error.headers);
+        if (kind !== 'fault' || t.faults >= p.rules.maxFaultRetries)
+            throw error;
+        await onFault(p, error, t);
+    }
+    t.repeated = true;
+    return undefined;
+}
+/** One request from its first attempt to its answer: waits, retries and the read-back. */
+async function attempt(p, next, call) {
+    const t = {
+        faults: 0,
+        limits: 0,
+        repeated: false,
+        maybeApplied: false,
+        spent: 0,
+        attempts: 0
+    };
+    for (;;) {
+        try {
+            await p.gate.clearToSend(call);
+            return await once(p, next, call, t);
+        }
+        catch (error) {
+            const answer = await afterFailure(p, error, call, t);
+            if (answer)
+                return answer;
+        }
+    }
+}
+function createPolicy(options) {
+    const ctx = {
+        rules: withDefaults(options),
+        clock: options.clock ?? systemClock,
+        log: options.log ?? (() => { }),
+        random: options.random ?? Math.random
+    };
+    const shared = { ...ctx, gate: new Gate(ctx), recover: options.recover };
+    const lanes = new Lanes(ctx, options.writeIntervalMs);
+    return next => call => lanes.run(call, () => attempt(shared, next, call));
+}
+
 ;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
@@ -29218,7 +28827,7 @@ var VERSION = "0.0.0-development";
 
 // pkg/dist-src/defaults.js
 var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
-var DEFAULTS = {
+var dist_bundle_DEFAULTS = {
   method: "GET",
   baseUrl: "https://api.github.com",
   headers: {
@@ -29231,7 +28840,7 @@ var DEFAULTS = {
 };
 
 // pkg/dist-src/util/lowercase-keys.js
-function dist_bundle_lowercaseKeys(object) {
+function lowercaseKeys(object) {
   if (!object) {
     return {};
   }
@@ -29283,7 +28892,7 @@ function merge(defaults, route, options) {
   } else {
     options = Object.assign({}, route);
   }
-  options.headers = dist_bundle_lowercaseKeys(options.headers);
+  options.headers = lowercaseKeys(options.headers);
   removeUndefinedProperties(options);
   removeUndefinedProperties(options.headers);
   const mergedOptions = mergeDeep(defaults || {}, options);
@@ -29540,19 +29149,19 @@ function endpointWithDefaults(defaults, route, options) {
 }
 
 // pkg/dist-src/with-defaults.js
-function withDefaults(oldDefaults, newDefaults) {
+function dist_bundle_withDefaults(oldDefaults, newDefaults) {
   const DEFAULTS2 = merge(oldDefaults, newDefaults);
   const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
   return Object.assign(endpoint2, {
     DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
+    defaults: dist_bundle_withDefaults.bind(null, DEFAULTS2),
     merge: merge.bind(null, DEFAULTS2),
     parse
   });
 }
 
 // pkg/dist-src/index.js
-var endpoint = withDefaults(null, DEFAULTS);
+var endpoint = dist_bundle_withDefaults(null, dist_bundle_DEFAULTS);
 
 
 ;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
@@ -30666,7 +30275,7 @@ function toErrorMessage(data) {
 }
 
 // pkg/dist-src/with-defaults.js
-function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
+function request_dist_bundle_withDefaults(oldEndpoint, newDefaults) {
   const endpoint2 = oldEndpoint.defaults(newDefaults);
   const newApi = function(route, parameters) {
     const endpointOptions = endpoint2.merge(route, parameters);
@@ -30680,75 +30289,830 @@ function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
     };
     Object.assign(request2, {
       endpoint: endpoint2,
-      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+      defaults: request_dist_bundle_withDefaults.bind(null, endpoint2)
     });
     return endpointOptions.request.hook(request2, endpointOptions);
   };
   return Object.assign(newApi, {
     endpoint: endpoint2,
-    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+    defaults: request_dist_bundle_withDefaults.bind(null, endpoint2)
   });
 }
 
 // pkg/dist-src/index.js
-var request = dist_bundle_withDefaults(endpoint, defaults_default);
+var request = request_dist_bundle_withDefaults(endpoint, defaults_default);
 
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ./src/github/transport.ts
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
 /**
- * One HTTP exchange with GitHub's REST API through @octokit/request: the headers every request
- * carries (token, API version), the runner's proxy, writes that follow no redirect to another
- * origin, a timeout per attempt, and every failure as one `ApiError`. Pacing and retries are the
- * policy's (policy.ts), on top of this.
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lib_lowercaseKeys(this.requestOptions.headers), lib_lowercaseKeys(headers || {}));
+        }
+        return lib_lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lib_lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lib_lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici/* ProxyAgent */.kT(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lib_lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./src/github/redirects.ts
+/**
+ * The fetch handed to @octokit/request. It honours the runner's HTTPS_PROXY / NO_PROXY as other
+ * actions do, and sends writes with `redirect: 'manual'`: a write follows a redirect only to the
+ * same origin with the same method and body (307, 308; or 301, 302 for PUT and DELETE), a few
+ * hops at most; anything else ends it with a RedirectRefusedError. Reads follow redirects as
+ * fetch does. (undici answers a manual redirect with its real status and `location` header.)
  */
 
 
-
-const API_VERSION = '2026-03-10';
-/**
- * Every failed request surfaces as this one type: the endpoint (method and path), the HTTP
- * status (undefined when no response arrived: reset, timeout, DNS), GitHub's message and the
- * headers a person needs to fix it.
- *
- * `final` marks an error no retry can change: the request could not be built (nothing was sent),
- * or a write was redirected where it must not follow. The request policy throws it at once.
- */
-class ApiError extends Error {
-    endpoint;
-    status;
-    githubMessage;
-    headers;
-    errors;
-    name = 'ApiError';
-    final;
-    constructor(endpoint, status, githubMessage, headers, errors = [], options) {
-        super(`${endpoint} ${status !== undefined
-            ? `answered ${status}`
-            : options?.final
-                ? 'was not sent'
-                : 'failed without a response'}: ${githubMessage}`, options?.cause === undefined ? undefined : { cause: options.cause });
-        this.endpoint = endpoint;
-        this.status = status;
-        this.githubMessage = githubMessage;
-        this.headers = headers;
-        this.errors = errors;
-        this.final = options?.final ?? false;
-    }
-    get permissionHints() {
-        return {
-            acceptedPermissions: this.headers['x-accepted-github-permissions'],
-            acceptedScopes: this.headers['x-accepted-oauth-scopes'],
-            tokenScopes: this.headers['x-oauth-scopes']
-        };
-    }
-}
-/** "METHOD /path" of a call with its parameters filled in, for messages about calls never sent. */
-function describeCall(call) {
-    const path = call.route.replace(/\{(\w+)\}/g, (whole, name) => call.params[name] === undefined ? whole : encodeURIComponent(String(call.params[name])));
-    return `${call.method} ${path}`;
-}
 /**
  * A write redirected where the client must not follow: to another origin (the token and the
  * body would go there, and whether the write was applied could not be known), through too many
@@ -30765,18 +31129,42 @@ class RedirectRefusedError extends Error {
 /** Same-origin redirects a write follows before giving up. */
 const MAX_WRITE_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/**
- * The fetch handed to @octokit/request. It honours the runner's HTTPS_PROXY / NO_PROXY as other
- * actions do, and sends writes with `redirect: 'manual'`: a write follows a redirect only to the
- * same origin with the same method and body (307, 308; or 301, 302 for PUT and DELETE), a few
- * hops at most; anything else ends it with a RedirectRefusedError. Reads follow redirects as
- * fetch does. (undici answers a manual redirect with its real status and `location` header.)
- */
-function proxyFetch(baseUrl) {
+const ADVICE = "Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server, https://api.SUBDOMAIN.ghe.com), so that writes are not redirected";
+/** Where a write's redirect goes, when it may follow it; otherwise a RedirectRefusedError. */
+function writeRedirectTarget(response, current, method, hops) {
+    const status = response.status;
+    const location = response.headers.get('location');
+    if (location === null) {
+        // @octokit/request would take a 3xx for success, though the write was not applied.
+        throw new RedirectRefusedError(status, "redirected without a location; the write was not applied. Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server)");
+    }
+    let target;
+    try {
+        target = new URL(location, current);
+    }
+    catch {
+        throw new RedirectRefusedError(status, `redirected to a location that is not a URL; a write is not followed. Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server)`);
+    }
+    if (target.origin !== current.origin) {
+        throw new RedirectRefusedError(status, `redirected to another origin, ${target.origin}; a write is not followed there (the token would go with it, and whether the write was applied could not be known), so it was not applied here. ${ADVICE}`);
+    }
+    if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+        throw new RedirectRefusedError(status, `redirected with ${status}, which turns the ${method} into a GET; the write is not followed. ${ADVICE}`);
+    }
+    if (hops >= MAX_WRITE_REDIRECTS) {
+        throw new RedirectRefusedError(status, `redirected more than ${MAX_WRITE_REDIRECTS} times (last to ${target.origin}${target.pathname}); the write is not followed further. ${ADVICE}`);
+    }
+    return target;
+}
+/** fetch through the runner's proxy, when it has one for `baseUrl`. */
+function proxiedFetch(baseUrl) {
     const dispatcher = new lib_HttpClient().getAgentDispatcher(baseUrl);
-    const send = dispatcher
+    return dispatcher
         ? ((url, init) => (0,undici/* fetch */.hd)(url, { ...init, dispatcher }))
         : (url, init) => globalThis.fetch(url, init);
+}
+function writeSafeFetch(baseUrl) {
+    const send = proxiedFetch(baseUrl);
     return (async (url, init = {}) => {
         const method = (init.method ?? 'GET').toUpperCase();
         if (method === 'GET' || method === 'HEAD')
@@ -30787,34 +31175,14 @@ function proxyFetch(baseUrl) {
             if (!REDIRECT_STATUSES.has(response.status))
                 return response;
             await response.body?.cancel().catch(() => undefined);
-            const location = response.headers.get('location');
-            if (location === null) {
-                // @octokit/request would take a 3xx for success, though the write was not applied.
-                throw new RedirectRefusedError(response.status, "redirected without a location; the write was not applied. Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server)");
-            }
-            let target;
-            try {
-                target = new URL(location, current);
-            }
-            catch {
-                throw new RedirectRefusedError(response.status, `redirected to a location that is not a URL; a write is not followed. Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server)`);
-            }
-            const advice = "Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server, https://api.SUBDOMAIN.ghe.com), so that writes are not redirected";
-            if (target.origin !== current.origin) {
-                throw new RedirectRefusedError(response.status, `redirected to another origin, ${target.origin}; a write is not followed there (the token would go with it, and whether the write was applied could not be known), so it was not applied here. ${advice}`);
-            }
-            const becomesGet = response.status === 303 ||
-                ((response.status === 301 || response.status === 302) && method === 'POST');
-            if (becomesGet) {
-                throw new RedirectRefusedError(response.status, `redirected with ${response.status}, which turns the ${method} into a GET; the write is not followed. ${advice}`);
-            }
-            if (hops >= MAX_WRITE_REDIRECTS) {
-                throw new RedirectRefusedError(response.status, `redirected more than ${MAX_WRITE_REDIRECTS} times (last to ${target.origin}${target.pathname}); the write is not followed further. ${advice}`);
-            }
-            current = target;
+            current = writeRedirectTarget(response, current, method, hops);
         }
     });
 }
+
+;// CONCATENATED MODULE: ./src/github/failures.ts
+
+
 function lowerCaseHeaders(headers) {
     const out = {};
     for (const [k, v] of Object.entries(headers ?? {})) {
@@ -30823,6 +31191,18 @@ function lowerCaseHeaders(headers) {
     }
     return out;
 }
+/** The error and up to two causes under it, outermost first. */
+function causes(error) {
+    const chain = [];
+    let e = error;
+    for (let depth = 0; depth < 3 && typeof e === 'object' && e !== null; depth++) {
+        chain.push(e);
+        e = e.cause;
+    }
+    return chain;
+}
+const isAbort = ({ name }) => name === 'AbortError' || name === 'TimeoutError';
+const isFetchFailed = ({ name, message }) => name === 'TypeError' && message === 'fetch failed';
 /**
  * A fault of the network, which a retry may get past: undici's `TypeError: fetch failed` (with
  * the socket's error as its cause), or an abort or timeout. @octokit/request throws an
@@ -30830,25 +31210,25 @@ function lowerCaseHeaders(headers) {
  * cause is the original error.
  */
 function isNetworkFault(error) {
-    let e = error;
-    for (let depth = 0; depth < 3 && typeof e === 'object' && e !== null; depth++) {
-        const { name, message, cause } = e;
-        if (name === 'AbortError' || name === 'TimeoutError')
-            return true;
-        if (name === 'TypeError' && message === 'fetch failed' && cause !== undefined)
-            return true;
-        e = cause;
-    }
-    return false;
+    return causes(error).some((e) => isAbort(e) || (isFetchFailed(e) && e.cause !== undefined));
 }
-function causeOfType(error, type) {
-    let e = error;
-    for (let depth = 0; depth < 3 && typeof e === 'object' && e !== null; depth++) {
-        if (e instanceof type)
-            return e;
-        e = e.cause;
+/**
+ * The words of a network fault: a timeout's or an abort's own message, else the socket's error
+ * under undici's "fetch failed" (as @octokit/request does, but without relying on instanceof,
+ * which fails across realms), else what @octokit/request said.
+ */
+function faultMessage(error) {
+    for (const e of causes(error)) {
+        if (isAbort(e) && typeof e.message === 'string')
+            return e.message;
+        if (isFetchFailed(e)) {
+            const inner = e.cause?.message;
+            if (typeof inner === 'string' && inner !== '')
+                return inner;
+        }
     }
-    return undefined;
+    const message = error?.message;
+    return typeof message === 'string' && message !== '' ? message : String(error);
 }
 /**
  * What the library said when it refused to build a request, without any value it quoted (an
@@ -30877,65 +31257,53 @@ function safeDetail(error, secrets) {
     }
     return `${typeof name === 'string' ? name : 'Error'}: ${text.slice(0, 200)}`;
 }
-/**
- * The words of a network fault: a timeout's or an abort's own message, else the socket's error
- * under undici's "fetch failed" (as @octokit/request does, but without relying on instanceof,
- * which fails across realms), else what @octokit/request said.
- */
-function faultMessage(error) {
-    let e = error;
-    for (let depth = 0; depth < 3 && typeof e === 'object' && e !== null; depth++) {
-        const { name, message, cause } = e;
-        if ((name === 'AbortError' || name === 'TimeoutError') && typeof message === 'string') {
-            return message;
-        }
-        if (name === 'TypeError' && message === 'fetch failed') {
-            const inner = cause?.message;
-            if (typeof inner === 'string' && inner !== '')
-                return inner;
-        }
-        e = cause;
-    }
-    const message = error?.message;
-    return typeof message === 'string' && message !== '' ? message : String(error);
-}
-function describeEndpoint(call, baseUrl, url) {
-    const path = url ? url.replace(baseUrl, '') : call.route;
-    return `${call.method} ${path}`;
+/** GitHub's answer as an ApiError: its message (or the start of a non-JSON body) and errors. */
+function answerError(endpoint, response, error) {
+    const data = response.data;
+    const message = typeof data === 'object' && data?.message
+        ? data.message
+        : typeof data === 'string' && data
+            ? data.slice(0, 200)
+            : (error.message ?? 'no message');
+    const errors = typeof data === 'object' && Array.isArray(data?.errors) ? data.errors : [];
+    const headers = lowerCaseHeaders(response.headers);
+    return new ApiError(endpoint, response.status, message, headers, errors, { cause: error });
 }
 function toApiError(error, call, baseUrl, secrets = []) {
     if (error instanceof ApiError)
         return error;
     const e = (error ?? {});
-    const endpoint = describeEndpoint(call, baseUrl, e.request?.url);
-    const redirect = causeOfType(error, RedirectRefusedError);
+    const endpoint = `${call.method} ${e.request?.url ? e.request.url.replace(baseUrl, '') : call.route}`;
+    const redirect = causes(error).find((c) => c instanceof RedirectRefusedError);
     if (redirect) {
         return new ApiError(endpoint, redirect.status, redirect.message, {}, [], {
             cause: error,
             final: true
         });
     }
-    if (!e.response && !isNetworkFault(error)) {
+    if (e.response)
+        return answerError(endpoint, e.response, e);
+    if (!isNetworkFault(error)) {
         // Raised while building the request (an invalid header value, URL or body): nothing was
         // sent, and sending it again would fail the same way.
         return new ApiError(endpoint, undefined, `the HTTP library refused to build the request (${safeDetail(error, secrets)}); it was not retried. ` +
             'A header value with a line break or another control character (in the token, for one) is a common cause.', {}, [], { cause: error, final: true });
     }
-    if (!e.response) {
-        // @octokit/request puts the socket's own words (e.g. "other side closed") in its message.
-        return new ApiError(endpoint, undefined, faultMessage(error), {}, [], { cause: error });
-    }
-    const data = e.response.data;
-    const message = typeof data === 'object' && data?.message
-        ? data.message
-        : typeof data === 'string' && data
-            ? data.slice(0, 200)
-            : (e.message ?? 'no message');
-    const errors = typeof data === 'object' && Array.isArray(data?.errors) ? data.errors : [];
-    return new ApiError(endpoint, e.response.status, message, lowerCaseHeaders(e.response.headers), errors, {
-        cause: error
-    });
+    // @octokit/request puts the socket's own words (e.g. "other side closed") in its message.
+    return new ApiError(endpoint, undefined, faultMessage(error), {}, [], { cause: error });
 }
+
+;// CONCATENATED MODULE: ./src/github/transport.ts
+/**
+ * One HTTP exchange with GitHub's REST API through @octokit/request: the headers every request
+ * carries (token, API version), the runner's proxy, writes that follow no redirect to another
+ * origin (redirects.ts), a timeout per attempt, and every failure as one `ApiError`
+ * (failures.ts). Pacing and retries are the policy's (policy.ts), on top of this.
+ */
+
+
+
+const API_VERSION = '2026-03-10';
 function createTransport(options) {
     const baseUrl = options.baseUrl.replace(/\/+$/, '');
     const octokit = request.defaults({
@@ -30947,7 +31315,7 @@ function createTransport(options) {
             'user-agent': options.userAgent ?? 'copilot-space-sync'
         },
         request: {
-            fetch: proxyFetch(baseUrl),
+            fetch: writeSafeFetch(baseUrl),
             // @octokit/request warns about deprecated endpoints with text from response headers: into
             // the action's own log, which neutralises it, rather than to the console.
             log: {
@@ -30976,418 +31344,189 @@ function createTransport(options) {
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/space/marker.ts
-/**
- * A `free_text` resource this action creates ends with a marker naming the repository, the path,
- * the blob it was made from and a hash of the text above it. The marker is what makes it ours (a
- * hand-written note may share a file's name); the blob lets a later run see that the file is
- * unchanged without reading it, and the hash that nobody edited the text since.
- */
+;// CONCATENATED MODULE: ./src/github/client.ts
 
-const PREFIX = '<!-- copilot-space-sync: ';
-const SUFFIX = ' -->';
-// Escaping <, > and & keeps any path from closing the HTML comment early; it is still valid JSON.
-function encode(value) {
-    return JSON.stringify(value).replace(/[<>&]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+
+/** Without an `isCreated` rule: the same type and metadata, byte for byte. */
+function sameContent(sent, listed) {
+    const a = sent.metadata;
+    const b = (listed.metadata ?? {});
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return (listed.resource_type === sent.resource_type &&
+        [...keys].every(k => JSON.stringify(a[k]) === JSON.stringify(b[k])));
 }
-/**
- * A hash of text as a person reads it: line endings, trailing whitespace and Unicode composition
- * are left out, so that a server normalising them is not mistaken for an edit.
- */
-function contentHash(content) {
-    const normal = content
-        .normalize('NFC')
-        .replace(/\r\n?/g, '\n')
-        .split('\n')
-        .map(line => line.trimEnd())
-        .join('\n')
-        .trimEnd();
-    return (0,external_node_crypto_.createHash)('sha256').update(normal, 'utf8').digest('hex');
-}
-function withMarker(content, marker) {
-    const payload = encode({
-        repository_id: marker.repositoryId,
-        path: marker.path,
-        blob: marker.blobSha,
-        sha256: contentHash(content)
-    });
-    return `${content}${content.endsWith('\n') || content === '' ? '' : '\n'}\n${PREFIX}${payload}${SUFFIX}\n`;
-}
-/** The marker at the end of a text, or undefined when there is none (not ours). */
-function readMarker(text) {
-    if (typeof text !== 'string')
-        return undefined;
-    const trimmed = text.trimEnd();
-    if (!trimmed.endsWith(SUFFIX))
-        return undefined;
-    const start = trimmed.lastIndexOf(PREFIX);
-    if (start < 0)
-        return undefined;
-    try {
-        const data = JSON.parse(trimmed.slice(start + PREFIX.length, trimmed.length - SUFFIX.length));
-        if (typeof data === 'object' &&
-            data !== null &&
-            'repository_id' in data &&
-            'path' in data &&
-            'blob' in data &&
-            typeof data.repository_id === 'number' &&
-            typeof data.path === 'string' &&
-            typeof data.blob === 'string') {
-            const hash = 'sha256' in data ? data.sha256 : undefined;
-            return {
-                repositoryId: data.repository_id,
-                path: data.path,
-                blobSha: data.blob,
-                // A marker from before the hash existed cannot vouch for the text: it counts as edited.
-                intact: typeof hash === 'string' && hash === contentHash(trimmed.slice(0, start))
-            };
-        }
-    }
-    catch {
-        // A marker-like line that is not ours to parse: treat the resource as someone else's.
+/** The `next` URL of a `Link` header, if any. */
+function nextLink(link) {
+    for (const part of (link ?? '').split(',')) {
+        const m = /<([^>]+)>\s*;\s*rel="next"/.exec(part);
+        if (m)
+            return m[1];
     }
     return undefined;
 }
-
-;// CONCATENATED MODULE: ./src/sync/plan.ts
-const REGULAR_MODES = new Set(['100644', '100755']);
-function nonRegularReason(mode) {
-    if (mode === undefined || REGULAR_MODES.has(mode))
-        return undefined;
-    if (mode === '120000')
-        return 'symbolic link';
-    if (mode === '160000')
-        return 'submodule';
-    return `not a regular file (mode ${mode})`;
-}
-function resourceName(prefix, path) {
-    return `${prefix}${path}`;
-}
-function upToDate(input, r, file) {
-    if (r.type !== input.resourceType || r.path !== file.path)
-        return false;
-    if (r.type === 'free_text') {
-        // A text a person edited under our marker is repaired, even though the file did not change.
-        return (r.intact === true &&
-            r.blobSha === file.blobSha &&
-            r.name === resourceName(input.namePrefix, file.path));
-    }
-    if (r.commit === undefined)
-        return false;
-    if (r.commit === input.commit)
-        return true;
-    const changed = input.changedSince.get(r.commit);
-    return changed !== undefined && !changed.has(file.path);
-}
-function staleReason(input, r, file) {
-    if (r.type === 'free_text' && r.blobSha === file.blobSha) {
-        return r.intact !== true
-            ? 'text edited in the Space; restored from the file'
-            : 'name differs from name-prefix + path';
-    }
-    return 'file changed';
-}
-const byId = (a, b) => a.id - b.id;
-function plan(input) {
-    const actions = [];
-    const decided = new Set();
-    const isWantedType = (r) => r.type === input.resourceType;
-    const desiredPaths = new Set(input.desired.map(d => d.path));
-    const atPath = new Map();
-    for (const r of [...input.owned].sort(byId)) {
-        atPath.set(r.path, [...(atPath.get(r.path) ?? []), r]);
-    }
-    // A renamed file takes its resource along (same id), unless the new path already has one.
-    const moved = new Map();
-    for (const { from, to } of input.renames) {
-        if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(isWantedType))
-            continue;
-        const source = (atPath.get(from) ?? []).find(r => isWantedType(r) && !decided.has(r.id));
-        if (source) {
-            moved.set(to, source);
-            decided.add(source.id);
-        }
-    }
-    for (const file of input.desired) {
-        const here = (atPath.get(file.path) ?? []).filter(r => !decided.has(r.id));
-        here.forEach(r => decided.add(r.id));
-        const odd = nonRegularReason(file.mode);
-        if (odd) {
-            // No longer a file we sync: a resource made when it was one is outdated.
-            if (here.length === 0)
-                actions.push({ kind: 'skip', path: file.path, reason: odd });
-            for (const r of here) {
-                actions.push(input.prune
-                    ? {
-                        kind: 'delete',
-                        path: file.path,
-                        resourceId: r.id,
-                        reason: `${odd}; its outdated resource is removed`
-                    }
-                    : {
-                        kind: 'skip',
-                        path: file.path,
-                        resourceId: r.id,
-                        reason: `${odd}; its resource is outdated, kept because prune is false`
-                    });
-            }
-            continue;
-        }
-        for (const r of here.filter(r => !isWantedType(r))) {
-            actions.push({
-                kind: 'delete',
-                path: file.path,
-                resourceId: r.id,
-                reason: `replaced by a ${input.resourceType} resource`
-            });
-        }
-        const same = here.filter(isWantedType);
-        const source = moved.get(file.path);
-        if (source) {
-            actions.push({
-                kind: 'update',
-                path: file.path,
-                blobSha: file.blobSha,
-                resourceId: source.id,
-                previousPath: source.path,
-                reason: `renamed from ${source.path}`
-            });
-            continue;
-        }
-        if (same.length === 0) {
-            actions.push({ kind: 'create', path: file.path, blobSha: file.blobSha });
-            continue;
-        }
-        // Several of ours for one path converge to one: keep a current one, else the oldest.
-        const keep = same.find(r => upToDate(input, r, file)) ?? same[0];
-        for (const r of same.filter(r => r !== keep)) {
-            actions.push({ kind: 'delete', path: file.path, resourceId: r.id, reason: 'duplicate' });
-        }
-        actions.push(upToDate(input, keep, file)
-            ? { kind: 'unchanged', path: file.path, resourceId: keep.id }
-            : {
-                kind: 'update',
-                path: file.path,
-                blobSha: file.blobSha,
-                resourceId: keep.id,
-                reason: staleReason(input, keep, file)
-            });
-    }
-    for (const r of input.owned) {
-        if (decided.has(r.id))
-            continue;
-        if (input.decide !== 'all' && !input.decide.has(r.path))
-            continue;
-        const rename = input.renames.find(x => x.from === r.path);
-        if (rename && desiredPaths.has(rename.to)) {
-            // The file lives on at its new path, which already has its resource: this one is stale.
-            actions.push({
-                kind: 'delete',
-                path: r.path,
-                resourceId: r.id,
-                reason: `renamed to ${rename.to}`
-            });
-            continue;
-        }
-        const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed';
-        if (!input.complete) {
-            actions.push({
-                kind: 'skip',
-                path: r.path,
-                resourceId: r.id,
-                reason: 'not in the file listing, which was cut short; not pruned'
-            });
-        }
-        else if (!input.prune) {
-            actions.push({
-                kind: 'skip',
-                path: r.path,
-                resourceId: r.id,
-                reason: `${why}; kept because prune is false`
-            });
-        }
-        else {
-            actions.push({ kind: 'delete', path: r.path, resourceId: r.id, reason: why });
-        }
-    }
-    return actions.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/sync/apply.ts
-
-
-
-/** free_text resources hold the file's text; larger files are skipped (documented in the README). */
-const MAX_FREE_TEXT_BYTES = 256 * 1024;
-const READ_CONCURRENCY = 4;
-// ignoreBOM keeps a byte-order mark in the text, as the file has it.
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-async function mapLimited(items, limit, fn) {
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length)
-            await fn(items[next++]);
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-/** The request body for a file, or the reason it is not synced. */
-async function bodyFor(action, o) {
-    const bytes = await o.files.readBlob(action.blobSha);
-    if (bytes.includes(0))
-        return { skip: 'binary file (contains a NUL byte)' };
-    // Decoding other bytes would put U+FFFD in place of each, silently and for good.
-    let content;
-    try {
-        content = UTF8.decode(bytes);
-    }
-    catch {
-        return { skip: 'not valid UTF-8' };
-    }
-    if (o.resourceType === 'github_file') {
-        return {
-            resource_type: 'github_file',
-            metadata: { repository_id: o.repositoryId, file_path: action.path, sha: o.commit }
-        };
-    }
-    const text = withMarker(content, {
-        repositoryId: o.repositoryId,
-        path: action.path,
-        blobSha: action.blobSha
-    });
-    // The limit holds for what is sent, marker included.
-    const size = Buffer.byteLength(text, 'utf8');
-    if (size > MAX_FREE_TEXT_BYTES) {
-        return {
-            skip: `larger than ${MAX_FREE_TEXT_BYTES / 1024} KiB, the free_text limit (${size} bytes with the marker)`
-        };
-    }
-    return {
-        resource_type: 'free_text',
-        metadata: { name: resourceName(o.namePrefix, action.path), text }
-    };
-}
-/** What an update becomes when its file can no longer be synced: its resource is outdated. */
-function outdated(a, why, prune) {
-    return prune
-        ? {
-            kind: 'delete',
-            path: a.path,
-            resourceId: a.resourceId,
-            reason: `${why}; its outdated resource is removed`
-        }
-        : {
-            kind: 'skip',
-            path: a.path,
-            resourceId: a.resourceId,
-            reason: `${why}; its resource is outdated, kept because prune is false`
-        };
-}
-async function prepareWrites(planned, o) {
-    const actions = [...planned];
-    const bodies = new Map();
-    const failures = new Map();
-    const writes = actions
-        .map((a, i) => [a, i])
-        .filter((e) => e[0].kind === 'create' || e[0].kind === 'update');
-    await mapLimited(writes, READ_CONCURRENCY, async ([a, i]) => {
-        try {
-            const body = await bodyFor(a, o);
-            if ('skip' in body) {
-                actions[i] =
-                    a.kind === 'update'
-                        ? outdated(a, body.skip, o.prune)
-                        : { kind: 'skip', path: a.path, reason: body.skip };
-            }
-            else {
-                bodies.set(a, body);
-            }
-        }
-        catch (error) {
-            failures.set(a, `could not read the file: ${o.explain(error)}`);
-        }
-    });
-    return { actions, bodies, failures };
-}
-const DONE = {
-    create: 'created',
-    update: 'updated',
-    delete: 'deleted',
-    unchanged: 'unchanged',
-    skip: 'skipped'
+/** The org and user routes differ only in their first two segments. */
+const SPACES = {
+    org: '/orgs/{org}/copilot-spaces',
+    user: '/users/{username}/copilot-spaces'
 };
-function planned(a) {
+const route = {
+    spaces: (ownerType) => SPACES[ownerType],
+    space: (ownerType) => `${SPACES[ownerType]}/{space_number}`,
+    resources: (ownerType) => `${SPACES[ownerType]}/{space_number}/resources`,
+    resource: (ownerType) => `${SPACES[ownerType]}/{space_number}/resources/{space_resource_id}`
+};
+function ownerParams(ownerType, owner) {
+    return ownerType === 'org' ? { org: owner } : { username: owner };
+}
+function spaceParams(ref) {
+    return { ...ownerParams(ref.ownerType, ref.owner), space_number: ref.number };
+}
+/** Why a page is not a resources listing, to say so in the error. */
+function notAListing(data) {
+    return typeof data === 'string'
+        ? data.trim() === ''
+            ? 'an empty body'
+            : 'a body that is not JSON'
+        : 'JSON without a "resources" list';
+}
+/**
+ * Every resource of a Space, following the `Link` header's `rel="next"` (GitHub documents no
+ * pagination for this listing, but answers in pages elsewhere). A page that is not a listing
+ * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
+ */
+async function listAll(send, route, params) {
+    const resources = [];
+    const seen = new Set();
+    let query = {};
+    for (;;) {
+        const page = { method: 'GET', route, params: { ...params, ...query } };
+        const res = await send(page);
+        const data = res.data;
+        if (typeof data !== 'object' || data === null || !Array.isArray(data.resources)) {
+            throw new ApiError(describeCall(page), res.status, `the answer is not a resources listing (${notAListing(res.data)}); nothing was written, since planning on a partial listing could delete or duplicate resources. Run again; if it persists, GitHub's API may be degraded`, res.headers);
+        }
+        resources.push(...data.resources);
+        const next = nextLink(res.headers.link);
+        if (!next)
+            return resources;
+        if (seen.has(next)) {
+            throw new ApiError(describeCall(page), res.status, "the listing's next page points back at a page already read; nothing was written", res.headers);
+        }
+        seen.add(next);
+        query = Object.fromEntries(new URL(next).searchParams);
+    }
+}
+/**
+ * A create whose answer was lost may still have been applied: before sending it again, look
+ * for a resource with exactly that content and take it as the answer, so a retry never
+ * leaves a duplicate.
+ */
+async function recoverCreate(call, list, same) {
+    if (call.method !== 'POST' || !call.route.endsWith('/resources'))
+        return undefined;
+    const body = call.params.data;
+    const resources = await list(call.route, { ...call.params, data: undefined });
+    const match = resources.find(r => same(body, r));
+    return match ? { status: 201, headers: {}, data: match } : undefined;
+}
+function spaceEndpoints(request) {
     return {
-        path: a.path,
-        action: DONE[a.kind],
-        ...('resourceId' in a && a.resourceId !== undefined ? { resourceId: a.resourceId } : {}),
-        ...('previousPath' in a && a.previousPath !== undefined
-            ? { previousPath: a.previousPath }
-            : {}),
-        ...('reason' in a ? { reason: a.reason } : {})
+        async listSpaces(ownerType, owner, perPage = 100) {
+            const spaces = [];
+            let params = { ...ownerParams(ownerType, owner), per_page: perPage };
+            for (;;) {
+                const res = await request('GET', route.spaces(ownerType), params);
+                spaces.push(...res.data.spaces);
+                const next = nextLink(res.headers.link);
+                if (!next)
+                    return spaces;
+                const query = new URL(next).searchParams;
+                params = { ...ownerParams(ownerType, owner), ...Object.fromEntries(query) };
+            }
+        },
+        async getSpace(ref) {
+            return (await request('GET', route.space(ref.ownerType), spaceParams(ref))).data;
+        },
+        async createSpace(ownerType, owner, body) {
+            const params = { ...ownerParams(ownerType, owner), data: body };
+            return (await request('POST', route.spaces(ownerType), params)).data;
+        },
+        async updateSpace(ref, body) {
+            const params = { ...spaceParams(ref), data: body };
+            return (await request('PUT', route.space(ref.ownerType), params)).data;
+        },
+        async deleteSpace(ref) {
+            await request('DELETE', route.space(ref.ownerType), spaceParams(ref));
+        }
     };
 }
-async function applyPlan(prepared, o) {
-    const { actions, bodies, failures } = prepared;
-    const outcomes = new Map();
-    for (const [a, reason] of failures)
-        outcomes.set(a, { ...planned(a), action: 'failed', reason });
-    // Updates and creates before deletes: a replaced resource disappears only once its successor exists.
-    for (const kind of ['update', 'create', 'delete']) {
-        for (const a of actions) {
-            if (a.kind !== kind || outcomes.has(a))
-                continue;
-            if (o.dryRun) {
-                outcomes.set(a, planned(a));
-                continue;
-            }
-            try {
-                outcomes.set(a, await write(a, bodies.get(a), o));
-            }
-            catch (error) {
-                const message = o.explain(error);
-                o.log(`✗ ${a.path}: ${message}`);
-                outcomes.set(a, { ...planned(a), action: 'failed', reason: message });
-            }
+function resourceEndpoints(request, list) {
+    const one = (ref, id) => ({ ...spaceParams(ref), space_resource_id: id });
+    return {
+        async listResources(ref) {
+            return list(route.resources(ref.ownerType), spaceParams(ref));
+        },
+        async getResource(ref, id) {
+            return (await request('GET', route.resource(ref.ownerType), one(ref, id))).data;
+        },
+        async createResource(ref, body) {
+            const params = { ...spaceParams(ref), data: body };
+            const res = await request('POST', route.resources(ref.ownerType), params);
+            return { resource: res.data, created: res.status === 201 };
+        },
+        async updateResource(ref, id, metadata) {
+            const params = { ...one(ref, id), data: { metadata } };
+            return (await request('PUT', route.resource(ref.ownerType), params)).data;
+        },
+        async deleteResource(ref, id) {
+            await request('DELETE', route.resource(ref.ownerType), one(ref, id));
         }
-    }
-    return actions.map(a => outcomes.get(a) ?? planned(a));
+    };
 }
-async function write(a, body, o) {
-    const done = planned(a);
-    if (a.kind === 'delete') {
-        try {
-            await o.client.deleteResource(o.space, a.resourceId);
+function repositoryEndpoints(request) {
+    return {
+        async getAccount(login) {
+            return (await request('GET', '/users/{username}', { username: login })).data;
+        },
+        async getRepo(owner, repo) {
+            return (await request('GET', '/repos/{owner}/{repo}', { owner, repo })).data;
+        },
+        async compareCommits(owner, repo, base, head) {
+            const params = { owner, repo, basehead: `${base}...${head}` };
+            return (await request('GET', '/repos/{owner}/{repo}/compare/{basehead}', params))
+                .data;
+        },
+        async getTree(owner, repo, treeSha, recursive = true) {
+            const params = { owner, repo, tree_sha: treeSha, ...(recursive ? { recursive: '1' } : {}) };
+            return (await request('GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', params)).data;
+        },
+        async getBlob(owner, repo, sha) {
+            const params = { owner, repo, file_sha: sha };
+            const res = await request('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', params);
+            return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64');
         }
-        catch (error) {
-            // Someone (a person, a concurrent run) removed it since the listing: what we wanted holds.
-            if (!(error instanceof ApiError && error.status === 404))
-                throw error;
-            o.log(`- ${a.path} (resource ${a.resourceId}): already gone`);
-            return { ...done, reason: `${a.reason}; it was already gone` };
-        }
-        o.log(`- ${a.path} (resource ${a.resourceId}): ${a.reason}`);
-        return done;
-    }
-    if (a.kind === 'update' && body) {
-        const resource = await o.client.updateResource(o.space, a.resourceId, body.metadata);
-        o.log(`~ ${a.path} (resource ${resource.id}): ${a.reason}`);
-        return { ...done, resourceId: resource.id };
-    }
-    if (a.kind === 'create' && body) {
-        const { resource, created } = await o.client.createResource(o.space, body);
-        o.log(`+ ${a.path} (resource ${resource.id})${created ? '' : ': already present'}`);
-        return created
-            ? { ...done, resourceId: resource.id }
-            : {
-                ...done,
-                action: 'unchanged',
-                resourceId: resource.id,
-                reason: 'an identical resource was already present'
-            };
-    }
-    throw new Error(`internal: no request for a ${a.kind} of ${a.path}`);
+    };
+}
+function createClient(options) {
+    const transport = createTransport({
+        baseUrl: options.baseUrl.replace(/\/+$/, ''),
+        token: options.token,
+        userAgent: options.userAgent,
+        timeoutMs: options.timeoutMs,
+        log: options.policy?.log
+    });
+    const list = (route, params) => listAll(send, route, params);
+    const same = options.isCreated ?? sameContent;
+    const send = options.policy
+        ? createPolicy({ ...options.policy, recover: call => recoverCreate(call, list, same) })(transport)
+        : transport;
+    const request = async (method, route, params = {}) => (await send({ method, route, params }));
+    return {
+        ...spaceEndpoints(request),
+        ...resourceEndpoints(request, list),
+        ...repositoryEndpoints(request)
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/github/errors.ts
@@ -31445,450 +31584,648 @@ function explainApiError(error, space) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/github/policy.ts
+;// CONCATENATED MODULE: ./src/repository/blobs.ts
+const READ_CONCURRENCY = 4;
+async function readBlobs(files, blobs, explain) {
+    const contents = new Map();
+    let next = 0;
+    const worker = async () => {
+        while (next < blobs.length) {
+            const blob = blobs[next++];
+            try {
+                contents.set(blob, await files.readBlob(blob));
+            }
+            catch (error) {
+                contents.set(blob, { error: explain(error) });
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, blobs.length) }, worker));
+    return contents;
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/repository/files.ts
 /**
- * How requests go out: writes one at a time with a minimum gap, reads a few at a time, the whole
- * queue paused by a secondary rate limit, waits for a primary limit that resets soon, and bounded
- * retries of server faults and lost connections. Everything else is an answer and is not retried.
- *
- * A small layer of our own rather than @octokit/plugin-throttling and @octokit/plugin-retry:
- * those plug into @octokit/core (this action uses @octokit/request directly), throttle by
- * request groups rather than giving us one serial write queue with a gap we set, and cannot
- * read back a Space before repeating a create. The policy is a few dozen lines and is tested
- * with a clock we control.
+ * How the action reads the repository: from a local git checkout when there is one, otherwise
+ * through the REST API. Both answer the same three questions, so scope resolution and the
+ * rest of the pipeline never care which one they hold.
+ */
+/** A commit's short name for messages (anything that is not a full object id, as it is). */
+function files_short(sha) {
+    return /^[0-9a-f]{40,64}$/i.test(sha) ? sha.slice(0, 7) : sha;
+}
+/** What a reader calls itself in explanations. */
+function sourceName(files) {
+    return files.kind === 'api' ? 'the compare API' : 'git';
+}
+/** A reader's diff with its explanation; any RepoFiles will do. */
+async function explainDiffOf(files, base, head, names = {}, log) {
+    if ('explainDiff' in files && typeof files.explainDiff === 'function') {
+        return files.explainDiff(base, head, names, log);
+    }
+    const changes = await files.diff(base, head);
+    return changes
+        ? { changes }
+        : { why: `${sourceName(files)} could not diff ${files_short(base)} and ${files_short(head)}` };
+}
+
+;// CONCATENATED MODULE: ./src/repository/api-reader.ts
+
+
+/** GitHub lists at most this many files in a comparison, without saying whether it cut any. */
+const COMPARE_FILE_LIMIT = 300;
+const STATUSES = {
+    added: 'added',
+    removed: 'deleted',
+    modified: 'modified',
+    changed: 'modified',
+    renamed: 'renamed',
+    // A copy leaves its source in place, so for the destination it is an addition.
+    copied: 'added'
+};
+function toChange(entry) {
+    const status = STATUSES[entry.status];
+    if (!status)
+        return undefined; // 'unchanged'
+    if (status === 'deleted')
+        return { status, path: entry.filename };
+    const change = { status, path: entry.filename };
+    if (entry.sha)
+        change.blobSha = entry.sha;
+    if (status === 'renamed') {
+        // A rename without its old name would leave the old path behind: treat it as an addition.
+        if (entry.previous_filename)
+            change.previousPath = entry.previous_filename;
+        else
+            change.status = 'added';
+    }
+    return change;
+}
+/** The net change from the compare API, or why it cannot tell. */
+async function compareDiff(client, owner, repo, base, head, names = {}) {
+    let comparison;
+    try {
+        comparison = await client.compareCommits(owner, repo, base, head);
+    }
+    catch (error) {
+        if (error instanceof ApiError && error.status === 404) {
+            return {
+                why: `the compare API does not know ${names.base ?? 'base commit'} ${files_short(base)} or ${names.head ?? 'head commit'} ${files_short(head)} (404)`
+            };
+        }
+        throw error;
+    }
+    if (comparison.status === 'identical')
+        return { changes: [] };
+    // Only when head descends from base are the listed files (merge base to head) the net
+    // change from base to head; after a force push they are not.
+    if (comparison.status !== 'ahead') {
+        return { why: `the compare API reported '${comparison.status}'` };
+    }
+    const files = comparison.files ?? [];
+    if (files.length >= COMPARE_FILE_LIMIT) {
+        return {
+            why: `the compare API listed ${files.length} files, its limit, so the list may be incomplete`
+        };
+    }
+    const changes = [];
+    for (const entry of files) {
+        const change = toChange(entry);
+        if (change)
+            changes.push(change);
+    }
+    return { changes };
+}
+/** Modes from the recursive tree; a truncated one is completed by walking down to each folder. */
+async function treeModes(client, owner, repo, commit, paths) {
+    const found = new Map();
+    if (paths.length === 0)
+        return found;
+    const wanted = new Set(paths);
+    const tree = await client.getTree(owner, repo, commit);
+    for (const e of tree.tree)
+        if (e.path && e.mode && wanted.has(e.path))
+            found.set(e.path, e.mode);
+    if (!tree.truncated)
+        return found;
+    // A truncated listing may lack some: walk down to each one's folder, one level at a time.
+    const folders = new Map();
+    const folder = (path) => {
+        let listed = folders.get(path);
+        if (!listed) {
+            listed = (async () => {
+                const slash = path.lastIndexOf('/');
+                const sha = path === ''
+                    ? commit
+                    : (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1))?.sha;
+                const entries = new Map();
+                if (!sha)
+                    return entries;
+                for (const e of (await client.getTree(owner, repo, sha, false)).tree) {
+                    if (e.path && e.sha && e.mode)
+                        entries.set(e.path, { sha: e.sha, mode: e.mode });
+                }
+                return entries;
+            })();
+            folders.set(path, listed);
+        }
+        return listed;
+    };
+    for (const path of paths) {
+        if (found.has(path))
+            continue;
+        const slash = path.lastIndexOf('/');
+        const entry = (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1));
+        if (entry)
+            found.set(path, entry.mode);
+    }
+    return found;
+}
+function createApiFiles(client, owner, repo) {
+    return {
+        kind: 'api',
+        explainDiff: (base, head, names) => compareDiff(client, owner, repo, base, head, names),
+        async diff(base, head) {
+            return (await compareDiff(client, owner, repo, base, head)).changes;
+        },
+        async listFiles(commit) {
+            const tree = await client.getTree(owner, repo, commit);
+            const files = tree.tree
+                .filter(entry => entry.type === 'blob')
+                .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }));
+            return { files, complete: !tree.truncated };
+        },
+        async readBlob(blobSha) {
+            return client.getBlob(owner, repo, blobSha);
+        },
+        modes: (commit, paths) => treeModes(client, owner, repo, commit, paths)
+    };
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/repository/git.ts
+/**
+ * Git behind a small interface, in the manner of actions/checkout's git command manager: every
+ * command goes through `run`, which is the one place that spawns git.
  */
 
-const systemClock = {
-    now: () => Date.now(),
-    sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
-};
-const policy_DEFAULTS = {
-    readConcurrency: 4,
-    maxFaultRetries: 4,
-    maxRequestMs: 120_000,
-    maxRateLimitRetries: 5,
-    primaryWaitBudgetMs: 10 * 60_000,
-    faultBaseMs: 1000,
-    secondaryDefaultMs: 60_000,
-    /** Below this many requests left, requests are spread over the time until the reset. */
-    lowRemaining: 50,
-    /** The most that spreading puts between two requests. */
-    maxSpreadMs: 60_000
-};
-/**
- * A request the policy did not send, because a rate limit had already stopped the run: sending
- * it would only be refused too, and would prolong the limit.
- */
-class NotSentError extends Error {
-    name = 'NotSentError';
+
+/** A git command that failed: the command line, its exit code and what git said. */
+class GitError extends Error {
+    args;
+    code;
+    stderr;
+    name = 'GitError';
+    constructor(args, code, stderr, options) {
+        super(`git ${args.join(' ')} ${typeof code === 'number' ? `exited with ${code}` : `failed (${code ?? 'no exit code'})`}${stderr ? `: ${stderr}` : ''}`, options);
+        this.args = args;
+        this.code = code;
+        this.stderr = stderr;
+    }
 }
-const FAULT_STATUSES = new Set([500, 502, 503, 504]);
-function isSecondaryLimit(e) {
-    return (e.status === 403 || e.status === 429) && /secondary rate limit/i.test(e.githubMessage);
+// Big enough for `ls-tree -r` of very large repositories and for the largest blob GitHub serves
+// (100 MB); execFile only allocates what git actually writes.
+const MAX_BUFFER = 1024 * 1024 * 1024;
+const FETCH_TIMEOUT_MS = 5 * 60 * 1000;
+/** A commit name that cannot be mistaken for an option. */
+function assertRev(rev) {
+    if (!rev || rev.startsWith('-') || /[\s\0]/.test(rev)) {
+        throw new Error(`not a usable commit name: ${JSON.stringify(rev)}`);
+    }
+    return rev;
 }
-function isPrimaryLimit(e) {
-    return (e.status === 403 || e.status === 429) && e.headers['x-ratelimit-remaining'] === '0';
-}
-function isFault(e) {
-    return e.status === undefined || FAULT_STATUSES.has(e.status);
-}
-const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;
-function createPolicy(options) {
-    const clock = options.clock ?? systemClock;
-    const log = options.log ?? (() => { });
-    const random = options.random ?? Math.random;
-    const readConcurrency = options.readConcurrency ?? policy_DEFAULTS.readConcurrency;
-    const maxFaultRetries = options.maxFaultRetries ?? policy_DEFAULTS.maxFaultRetries;
-    const maxRateLimitRetries = options.maxRateLimitRetries ?? policy_DEFAULTS.maxRateLimitRetries;
-    const maxRequestMs = options.maxRequestMs ?? policy_DEFAULTS.maxRequestMs;
-    const budget = options.primaryWaitBudgetMs ?? policy_DEFAULTS.primaryWaitBudgetMs;
-    let pausedUntil = 0;
-    let writeQueue = Promise.resolve();
-    let lastWriteEnd = -Infinity;
-    let readsInFlight = 0;
-    const readWaiters = [];
-    let spreadUntil = 0;
-    let spreadGapMs = 0;
-    /** When GitHub said no requests remain: the reset time. */
-    let exhaustedUntil = 0;
-    /** Set once a rate limit has stopped the run: later requests are not sent. */
-    let stopped;
-    /** Every request waits out a pause set by any other (a secondary limit stops the whole queue). */
-    async function waitForPause() {
-        for (let now = clock.now(); now < pausedUntil; now = clock.now())
-            await clock.sleep(pausedUntil - now);
-    }
-    function pause(ms) {
-        pausedUntil = Math.max(pausedUntil, clock.now() + ms);
-    }
-    function stop(until, reason) {
-        stopped = { until, reason };
-    }
-    /** Reads the primary budget from a response: note exhaustion, or slow down when it runs low. */
-    function noteBudget(headers) {
-        const remaining = Number(headers['x-ratelimit-remaining']);
-        const reset = Number(headers['x-ratelimit-reset']) * 1000;
-        if (headers['x-ratelimit-remaining'] === undefined ||
-            !Number.isFinite(remaining) ||
-            !Number.isFinite(reset)) {
-            return;
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+function createGit(workdir, options = {}) {
+    async function run(args, opts = {}) {
+        // core.quotepath=false keeps non-ASCII paths verbatim in the few outputs that are not -z.
+        const full = ['-c', 'core.quotepath=false', ...args];
+        const result = await new Promise(resolve => {
+            (0,external_node_child_process_namespaceObject.execFile)('git', full, {
+                cwd: workdir,
+                encoding: 'buffer',
+                maxBuffer: MAX_BUFFER,
+                timeout: opts.timeout,
+                windowsHide: true,
+                // Never wait for a credential prompt on a runner.
+                env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never' }
+            }, (error, stdout, stderr) => {
+                const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+                resolve({ stdout, stderr, code, error: error ?? undefined });
+            });
+        });
+        const { error, ...out } = result;
+        if (!error)
+            return out;
+        // A spawn failure (git missing, workdir missing), a kill (timeout) or an overflowing
+        // buffer is never an answer, even when failure is allowed.
+        const spawnFailed = typeof error.code !== 'number';
+        if (spawnFailed || !opts.allowFailure) {
+            const reason = spawnFailed ? (error.code ?? error.signal ?? error.message) : out.code;
+            throw new GitError(args, reason, out.stderr.toString('utf8').trim(), { cause: error });
         }
-        if (remaining === 0) {
-            exhaustedUntil = Math.max(exhaustedUntil, reset);
-            return;
-        }
-        if (remaining >= policy_DEFAULTS.lowRemaining)
-            return;
-        const gap = Math.min(policy_DEFAULTS.maxSpreadMs, Math.max(0, reset - clock.now()) / remaining);
-        // Said once per window, and again only when the spacing changes by a second or more.
-        if (clock.now() > spreadUntil || Math.abs(gap - spreadGapMs) >= 1000) {
-            log(`Only ${remaining} API requests left until ${new Date(reset).toISOString()}: spacing requests ${seconds(gap)} apart.`);
-        }
-        spreadGapMs = gap;
-        spreadUntil = reset;
+        return out;
     }
-    /** Before sending: give up at once if stopped; wait for an exhausted budget's reset if it is near. */
-    async function clearToSend(call) {
-        if (stopped && clock.now() < stopped.until) {
-            throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
-        }
-        const now = clock.now();
-        if (now < exhaustedUntil) {
-            const wait = exhaustedUntil - now + 1000;
-            const when = new Date(exhaustedUntil).toISOString();
-            if (wait > budget) {
-                stop(exhaustedUntil, `the API rate limit is used up until ${when}, more than ${seconds(budget)} from now; run again after the reset`);
-                throw new NotSentError(`${describeCall(call)} was not sent: ${stopped.reason}`);
-            }
-            log(`No API requests left: waiting ${seconds(wait)} for the reset at ${when}.`);
-            pause(wait);
-            exhaustedUntil = 0;
-        }
-        await waitForPause();
-        if (clock.now() < spreadUntil && spreadGapMs > 0)
-            await clock.sleep(spreadGapMs);
+    async function hasCommit(sha) {
+        const res = await run(['cat-file', '-e', `${assertRev(sha)}^{commit}`], { allowFailure: true });
+        return res.code === 0;
     }
-    /** The request as sent once: with a signal that ends it when the request's time is up. */
-    function bounded(call, ms) {
-        const signal = AbortSignal.timeout(Math.max(1, Math.ceil(ms)));
-        return { ...call, params: { ...call.params, request: { ...call.params.request, signal } } };
-    }
-    /** The error a request ends with when its time is up. */
-    function outOfTime(error, attempts) {
-        const what = error.status === undefined ? `no response (${error.githubMessage})` : error.githubMessage;
-        return new ApiError(error.endpoint, error.status, `${what}; gave up after ${attempts} attempt(s), since one request may take at most ${seconds(maxRequestMs)} across its retries. GitHub or the network did not answer in time: run again later`, error.headers, error.errors, { cause: error });
-    }
-    async function attempt(next, call) {
-        let faults = 0;
-        let limits = 0;
-        let repeated = false;
-        // Only a fault (no answer, or a 5xx) can hide a write GitHub applied; a rate limit refused it.
-        let maybeApplied = false;
-        // Time spent on this request's attempts and fault backoffs, against maxRequestMs.
-        let spent = 0;
-        let attempts = 0;
-        for (;;) {
-            await clearToSend(call);
+    return {
+        workdir,
+        run,
+        hasCommit,
+        async isRepo() {
             try {
-                if (maybeApplied && call.method !== 'GET' && options.recover) {
-                    maybeApplied = false;
-                    const recovered = await options.recover(call);
-                    if (recovered) {
-                        log(`${describeCall(call)}: GitHub had applied the earlier attempt; not sending it again.`);
-                        return recovered;
-                    }
-                }
-                const started = clock.now();
-                attempts++;
-                try {
-                    const response = await next(bounded(call, maxRequestMs - spent));
-                    noteBudget(response.headers);
-                    return response;
-                }
-                finally {
-                    spent += clock.now() - started;
+                if (!(0,external_node_fs_namespaceObject.statSync)(workdir).isDirectory())
+                    return false;
+            }
+            catch {
+                return false;
+            }
+            const res = await run(['rev-parse', '--is-inside-work-tree'], { allowFailure: true });
+            return res.code === 0 && res.stdout.toString('utf8').trim() === 'true';
+        },
+        async fetchCommit(sha, remote = 'origin') {
+            // Only a full object id can be fetched by sha; anything else is not worth a network trip.
+            if (!OBJECT_ID.test(sha))
+                return false;
+            const args = ['fetch', '--no-tags', '--no-recurse-submodules', '--depth=1', remote, sha];
+            try {
+                assertRev(remote);
+                const res = await run(args, { allowFailure: true, timeout: FETCH_TIMEOUT_MS });
+                if (res.code !== 0) {
+                    options.log?.(`git ${args.join(' ')} failed: ${res.stderr.toString('utf8').trim()}`);
                 }
             }
             catch (error) {
-                if (!(error instanceof ApiError))
-                    throw error;
-                // Nothing was sent, or a retry would go the same way (a refused redirect).
-                if (error.final)
-                    throw error;
-                // A repeated DELETE that finds nothing: the first attempt was applied.
-                if (repeated && call.method === 'DELETE' && error.status === 404) {
-                    log(`${error.endpoint}: already deleted by the earlier attempt.`);
-                    return { status: 204, headers: error.headers, data: undefined };
-                }
-                if (isSecondaryLimit(error)) {
-                    if (++limits > maxRateLimitRetries) {
-                        stop(Infinity, `GitHub's secondary rate limit stopped this run at ${error.endpoint}`);
-                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (still limited after ${maxRateLimitRetries} waits; GitHub asks integrations to slow down: try again later, or raise 'write-interval')`, error.headers, error.errors);
-                    }
-                    const retryAfter = Number(error.headers['retry-after']);
-                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
-                    const base = Number.isFinite(retryAfter) && error.headers['retry-after'] !== undefined
-                        ? retryAfter * 1000
-                        : error.headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset)
-                            ? Math.max(0, reset - clock.now())
-                            : policy_DEFAULTS.secondaryDefaultMs;
-                    const wait = base * 2 ** (limits - 1) + random() * 1000;
-                    log(`${error.endpoint}: secondary rate limit (${error.status}); pausing all requests for ${seconds(wait)} (wait ${limits} of ${maxRateLimitRetries}).`);
-                    pause(wait);
-                    repeated = true;
-                    continue;
-                }
-                if (isPrimaryLimit(error)) {
-                    const reset = Number(error.headers['x-ratelimit-reset']) * 1000;
-                    const wait = Math.max(0, reset - clock.now()) + 1000;
-                    const when = Number.isFinite(reset) ? new Date(reset).toISOString() : 'an unknown time';
-                    if (!Number.isFinite(reset) || wait > budget || ++limits > maxRateLimitRetries) {
-                        const reason = `the rate limit resets at ${when}, more than ${seconds(budget)} from now: not waiting; run again after the reset`;
-                        stop(Number.isFinite(reset) ? reset : Infinity, reason);
-                        throw new ApiError(error.endpoint, error.status, `${error.githubMessage} (${reason})`, error.headers, error.errors);
-                    }
-                    log(`${error.endpoint}: rate limit exhausted; waiting ${seconds(wait)} for the reset at ${when}.`);
-                    pause(wait);
-                    repeated = true;
-                    continue;
-                }
-                noteBudget(error.headers);
-                if (isFault(error) && faults < maxFaultRetries) {
-                    const wait = policy_DEFAULTS.faultBaseMs * 2 ** faults * (0.5 + random());
-                    if (spent + wait >= maxRequestMs)
-                        throw outOfTime(error, attempts);
-                    faults++;
-                    maybeApplied = true;
-                    const what = error.status === undefined ? `no response (${error.githubMessage})` : `${error.status}`;
-                    log(`${error.endpoint}: ${what}; retrying in ${seconds(wait)} (retry ${faults} of ${maxFaultRetries}).`);
-                    const slept = clock.now();
-                    await clock.sleep(wait);
-                    spent += clock.now() - slept;
-                    repeated = true;
-                    continue;
-                }
-                throw error;
+                // A timeout or a kill: the commit is simply not available.
+                options.log?.(String(error instanceof Error ? error.message : error));
             }
-        }
-    }
-    async function write(next, call) {
-        const run = async () => {
-            const gap = lastWriteEnd + options.writeIntervalMs - clock.now();
-            if (gap > 0)
-                await clock.sleep(gap);
-            try {
-                return await attempt(next, call);
-            }
-            finally {
-                lastWriteEnd = clock.now();
-            }
-        };
-        const result = writeQueue.then(run, run);
-        writeQueue = result.catch(() => undefined);
-        return result;
-    }
-    async function read(next, call) {
-        while (readsInFlight >= readConcurrency)
-            await new Promise(resolve => readWaiters.push(resolve));
-        readsInFlight++;
-        try {
-            return await attempt(next, call);
-        }
-        finally {
-            readsInFlight--;
-            readWaiters.shift()?.();
-        }
-    }
-    return next => call => (call.method === 'GET' ? read(next, call) : write(next, call));
-}
-
-;// CONCATENATED MODULE: ./src/github/client.ts
-
-
-/** Without an `isCreated` rule: the same type and metadata, byte for byte. */
-function sameContent(sent, listed) {
-    const a = sent.metadata;
-    const b = (listed.metadata ?? {});
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return (listed.resource_type === sent.resource_type &&
-        [...keys].every(k => JSON.stringify(a[k]) === JSON.stringify(b[k])));
-}
-/** The `next` URL of a `Link` header, if any. */
-function nextLink(link) {
-    for (const part of (link ?? '').split(',')) {
-        const m = /<([^>]+)>\s*;\s*rel="next"/.exec(part);
-        if (m)
-            return m[1];
-    }
-    return undefined;
-}
-function createClient(options) {
-    const baseUrl = options.baseUrl.replace(/\/+$/, '');
-    const transport = createTransport({
-        baseUrl,
-        token: options.token,
-        userAgent: options.userAgent,
-        timeoutMs: options.timeoutMs,
-        log: options.policy?.log
-    });
-    /**
-     * A create whose answer was lost may still have been applied: before sending it again, look
-     * for a resource with exactly that content and take it as the answer, so a retry never
-     * leaves a duplicate.
-     */
-    async function recoverCreate(call) {
-        if (call.method !== 'POST' || !call.route.endsWith('/resources'))
-            return undefined;
-        const body = call.params.data;
-        const params = { ...call.params, data: undefined };
-        const resources = await listAll(call.route, params);
-        const same = options.isCreated ?? sameContent;
-        const match = resources.find(r => same(body, r));
-        return match ? { status: 201, headers: {}, data: match } : undefined;
-    }
-    /**
-     * Every resource of a Space, following the `Link` header's `rel="next"` (GitHub documents no
-     * pagination for this listing, but answers in pages elsewhere). A page that is not a listing
-     * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
-     */
-    async function listAll(route, params) {
-        const resources = [];
-        const seen = new Set();
-        let query = {};
-        for (;;) {
-            const page = { method: 'GET', route, params: { ...params, ...query } };
-            const res = await send(page);
-            const data = res.data;
-            if (typeof data !== 'object' || data === null || !Array.isArray(data.resources)) {
-                const got = typeof res.data === 'string'
-                    ? res.data.trim() === ''
-                        ? 'an empty body'
-                        : 'a body that is not JSON'
-                    : 'JSON without a "resources" list';
-                throw new ApiError(describeCall(page), res.status, `the answer is not a resources listing (${got}); nothing was written, since planning on a partial listing could delete or duplicate resources. Run again; if it persists, GitHub's API may be degraded`, res.headers);
-            }
-            resources.push(...data.resources);
-            const next = nextLink(res.headers.link);
-            if (!next)
-                return resources;
-            if (seen.has(next)) {
-                throw new ApiError(describeCall(page), res.status, "the listing's next page points back at a page already read; nothing was written", res.headers);
-            }
-            seen.add(next);
-            query = Object.fromEntries(new URL(next).searchParams);
-        }
-    }
-    const send = options.policy
-        ? createPolicy({ ...options.policy, recover: recoverCreate })(transport)
-        : transport;
-    async function call(method, route, params = {}) {
-        return (await send({ method, route, params }));
-    }
-    // The org and user routes differ only in their first two segments.
-    function spaceRoute(ownerType, rest = '') {
-        return ownerType === 'org'
-            ? { route: `/orgs/{org}/copilot-spaces${rest}`, params: {} }
-            : { route: `/users/{username}/copilot-spaces${rest}`, params: {} };
-    }
-    function ownerParams(ownerType, owner) {
-        return ownerType === 'org' ? { org: owner } : { username: owner };
-    }
-    function spaceParams(ref) {
-        return { ...ownerParams(ref.ownerType, ref.owner), space_number: ref.number };
-    }
-    return {
-        baseUrl,
-        /** Every space of an owner, following the cursor pagination of the `Link` header. */
-        async listSpaces(ownerType, owner, perPage = 100) {
-            const { route } = spaceRoute(ownerType);
-            const spaces = [];
-            let params = { ...ownerParams(ownerType, owner), per_page: perPage };
-            for (;;) {
-                const res = await call('GET', route, params);
-                spaces.push(...res.data.spaces);
-                const next = nextLink(res.headers.link);
-                if (!next)
-                    return spaces;
-                const query = new URL(next).searchParams;
-                params = { ...ownerParams(ownerType, owner), ...Object.fromEntries(query) };
-            }
-        },
-        async getSpace(ref) {
-            return (await call('GET', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref))).data;
-        },
-        async createSpace(ownerType, owner, body) {
-            const res = await call('POST', spaceRoute(ownerType).route, {
-                ...ownerParams(ownerType, owner),
-                data: body
-            });
-            return res.data;
-        },
-        async updateSpace(ref, body) {
-            const res = await call('PUT', spaceRoute(ref.ownerType, '/{space_number}').route, {
-                ...spaceParams(ref),
-                data: body
-            });
-            return res.data;
-        },
-        async deleteSpace(ref) {
-            await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref));
-        },
-        /** Every resource of the Space, all pages; entries are as GitHub sent them (not validated). */
-        async listResources(ref) {
-            return listAll(spaceRoute(ref.ownerType, '/{space_number}/resources').route, spaceParams(ref));
-        },
-        async getResource(ref, id) {
-            const res = await call('GET', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id });
-            return res.data;
-        },
-        /**
-         * `created` is false when GitHub answered 200: an identical `github_file` (same repository,
-         * path and sha) already existed and was returned instead. That is a normal answer.
-         */
-        async createResource(ref, body) {
-            const res = await call('POST', spaceRoute(ref.ownerType, '/{space_number}/resources').route, { ...spaceParams(ref), data: body });
-            return { resource: res.data, created: res.status === 201 };
-        },
-        async updateResource(ref, id, metadata) {
-            const res = await call('PUT', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id, data: { metadata } });
-            return res.data;
-        },
-        async deleteResource(ref, id) {
-            await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route, { ...spaceParams(ref), space_resource_id: id });
-        },
-        async getAccount(login) {
-            return (await call('GET', '/users/{username}', { username: login })).data;
-        },
-        async getRepo(owner, repo) {
-            return (await call('GET', '/repos/{owner}/{repo}', { owner, repo })).data;
-        },
-        async compareCommits(owner, repo, base, head) {
-            const res = await call('GET', '/repos/{owner}/{repo}/compare/{basehead}', {
-                owner,
-                repo,
-                basehead: `${base}...${head}`
-            });
-            return res.data;
-        },
-        async getTree(owner, repo, treeSha, recursive = true) {
-            const res = await call('GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', {
-                owner,
-                repo,
-                tree_sha: treeSha,
-                ...(recursive ? { recursive: '1' } : {})
-            });
-            return res.data;
-        },
-        /** A blob's raw bytes (the blob endpoint serves files up to 100 MB, base64-encoded). */
-        async getBlob(owner, repo, sha) {
-            const res = await call('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', {
-                owner,
-                repo,
-                file_sha: sha
-            });
-            return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64');
+            return hasCommit(sha);
         }
     };
+}
+
+;// CONCATENATED MODULE: ./src/repository/git-reader.ts
+/**
+ * RepoFiles from a local git checkout: no API calls, no rate limits, and exact answers for any
+ * two commits the checkout has (or can fetch).
+ */
+
+
+const GITLINK = '160000';
+/** Split NUL-terminated output into its records, each decoded on its own. */
+function records(out) {
+    const parts = [];
+    let start = 0;
+    for (let i = out.indexOf(0, start); i !== -1; i = out.indexOf(0, start)) {
+        parts.push(out.toString('utf8', start, i));
+        start = i + 1;
+    }
+    if (start < out.length)
+        parts.push(out.toString('utf8', start));
+    return parts;
+}
+/**
+ * Parse `git diff --raw -z`: each change is a header `:oldmode newmode oldsha newsha status`
+ * followed by one path, or two (source, destination) for renames and copies.
+ */
+function parseRawDiff(out) {
+    const fields = records(out);
+    const changes = [];
+    for (let i = 0; i < fields.length;) {
+        const header = fields[i++] ?? '';
+        const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(header);
+        if (!m)
+            throw new Error(`unexpected git diff --raw record: ${JSON.stringify(header)}`);
+        const [, oldMode, newMode, , newSha, status] = m;
+        const twoPaths = status === 'R' || status === 'C';
+        const first = fields[i++];
+        const second = twoPaths ? fields[i++] : undefined;
+        if (first === undefined || (twoPaths && second === undefined)) {
+            throw new Error(`truncated git diff --raw output after ${JSON.stringify(header)}`);
+        }
+        const path = second ?? first;
+        const present = { path, blobSha: newSha, mode: newMode };
+        // Submodules (gitlinks) are commits, not files: a path that becomes or stops being one is
+        // a deletion or an addition of the file on the other side.
+        const oldLink = oldMode === GITLINK;
+        const newLink = newMode === GITLINK;
+        switch (status) {
+            case 'A':
+            case 'C':
+                if (!newLink)
+                    changes.push({ status: 'added', ...present });
+                break;
+            case 'M':
+            case 'T':
+                if (oldLink && newLink)
+                    break;
+                if (newLink)
+                    changes.push({ status: 'deleted', path });
+                else if (oldLink)
+                    changes.push({ status: 'added', ...present });
+                else
+                    changes.push({ status: 'modified', ...present });
+                break;
+            case 'D':
+                if (!oldLink)
+                    changes.push({ status: 'deleted', path });
+                break;
+            case 'R':
+                changes.push({ status: 'renamed', previousPath: first, ...present });
+                break;
+            default:
+                // U (unmerged) and X (unknown) cannot occur between two commits.
+                throw new Error(`unexpected git diff status ${status} for ${JSON.stringify(path)}`);
+        }
+    }
+    return changes;
+}
+/** Parse `git ls-tree -r -z`: `<mode> <type> <sha>\t<path>` per record; blobs only. */
+function parseLsTree(out) {
+    const files = [];
+    for (const record of records(out)) {
+        const tab = record.indexOf('\t');
+        const [mode, type, sha] = record.slice(0, tab).split(' ');
+        if (tab === -1 || !mode || !type || !sha) {
+            throw new Error(`unexpected git ls-tree record: ${JSON.stringify(record)}`);
+        }
+        if (type === 'blob')
+            files.push({ path: record.slice(tab + 1), blobSha: sha, mode });
+    }
+    return files;
+}
+/** `git diff --raw` between two local commits. */
+async function rawDiff(git, base, head, renameLimit, log) {
+    const res = await git.run([
+        'diff',
+        '--raw',
+        '-z',
+        '-M',
+        `-l${renameLimit}`,
+        '--no-abbrev',
+        '--no-ext-diff',
+        '--no-textconv',
+        // A repository's diff.relative would otherwise cut paths to the current directory.
+        '--no-relative',
+        base,
+        head,
+        '--'
+    ]);
+    const warning = res.stderr.toString('utf8').trim();
+    // Git still answers when it gives up on renames, reporting them as deletion plus addition:
+    // correct, only less tidy, so say so rather than fail.
+    if (warning)
+        log?.(`git diff ${files_short(base)} ${files_short(head)}: ${warning}`);
+    return parseRawDiff(res.stdout);
+}
+/** The modes of some paths at a commit, submodules (commits) included: their mode marks them. */
+async function lsTreeModes(git, commit, paths) {
+    assertRev(commit);
+    const found = new Map();
+    // In slices, so that no command line grows past the system's limit.
+    for (let i = 0; i < paths.length; i += 500) {
+        const slice = paths.slice(i, i + 500).map(p => `:(literal)${p}`);
+        const res = await git.run(['ls-tree', '-z', '--full-tree', commit, '--', ...slice]);
+        for (const record of records(res.stdout)) {
+            const tab = record.indexOf('\t');
+            if (tab > 0)
+                found.set(record.slice(tab + 1), record.slice(0, record.indexOf(' ')));
+        }
+    }
+    return found;
+}
+function createGitFiles(git, options = {}) {
+    const renameLimit = options.renameLimit ?? 10000;
+    const via = options.fallback?.kind === 'api' ? 'the REST API' : 'the fallback reader';
+    /** Make sure a commit is local, fetching it when a shallow checkout lacks it. */
+    async function ensureCommit(sha) {
+        if (await git.hasCommit(sha))
+            return true;
+        options.log?.(`commit ${files_short(sha)} is not in the checkout; fetching it`);
+        return git.fetchCommit(sha);
+    }
+    /**
+     * The diff from git, else from the fallback (the compare API), saying which answered and why:
+     * the one place where a diff falls back. `log` is left out for quiet look-ups.
+     */
+    async function diffOrFallback(base, head, names, log) {
+        let first;
+        try {
+            first = await gitDiff(base, head, names);
+        }
+        catch (error) {
+            // A checkout failing in an unexpected way should not sink a run the API can still serve.
+            if (!options.fallback)
+                throw error;
+            first = { why: `git failed: ${error instanceof Error ? error.message : String(error)}` };
+        }
+        if (first.changes || !options.fallback)
+            return first;
+        const between = `between ${files_short(base)} and ${files_short(head)}`;
+        log?.(`git cannot diff ${between}: ${first.why}`);
+        const second = await explainDiffOf(options.fallback, base, head, names);
+        const name = sourceName(options.fallback);
+        if (second.changes)
+            return { changes: second.changes, via: `from ${name}; ${first.why}` };
+        log?.(`${name} cannot diff ${between} either: ${second.why}`);
+        return { why: `${first.why}; ${second.why}`, logged: log !== undefined };
+    }
+    async function gitDiff(base, head, names) {
+        assertRev(base);
+        assertRev(head);
+        for (const [sha, name] of [
+            [base, names.base ?? 'base commit'],
+            [head, names.head ?? 'head commit']
+        ]) {
+            if (!(await ensureCommit(sha))) {
+                return { why: `${name} ${files_short(sha)} is not in the checkout and could not be fetched` };
+            }
+        }
+        return { changes: await rawDiff(git, base, head, renameLimit, options.log) };
+    }
+    return {
+        kind: 'git',
+        git,
+        fallback: options.fallback,
+        explainDiff: (base, head, names = {}, log) => diffOrFallback(base, head, names, log),
+        async diff(base, head) {
+            return (await diffOrFallback(base, head, {})).changes;
+        },
+        async listFiles(commit) {
+            assertRev(commit);
+            if (!(await ensureCommit(commit)) && options.fallback) {
+                options.log?.(`listing ${files_short(commit)} through ${via} instead`);
+                return options.fallback.listFiles(commit);
+            }
+            const res = await git.run(['ls-tree', '-r', '-z', '--full-tree', commit]);
+            return { files: parseLsTree(res.stdout), complete: true };
+        },
+        modes: (commit, paths) => lsTreeModes(git, commit, paths),
+        async readBlob(blobSha) {
+            assertRev(blobSha);
+            // One git process per blob; a missing object is the rare case, so ask git first.
+            const res = await git.run(['cat-file', 'blob', blobSha], {
+                allowFailure: options.fallback !== undefined
+            });
+            if (res.code === 0)
+                return res.stdout;
+            options.log?.(`blob ${files_short(blobSha)} is not in the checkout; reading it through ${via}`);
+            return options.fallback.readBlob(blobSha);
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/repository/reader.ts
+/**
+ * Which reader answers for the repository: the git checkout when there is one that has (or can
+ * fetch) the commit, with the REST API behind it; otherwise the REST API alone.
+ */
+
+
+
+
+
+/**
+ * The git reader when the workspace is a checkout that has (or can fetch) the commit, with the
+ * API reader behind it; otherwise the API reader alone. Running without a checkout is normal.
+ */
+async function chooseFiles(input) {
+    const { workspace, commit, client, owner, repo } = input;
+    const log = input.log ?? (() => { });
+    const api = createApiFiles(client, owner, repo);
+    const useApi = (why) => {
+        const reason = `reading ${owner}/${repo} through the REST API: ${why}`;
+        log(reason);
+        return { files: api, reason };
+    };
+    if (!workspace)
+        return useApi('no workspace directory');
+    try {
+        if (!(0,external_node_fs_namespaceObject.statSync)(workspace, { throwIfNoEntry: false })?.isDirectory()) {
+            return useApi(`${workspace} does not exist`);
+        }
+        const git = createGit(workspace, { log });
+        if (!(await git.isRepo())) {
+            const probe = await git.run(['rev-parse', '--is-inside-work-tree'], { allowFailure: true });
+            const said = probe.stderr.toString('utf8').trim().split('\n')[0];
+            return useApi(`${workspace} is not a git work tree${said ? ` (git: ${said})` : ''}`);
+        }
+        if (!(await git.hasCommit(commit))) {
+            log(`the checkout at ${workspace} does not have ${files_short(commit)}; fetching it`);
+            if (!(await git.fetchCommit(commit))) {
+                return useApi(`the checkout at ${workspace} does not have ${files_short(commit)} and could not fetch it`);
+            }
+        }
+        const reason = `reading ${owner}/${repo} from the git checkout at ${workspace}, with the REST API as fallback`;
+        log(reason);
+        return { files: createGitFiles(git, { log, fallback: api }), reason };
+    }
+    catch (error) {
+        // No git on the runner, or git failing in ways a checkout should not: the API still works.
+        return useApi(`git is not usable (${error instanceof Error ? error.message : String(error)})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/repository/scope.ts
+
+/** Events whose natural scope is the whole tree at GITHUB_SHA. */
+const FULL_EVENTS = new Set(['workflow_dispatch', 'schedule', 'release', 'repository_dispatch']);
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+function isNullSha(sha) {
+    return typeof sha !== 'string' || /^0*$/.test(sha);
+}
+function str(value) {
+    return typeof value === 'string' && value ? value : undefined;
+}
+function eventCommits(eventName, payload, sha) {
+    if (eventName === 'push') {
+        const ref = str(payload.ref) ?? 'a ref';
+        if (payload.deleted === true)
+            return { none: `push deleted ${ref}: nothing to sync` };
+        const head = str(payload.after) ?? sha;
+        if (isNullSha(payload.before)) {
+            const what = ref.startsWith('refs/tags/') ? 'push of a new tag' : 'push to a new branch';
+            return { label: 'push', head, noBase: what };
+        }
+        return {
+            label: 'push',
+            head,
+            base: payload.before,
+            names: { base: 'before commit', head: 'after commit' }
+        };
+    }
+    if (PULL_REQUEST_EVENTS.has(eventName)) {
+        const pr = payload.pull_request ?? {};
+        const label = typeof pr.number === 'number' ? `${eventName} #${pr.number}` : eventName;
+        // pull_request runs on the merge commit (GITHUB_SHA); pull_request_target runs on the
+        // base branch, so the pull request's own head is the commit to look at.
+        const head = eventName === 'pull_request' ? sha : (str(pr.head?.sha) ?? sha);
+        const base = str(pr.base?.sha);
+        if (!base)
+            return { label, head, noBase: `${eventName} without a base commit in its payload` };
+        return {
+            label,
+            head,
+            base,
+            names: {
+                base: 'base commit',
+                head: eventName === 'pull_request' ? 'merge commit' : 'head commit'
+            }
+        };
+    }
+    return { label: eventName, head: sha, noBase: `${eventName} events have no base commit` };
+}
+function counted(n) {
+    return n === 0 ? 'no files' : n === 1 ? '1 file' : `${n} files`;
+}
+async function resolveScope(input) {
+    const { eventName, payload, sha, sync, files } = input;
+    const log = input.log ?? (() => { });
+    const write = !PULL_REQUEST_EVENTS.has(eventName);
+    const event = eventCommits(eventName, payload ?? {}, sha);
+    if ('none' in event)
+        return { scope: { kind: 'none', reason: event.none }, write };
+    const { label, head } = event;
+    const full = (reason) => ({
+        scope: { kind: 'full', commit: head, reason },
+        write
+    });
+    if (sync === 'full')
+        return full(`${label}: sync: full, full reconcile`);
+    if (event.base === undefined) {
+        if (sync === 'changed') {
+            return full(`${label}: sync: changed had no base commit (${event.noBase}); full reconcile`);
+        }
+        if (eventName === 'push')
+            return full(`${event.noBase}: full reconcile`);
+        if (!FULL_EVENTS.has(eventName) && !PULL_REQUEST_EVENTS.has(eventName)) {
+            log(`${eventName} is not an event this action knows; reconciling every file at GITHUB_SHA`);
+        }
+        return full(`${label}: full reconcile`);
+    }
+    const { base, names } = event;
+    const between = `between ${files_short(base)} and ${files_short(head)}`;
+    const diff = await explainDiffOf(files, base, head, names, log);
+    if (diff.changes) {
+        const via = diff.via ? ` (${diff.via})` : '';
+        return {
+            scope: {
+                kind: 'changed',
+                base,
+                commit: head,
+                changes: diff.changes,
+                reason: `${label}: ${counted(diff.changes.length)} changed ${between}${via}`
+            },
+            write
+        };
+    }
+    if (!diff.logged)
+        log(`${sourceName(files)} cannot diff ${between}: ${diff.why}`);
+    return full(`${label}: ${diff.why}; full reconcile`);
 }
 
 ;// CONCATENATED MODULE: external "os"
@@ -34040,6 +34377,998 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/report/untrusted.ts
+/**
+ * Text written by others (file names, file contents, event payloads, GitHub's own messages) is
+ * data. The Actions runner acts on `::command::` at the start of a line and on the legacy
+ * `##[command]` anywhere in one, and it splits lines at CR, LF and CRLF, so such text is made
+ * inert before it reaches a destination the runner or a renderer reads.
+ */
+// C0 and C1 controls, DEL, the Unicode line and paragraph separators (each can end a line for
+// some reader) and the bidirectional controls (they reorder what a person sees).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/** Control characters shown visibly (`\n`, `\r`, `\t`, `\u001b` …); everything else as is. */
+function visible(text) {
+    return text.replace(CONTROL, c => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+/**
+ * A log line that cannot act as a workflow command: control characters shown visibly (so the
+ * line stays one line), `##[` broken up, and a `::` at the line's start escaped.
+ */
+function forLog(text) {
+    return visible(text)
+        .replace(/#(?=#\[)/g, '\\u0023')
+        .replace(/^(\s*):(?=:)/u, '$1\\u003a');
+}
+
+;// CONCATENATED MODULE: ./src/report/log.ts
+/**
+ * The one way out to the log. Every line passes through `forLog` here, whatever it holds, so a
+ * file name or a GitHub message inside it can never act as a workflow command; lint forbids
+ * `@actions/core`'s printing functions and `console` everywhere else in `src/`.
+ */
+
+
+/** A log that neutralises each line before handing it to `sink` (the runner's stdout by default). */
+function safeLog(sink = line => info(line)) {
+    return line => sink(forLog(line));
+}
+const log_info = safeLog();
+/** A warning annotation. */
+const log_warning = line => warning(forLog(line));
+/** An error annotation. */
+const log_error = line => error(forLog(line));
+/** Fails the step with this message (an error annotation, and exit code 1). */
+const fail = line => setFailed(forLog(line));
+/** A collapsible group in the log. */
+function log_group(title, fn) {
+    return group(forLog(title), fn);
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+/**
+ * Untrusted text (paths, GitHub's messages, inputs) written into Markdown as data: what a reader
+ * sees rendered is the text itself, never a link, image, HTML, heading, emphasis or table cell
+ * that the text spelled out. Checked against the GFM renderers GitHub uses (cmark-gfm) and the
+ * tests use (micromark with mdast-util-gfm).
+ */
+
+// Every ASCII punctuation character can start or end some Markdown or GFM construct.
+const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/;
+/**
+ * Both renderers find GFM autolink literals (`www.`, `https://`, `x@y.z`, `mailto:`, `xmpp:`)
+ * in the text after character references are decoded, so escaping alone does not stop them. An
+ * empty HTML comment splits the text node there: it renders as nothing, and neither renderer
+ * matches a literal across it.
+ */
+const TEXT_BREAK = '<!---->';
+function reference(c) {
+    return `&#${c.codePointAt(0)};`;
+}
+/**
+ * Markdown that renders as exactly `visible(text)`, on one line, as plain text: each ASCII
+ * punctuation character as a numeric character reference, leading and trailing whitespace too
+ * (a table cell or a paragraph would trim it), and a break before each character that could
+ * complete an autolink literal.
+ */
+function plainText(text) {
+    const chars = [...visible(text)];
+    let start = 0;
+    while (start < chars.length && /\s/u.test(chars[start]))
+        start++;
+    let end = chars.length;
+    while (end > start && /\s/u.test(chars[end - 1]))
+        end--;
+    let out = '';
+    for (let i = 0; i < chars.length; i++) {
+        const c = chars[i];
+        if (i < start || i >= end) {
+            out += reference(c);
+        }
+        else if (ASCII_PUNCTUATION.test(c)) {
+            // Never first: a line that starts with `<!--` is an HTML block; and a literal needs
+            // text before the character, which the break separates.
+            const autolinkPoint = i > 0 && (c === '@' || c === ':' || (c === '.' && out.slice(-3).toLowerCase() === 'www'));
+            out += (autolinkPoint ? TEXT_BREAK : '') + reference(c);
+        }
+        else {
+            out += c;
+        }
+    }
+    return out;
+}
+/**
+ * A code span when the text can be one as is (no backtick or pipe, which would end the span or,
+ * in a table, the cell; no control character; no edge whitespace, which a code span strips),
+ * otherwise `plainText`. Either way the rendered text is `visible(text)`.
+ */
+function codeText(text) {
+    const spanSafe = text.length > 0 && !/[`|]/.test(text) && visible(text) === text && text.trim() === text;
+    return spanSafe ? `\`${text}\`` : plainText(text);
+}
+/**
+ * A link destination for a URL the action built, kept from ending the destination or the link
+ * early: whitespace, controls, angle brackets and parentheses percent-encoded, backslashes and
+ * ampersands escaped so that no escape or character reference in the URL is decoded.
+ */
+function linkDestination(url) {
+    return url.replace(/[\\&]/g, '\\$&').replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0020\u007f<>()]/g, c => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+/**
+ * The text cut to at most `max` characters (code points, so no pair is split), saying how much
+ * was left out: one very long message must not crowd everything else out of a bounded summary.
+ */
+function clipText(text, max) {
+    const chars = [...text];
+    if (chars.length <= max)
+        return text;
+    return `${chars.slice(0, max).join('')} … (${chars.length - max} more characters)`;
+}
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+/**
+ * Report: the step's outputs and its job summary, from the outcomes of a run.
+ */
+
+
+
+
+const COUNTED = [
+    'created',
+    'updated',
+    'deleted',
+    'unchanged',
+    'skipped',
+    'failed'
+];
+function countOutcomes(outcomes) {
+    const counts = Object.fromEntries(COUNTED.map(k => [k, 0]));
+    for (const o of outcomes)
+        counts[o.action]++;
+    return counts;
+}
+/**
+ * GitHub keeps at most 1 MB of outputs per job, all steps together; half a MiB for `resources`
+ * leaves the rest to the other steps of the job.
+ */
+const RESOURCES_BUDGET_BYTES = 512 * 1024;
+function resourceEntry(o) {
+    return JSON.stringify({
+        path: o.path,
+        action: o.action,
+        resource_id: o.resourceId ?? null,
+        ...(o.previousPath ? { previous_path: o.previousPath } : {}),
+        ...(o.reason ? { reason: o.reason } : {})
+    });
+}
+/**
+ * The `resources` JSON array within `budget` bytes. When everything does not fit, the unchanged
+ * entries go first (they say the least), then the rest is cut; the kept entries stay in order.
+ */
+function resourcesJson(outcomes, budget) {
+    const entries = outcomes.map(resourceEntry);
+    const bytes = entries.map(e => Buffer.byteLength(e));
+    const all = 2 + bytes.reduce((sum, b) => sum + b, 0) + Math.max(0, entries.length - 1);
+    if (all <= budget)
+        return { json: `[${entries.join(',')}]`, omitted: 0, omittedUnchanged: 0 };
+    const keep = new Array(entries.length).fill(false);
+    let used = 2;
+    let kept = 0;
+    const fill = (unchanged) => {
+        for (let i = 0; i < entries.length; i++) {
+            if ((outcomes[i].action === 'unchanged') !== unchanged)
+                continue;
+            const cost = bytes[i] + (kept > 0 ? 1 : 0);
+            if (used + cost > budget)
+                return false;
+            used += cost;
+            kept++;
+            keep[i] = true;
+        }
+        return true;
+    };
+    if (fill(false))
+        fill(true);
+    const omittedUnchanged = outcomes.filter((o, i) => !keep[i] && o.action === 'unchanged').length;
+    return {
+        json: `[${entries.filter((_, i) => keep[i]).join(',')}]`,
+        omitted: entries.length - kept,
+        omittedUnchanged
+    };
+}
+/**
+ * Sets the step's outputs. It never logs: a warning about a truncated `resources` output comes
+ * back in the result for the caller to log.
+ */
+function writeOutputs(outcomes, budget = RESOURCES_BUDGET_BYTES) {
+    const counts = countOutcomes(outcomes);
+    for (const key of COUNTED)
+        setOutput(key, String(counts[key]));
+    const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, budget);
+    setOutput('resources', json);
+    setOutput('resources-truncated', omitted > 0 ? 'true' : 'false');
+    if (omitted === 0)
+        return { ...counts, resourcesTruncated: false };
+    const others = omitted - omittedUnchanged;
+    return {
+        ...counts,
+        resourcesTruncated: true,
+        warning: `The resources output leaves out ${omitted} of ${outcomes.length} entries ` +
+            `(${omittedUnchanged} unchanged, ${others} other) to stay within ${budget} bytes ` +
+            `(GitHub keeps at most 1 MB of outputs per job); resources-truncated is true.`
+    };
+}
+/**
+ * GitHub refuses a step summary over 1 MiB (1,048,576 bytes); the summary stays under a round
+ * million, which leaves room for a line break and an error summary's heading.
+ */
+const SUMMARY_BUDGET_BYTES = 1_000_000;
+/** The table also stops at this many rows: past it, a table is no longer read. */
+const MAX_ROWS = 500;
+/** Longest text shown for one path or message; a longer one is cut, saying by how much. */
+const MAX_TEXT_CHARS = 4096;
+const VERB = {
+    created: 'Created',
+    updated: 'Updated',
+    deleted: 'Deleted',
+    unchanged: 'Unchanged',
+    skipped: 'Skipped',
+    failed: 'Failed'
+};
+const PREVIEW_VERB = {
+    created: 'Would create',
+    updated: 'Would update',
+    deleted: 'Would delete'
+};
+/** Free text (a reason, a message) as Markdown that renders as the text. */
+const prose = (text) => plainText(clipText(text, MAX_TEXT_CHARS));
+/** A path as Markdown that renders as the path, in a code span when it can be one. */
+const pathText = (path) => {
+    const clipped = clipText(path, MAX_TEXT_CHARS);
+    return clipped === path ? codeText(path) : plainText(clipped);
+};
+const bytesOf = (lines) => Buffer.byteLength(lines.join('\n'));
+const omittedLine = (count) => `…and ${count} more (see the step's \`resources\` output).`;
+/**
+ * The job summary as Markdown of at most `budget` bytes (as long as the heading and counts fit).
+ * Everything that came from outside, from paths to GitHub's messages, renders as the text it is;
+ * the one link is the Space's.
+ */
+function summaryMarkdown(outcomes, ctx, budget = SUMMARY_BUDGET_BYTES) {
+    const counts = countOutcomes(outcomes);
+    const verb = (a) => (ctx.previewReason ? (PREVIEW_VERB[a] ?? VERB[a]) : VERB[a]);
+    const head = [
+        `## Copilot Space sync: [${prose(ctx.spaceLabel)}](${linkDestination(ctx.spaceUrl)})`,
+        ''
+    ];
+    if (ctx.previewReason)
+        head.push(`> **Preview: nothing was written.** ${prose(ctx.previewReason)}`, '');
+    head.push(`Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).`, '', `| ${COUNTED.map(verb).join(' | ')} |`, `|${COUNTED.map(() => ' ---: |').join('')}`, `| ${COUNTED.map(k => counts[k]).join(' | ')} |`, '');
+    const foot = [];
+    if (ctx.othersCount > 0) {
+        foot.push(`${ctx.othersCount} other resource(s) in the Space are not managed by this workflow and were left alone.`, '');
+    }
+    const rows = outcomes.filter(o => o.action !== 'unchanged');
+    const table = ['| | Path | Resource | Detail |', '| --- | --- | --- | --- |'];
+    // What must fit besides the rows: heading, counts, table head, the line counting the rows
+    // left out (at its longest) and the footer, each joined by a line break.
+    let used = bytesOf(head) + 1 + bytesOf(table) + 1 + bytesOf(['', omittedLine(rows.length), '']) + 1;
+    used += foot.length > 0 ? bytesOf(foot) + 1 : 0;
+    const shown = [];
+    for (const o of rows.slice(0, MAX_ROWS)) {
+        const detail = [
+            o.previousPath !== undefined ? `from ${pathText(o.previousPath)}` : '',
+            o.reason ? prose(o.reason) : ''
+        ]
+            .filter(Boolean)
+            .join('; ');
+        const row = `| ${verb(o.action)} | ${pathText(o.path)} | ${o.resourceId ?? ''} | ${detail} |`;
+        const cost = Buffer.byteLength(row) + 1;
+        if (used + cost > budget)
+            break;
+        used += cost;
+        shown.push(row);
+    }
+    const lines = [...head];
+    if (shown.length > 0)
+        lines.push(...table, ...shown);
+    if (rows.length > shown.length)
+        lines.push('', omittedLine(rows.length - shown.length));
+    if (rows.length > 0)
+        lines.push('');
+    lines.push(...foot);
+    return lines.join('\n');
+}
+/** What the step summary file already holds: it counts towards the same 1 MiB. */
+function summaryBytesSoFar() {
+    try {
+        return (0,external_node_fs_namespaceObject.statSync)(process.env.GITHUB_STEP_SUMMARY ?? '').size;
+    }
+    catch {
+        return 0;
+    }
+}
+async function writeSummary(outcomes, ctx) {
+    // Outside the runner (no GITHUB_STEP_SUMMARY) there is nowhere to write it.
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const budget = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1;
+    await summary.addRaw(summaryMarkdown(outcomes, ctx, budget), true).write();
+}
+/** The error summary as Markdown of at most `budget` bytes; the message renders as the text. */
+function errorSummaryMarkdown(message, budget = SUMMARY_BUDGET_BYTES) {
+    const markdown = (keep) => `## Copilot Space sync failed\n\n${plainText(clipText(message, keep))}`;
+    const length = [...message].length;
+    if (Buffer.byteLength(markdown(length)) <= budget)
+        return markdown(length);
+    // The longest start of the message that fits, found by halving.
+    let fits = 0;
+    let tooLong = length;
+    while (tooLong - fits > 1) {
+        const keep = Math.floor((fits + tooLong) / 2);
+        if (Buffer.byteLength(markdown(keep)) <= budget)
+            fits = keep;
+        else
+            tooLong = keep;
+    }
+    return markdown(fits);
+}
+/** A run that failed as a whole still says so in the job summary. */
+async function writeErrorSummary(message) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const budget = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1;
+    await summary.addRaw(errorSummaryMarkdown(message, budget), true).write();
+}
+/** What the report says about a run besides its outcomes. */
+function reportContext(settings, run, scope, write) {
+    const { owner, spaceNumber } = settings;
+    return {
+        spaceLabel: `${owner}/${spaceNumber}`,
+        spaceUrl: `${run.serverUrl}/copilot/spaces/${encodeURIComponent(owner)}/${spaceNumber}`,
+        scopeReason: scope.reason,
+        commit: scope.commit ?? run.sha,
+        previewReason: settings.dryRun
+            ? 'dry-run is true.'
+            : !write
+                ? `${run.eventName} events only preview the sync.`
+                : undefined,
+        othersCount: 0
+    };
+}
+/** The outputs, the job summary and the closing lines of the log; fails the step if a path failed. */
+async function reportRun(outcomes, report) {
+    const counts = writeOutputs(outcomes);
+    if (counts.warning)
+        log_warning(counts.warning);
+    await writeSummary(outcomes, report);
+    log_info(`${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
+        `${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed.`);
+    if (counts.failed > 0) {
+        for (const o of outcomes.filter(o => o.action === 'failed'))
+            log_error(`${o.path}: ${o.reason}`);
+        fail(`${counts.failed} path(s) failed to sync; the others were synced. See the log and the job summary.`);
+    }
+}
+/** The plan as it will be applied, one line a path, in a collapsible group. */
+async function logPlan(actions, log) {
+    await log_group(`Plan: ${actions.length} path(s)`, async () => {
+        for (const a of actions) {
+            log(`${a.kind.padEnd(9)} ${a.path}${'reason' in a ? ` (${a.reason})` : ''}`);
+        }
+    });
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/space/marker.ts
+/**
+ * A `free_text` resource this action creates ends with a marker naming the repository, the path,
+ * the blob it was made from and a hash of the text above it. The marker is what makes it ours (a
+ * hand-written note may share a file's name); the blob lets a later run see that the file is
+ * unchanged without reading it, and the hash that nobody edited the text since.
+ */
+
+const PREFIX = '<!-- copilot-space-sync: ';
+const SUFFIX = ' -->';
+// Escaping <, > and & keeps any path from closing the HTML comment early; it is still valid JSON.
+function encode(value) {
+    return JSON.stringify(value).replace(/[<>&]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+/**
+ * A hash of text as a person reads it: line endings, trailing whitespace and Unicode composition
+ * are left out, so that a server normalising them is not mistaken for an edit.
+ */
+function contentHash(content) {
+    const normal = content
+        .normalize('NFC')
+        .replace(/\r\n?/g, '\n')
+        .split('\n')
+        .map(line => line.trimEnd())
+        .join('\n')
+        .trimEnd();
+    return (0,external_node_crypto_.createHash)('sha256').update(normal, 'utf8').digest('hex');
+}
+function withMarker(content, marker) {
+    const payload = encode({
+        repository_id: marker.repositoryId,
+        path: marker.path,
+        blob: marker.blobSha,
+        sha256: contentHash(content)
+    });
+    return `${content}${content.endsWith('\n') || content === '' ? '' : '\n'}\n${PREFIX}${payload}${SUFFIX}\n`;
+}
+/** The marker at the end of a text, or undefined when there is none (not ours). */
+function readMarker(text) {
+    if (typeof text !== 'string')
+        return undefined;
+    const trimmed = text.trimEnd();
+    if (!trimmed.endsWith(SUFFIX))
+        return undefined;
+    const start = trimmed.lastIndexOf(PREFIX);
+    if (start < 0)
+        return undefined;
+    try {
+        const data = JSON.parse(trimmed.slice(start + PREFIX.length, trimmed.length - SUFFIX.length));
+        if (typeof data === 'object' &&
+            data !== null &&
+            'repository_id' in data &&
+            'path' in data &&
+            'blob' in data &&
+            typeof data.repository_id === 'number' &&
+            typeof data.path === 'string' &&
+            typeof data.blob === 'string') {
+            const hash = 'sha256' in data ? data.sha256 : undefined;
+            return {
+                repositoryId: data.repository_id,
+                path: data.path,
+                blobSha: data.blob,
+                // A marker from before the hash existed cannot vouch for the text: it counts as edited.
+                intact: typeof hash === 'string' && hash === contentHash(trimmed.slice(0, start))
+            };
+        }
+    }
+    catch {
+        // A marker-like line that is not ours to parse: treat the resource as someone else's.
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/space/resource.ts
+
+/** free_text resources hold the file's text; a larger text is skipped (documented in the README). */
+const MAX_FREE_TEXT_BYTES = 256 * 1024;
+function resourceName(prefix, path) {
+    return `${prefix}${path}`;
+}
+/**
+ * A path as git writes it: relative, `/`-separated, no empty, `.` or `..` segment. `/docs/b.md`,
+ * `docs//b.md` or `docs/./b.md` may name the same file to a person, but a resource that spells it
+ * so was not made by this action, so it is not ours to change.
+ */
+function isCanonicalPath(path) {
+    return path !== '' && path.split('/').every(s => s !== '' && s !== '.' && s !== '..');
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/**
+ * A listed resource as ours, or undefined when it is someone else's or not understood: a
+ * `github_file` of this repository whose path is canonical and in scope, or a `free_text` whose
+ * marker names this repository and such a path.
+ */
+function recognise(r, repositoryId, inScope) {
+    if (!isRecord(r) || !Number.isSafeInteger(r.id) || !isRecord(r.metadata))
+        return undefined;
+    const id = r.id;
+    const m = r.metadata;
+    const ours = (path) => typeof path === 'string' && isCanonicalPath(path) && inScope(path);
+    if (r.resource_type === 'github_file') {
+        if (m.repository_id !== repositoryId || !ours(m.file_path))
+            return undefined;
+        const commit = typeof m.sha === 'string' ? m.sha : undefined;
+        return { id, type: 'github_file', path: m.file_path, commit };
+    }
+    if (r.resource_type === 'free_text') {
+        const marker = readMarker(m.text);
+        if (!marker || marker.repositoryId !== repositoryId || !ours(marker.path))
+            return undefined;
+        return {
+            id,
+            type: 'free_text',
+            path: marker.path,
+            blobSha: marker.blobSha,
+            name: typeof m.name === 'string' ? m.name : undefined,
+            intact: marker.intact
+        };
+    }
+    return undefined;
+}
+/**
+ * Whether a listed resource is the one a create sent, by what makes it ours rather than by its
+ * bytes (GitHub may normalise text): for `github_file` the repository, path and commit, for
+ * `free_text` the marker's repository, path and blob, with the text intact.
+ */
+function isCreatedResource(sent, listed) {
+    const l = listed;
+    if (!isRecord(l) || l.resource_type !== sent.resource_type || !isRecord(l.metadata))
+        return false;
+    const m = l.metadata;
+    const s = sent.metadata;
+    if (sent.resource_type === 'github_file') {
+        return m.repository_id === s.repository_id && m.file_path === s.file_path && m.sha === s.sha;
+    }
+    if (sent.resource_type === 'free_text') {
+        const want = readMarker(s.text);
+        const got = readMarker(m.text);
+        return (want !== undefined &&
+            got !== undefined &&
+            got.intact &&
+            got.repositoryId === want.repositoryId &&
+            got.path === want.path &&
+            got.blobSha === want.blobSha);
+    }
+    return false;
+}
+/** Whether a resource of ours already holds what syncing this file would write. */
+function isCurrent(s, r, file) {
+    if (r.type !== s.resourceType || r.path !== file.path)
+        return false;
+    if (r.type === 'free_text') {
+        // A text a person edited under our marker is repaired, even though the file did not change.
+        return (r.intact === true &&
+            r.blobSha === file.blobSha &&
+            r.name === resourceName(s.namePrefix, file.path));
+    }
+    if (r.commit === undefined)
+        return false;
+    if (r.commit === s.commit)
+        return true;
+    const changed = s.changedSince.get(r.commit);
+    return changed !== undefined && !changed.has(file.path);
+}
+/** Why a resource that is not current needs its update. */
+function staleReason(s, r, file) {
+    if (r.type === 'free_text' && r.blobSha === file.blobSha) {
+        return r.intact !== true
+            ? 'text edited in the Space; restored from the file'
+            : 'name differs from name-prefix + path';
+    }
+    return 'file changed';
+}
+const REGULAR_MODES = new Set(['100644', '100755']);
+/** Why a file of this mode is never synced, or undefined for a regular file. */
+function unsyncableMode(mode) {
+    if (mode === undefined || REGULAR_MODES.has(mode))
+        return undefined;
+    if (mode === '120000')
+        return 'symbolic link';
+    if (mode === '160000')
+        return 'submodule';
+    return `not a regular file (mode ${mode})`;
+}
+// ignoreBOM keeps a byte-order mark in the text, as the file has it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The request body that syncs a file with these bytes, or the reason it cannot be synced. */
+function bodyFor(s, file, bytes) {
+    if (bytes.includes(0))
+        return { unsyncable: 'binary file (contains a NUL byte)' };
+    // Decoding other bytes would put U+FFFD in place of each, silently and for good.
+    let content;
+    try {
+        content = UTF8.decode(bytes);
+    }
+    catch {
+        return { unsyncable: 'not valid UTF-8' };
+    }
+    if (s.resourceType === 'github_file') {
+        return {
+            resource_type: 'github_file',
+            metadata: { repository_id: s.repositoryId, file_path: file.path, sha: s.commit }
+        };
+    }
+    const text = withMarker(content, {
+        repositoryId: s.repositoryId,
+        path: file.path,
+        blobSha: file.blobSha
+    });
+    // The limit holds for what is sent, marker included.
+    const size = Buffer.byteLength(text, 'utf8');
+    if (size > MAX_FREE_TEXT_BYTES) {
+        return {
+            unsyncable: `larger than ${MAX_FREE_TEXT_BYTES / 1024} KiB, the free_text limit (${size} bytes with the marker)`
+        };
+    }
+    return {
+        resource_type: 'free_text',
+        metadata: { name: resourceName(s.namePrefix, file.path), text }
+    };
+}
+/**
+ * What becomes of a resource of ours whose file can no longer be synced (binary, not UTF-8, too
+ * large, a symbolic link): it is outdated, so it goes when pruning and is kept otherwise.
+ */
+function outdated(path, resourceId, why, prune) {
+    return prune
+        ? { kind: 'delete', path, resourceId, reason: `${why}; its outdated resource is removed` }
+        : {
+            kind: 'skip',
+            path,
+            resourceId,
+            reason: `${why}; its resource is outdated, kept because prune is false`
+        };
+}
+
+;// CONCATENATED MODULE: ./src/space/state.ts
+
+function classifyResources(resources, repositoryId, inScope) {
+    const ours = [];
+    for (const r of resources) {
+        const mine = recognise(r, repositoryId, inScope);
+        if (mine)
+            ours.push(mine);
+    }
+    return { ours, othersCount: resources.length - ours.length };
+}
+async function readSpaceState(client, ref, repositoryId, inScope) {
+    return classifyResources(await client.listResources(ref), repositoryId, inScope);
+}
+
+;// CONCATENATED MODULE: ./src/sync/apply.ts
+
+const DONE = {
+    create: 'created',
+    update: 'updated',
+    delete: 'deleted',
+    unchanged: 'unchanged',
+    skip: 'skipped',
+    fail: 'failed'
+};
+/** The outcome a planned action has when it goes as planned (or is only previewed). */
+function planned(a) {
+    return {
+        path: a.path,
+        action: DONE[a.kind],
+        ...('resourceId' in a && a.resourceId !== undefined ? { resourceId: a.resourceId } : {}),
+        ...('previousPath' in a && a.previousPath !== undefined
+            ? { previousPath: a.previousPath }
+            : {}),
+        ...('reason' in a ? { reason: a.reason } : {})
+    };
+}
+async function applyPlan(actions, o) {
+    const outcomes = new Map();
+    if (!o.dryRun) {
+        for (const kind of ['update', 'create', 'delete']) {
+            for (const a of actions) {
+                if (a.kind !== kind)
+                    continue;
+                try {
+                    outcomes.set(a, await write(a, o));
+                }
+                catch (error) {
+                    const message = o.explain(error);
+                    o.log(`✗ ${a.path}: ${message}`);
+                    outcomes.set(a, { ...planned(a), action: 'failed', reason: message });
+                }
+            }
+        }
+    }
+    return actions.map(a => outcomes.get(a) ?? planned(a));
+}
+async function write(a, o) {
+    const done = planned(a);
+    if (a.kind === 'delete') {
+        try {
+            await o.client.deleteResource(o.space, a.resourceId);
+        }
+        catch (error) {
+            // Someone (a person, a concurrent run) removed it since the listing: what we wanted holds.
+            if (!(error instanceof ApiError && error.status === 404))
+                throw error;
+            o.log(`- ${a.path} (resource ${a.resourceId}): already gone`);
+            return { ...done, reason: `${a.reason}; it was already gone` };
+        }
+        o.log(`- ${a.path} (resource ${a.resourceId}): ${a.reason}`);
+        return done;
+    }
+    if (a.kind === 'update' && a.body) {
+        const resource = await o.client.updateResource(o.space, a.resourceId, a.body.metadata);
+        o.log(`~ ${a.path} (resource ${resource.id}): ${a.reason}`);
+        return { ...done, resourceId: resource.id };
+    }
+    if (a.kind === 'create' && a.body) {
+        const { resource, created } = await o.client.createResource(o.space, a.body);
+        o.log(`+ ${a.path} (resource ${resource.id})${created ? '' : ': already present'}`);
+        return created
+            ? { ...done, resourceId: resource.id }
+            : {
+                ...done,
+                action: 'unchanged',
+                resourceId: resource.id,
+                reason: 'an identical resource was already present'
+            };
+    }
+    throw new Error(`internal: no request for a ${a.kind} of ${a.path} (a write without its body)`);
+}
+
+;// CONCATENATED MODULE: ./src/sync/desired.ts
+/** Whether a change set touches any path in scope (before or after a rename). */
+function touchesScope(changes, globs) {
+    return changes.some(c => globs.matches(c.path) || (c.previousPath !== undefined && globs.matches(c.previousPath)));
+}
+async function desiredState(scope, files, globs, owned, say) {
+    if (scope.kind === 'full')
+        return everyFile(scope.commit, files, globs, say.warn);
+    const wanted = changedFiles(scope.changes, globs);
+    // The compare API gives no modes: without them a symbolic link would be synced as a file
+    // holding its target's path.
+    const modeless = wanted.desired.filter(d => d.mode === undefined).map(d => d.path);
+    if (modeless.length > 0) {
+        const modes = await files.modes(scope.commit, modeless);
+        for (const d of wanted.desired)
+            d.mode ??= modes.get(d.path);
+    }
+    await convergeDuplicates(wanted, owned, scope.commit, files, say.log);
+    return wanted;
+}
+/** A full reconcile: every file in scope at the commit decides every resource of ours. */
+async function everyFile(commit, files, globs, warn) {
+    const listing = await files.listFiles(commit);
+    if (!listing.complete) {
+        warn('The repository file listing was cut short (truncated tree): resources of files not listed are not pruned.');
+    }
+    const desired = listing.files.filter(f => globs.matches(f.path));
+    if (desired.length === 0) {
+        warn(`Input 'files' matches none of the ${listing.files.length} files at ${commit.slice(0, 7)}` +
+            ` (patterns: ${globs.patterns.join(', ')}). Check the globs: they are matched against repository paths, case-sensitively.`);
+    }
+    return { desired, decide: 'all', renames: [], complete: listing.complete };
+}
+/** A change set: only the paths it touched are decided, renames as renames. */
+function changedFiles(changes, globs) {
+    const desired = [];
+    const decide = new Set();
+    const renames = [];
+    for (const change of changes) {
+        decide.add(change.path);
+        if (change.previousPath !== undefined) {
+            decide.add(change.previousPath);
+            renames.push({ from: change.previousPath, to: change.path });
+        }
+        if (change.status !== 'deleted' && change.blobSha && globs.matches(change.path)) {
+            desired.push({ path: change.path, blobSha: change.blobSha, mode: change.mode });
+        }
+    }
+    return { desired, decide, renames, complete: true };
+}
+/**
+ * Several resources of ours for a path a change did not touch (two runs raced on an earlier
+ * push) converge too, so that any run that lists the Space repairs them: their paths join the
+ * decided ones, with their files as they are at the commit.
+ */
+async function convergeDuplicates(wanted, owned, commit, files, log) {
+    const perPath = new Map();
+    for (const r of owned)
+        perPath.set(r.path, (perPath.get(r.path) ?? 0) + 1);
+    const crowded = [...perPath]
+        .filter(([path, n]) => n > 1 && !wanted.decide.has(path))
+        .map(([path]) => path);
+    if (crowded.length === 0)
+        return;
+    log(`${crowded.length} path(s) outside this change have several resources of ours; converging them at ${commit.slice(0, 7)}.`);
+    const listing = await files.listFiles(commit);
+    const atCommit = new Map(listing.files.map(f => [f.path, f]));
+    for (const path of crowded) {
+        const file = atCommit.get(path);
+        // A path missing from a listing that was cut short is left undecided: it may still exist.
+        if (!file && !listing.complete)
+            continue;
+        wanted.decide.add(path);
+        if (file)
+            wanted.desired.push(file);
+    }
+}
+/**
+ * For github_file resources synced at an older commit: which paths changed since then, so a file
+ * whose content is the same costs no write. Unknown (undefined) means "treat as changed".
+ */
+async function changedSinceCommits(owned, desired, scope, files) {
+    const wanted = new Set(desired.map(d => d.path));
+    const commits = new Set(owned
+        .filter(r => r.type === 'github_file' && r.commit && r.commit !== scope.commit && wanted.has(r.path))
+        .map(r => r.commit));
+    const result = new Map();
+    // A resource's sha is whatever its creator wrote; one that is no commit we can diff is "unknown".
+    const diff = async (commit) => {
+        if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit))
+            return undefined;
+        try {
+            return await files.diff(commit, scope.commit);
+        }
+        catch {
+            return undefined;
+        }
+    };
+    for (const commit of commits) {
+        const changes = scope.kind === 'changed' && commit === scope.base ? scope.changes : await diff(commit);
+        result.set(commit, changes &&
+            new Set(changes.flatMap(c => (c.previousPath !== undefined ? [c.path, c.previousPath] : [c.path]))));
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/sync/plan.ts
+/**
+ * The planner: pure functions from (the files that should be in the Space, the resources of
+ * ours that are there) to one decision per path. `plan` decides from what the repository and the
+ * listing say; `settle` finishes the plan once the files to write have been read (a file that
+ * turned out binary, not UTF-8 or too large is not written, and its outdated resource goes when
+ * pruning). Every decision is made here, so what is logged as the plan is what `apply` sends.
+ */
+
+const byId = (a, b) => a.id - b.id;
+const byPath = (a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+function plan(input) {
+    const atPath = new Map();
+    for (const r of [...input.owned].sort(byId)) {
+        const list = atPath.get(r.path);
+        if (list)
+            list.push(r);
+        else
+            atPath.set(r.path, [r]);
+    }
+    const decided = new Set();
+    const moved = followRenames(input, atPath, decided);
+    const actions = input.desired.flatMap(file => {
+        const here = (atPath.get(file.path) ?? []).filter(r => !decided.has(r.id));
+        here.forEach(r => decided.add(r.id));
+        return decideFile(input, file, here, moved.get(file.path));
+    });
+    actions.push(...decideLeftovers(input, decided));
+    return actions.sort(byPath);
+}
+/** A renamed file takes its resource along (same id), unless the new path already has one. */
+function followRenames(input, atPath, decided) {
+    const wanted = (r) => r.type === input.resourceType;
+    const desiredPaths = new Set(input.desired.map(d => d.path));
+    const moved = new Map();
+    for (const { from, to } of input.renames) {
+        if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(wanted))
+            continue;
+        const source = (atPath.get(from) ?? []).find(r => wanted(r) && !decided.has(r.id));
+        if (source) {
+            moved.set(to, source);
+            decided.add(source.id);
+        }
+    }
+    return moved;
+}
+/** One file that should be in the Space, with the resources of ours at its path. */
+function decideFile(input, file, here, movedHere) {
+    const { path, blobSha } = file;
+    const odd = unsyncableMode(file.mode);
+    if (odd) {
+        // No longer a file we sync: a resource made when it was one is outdated.
+        if (here.length === 0)
+            return [{ kind: 'skip', path, reason: odd }];
+        return here.map(r => outdated(path, r.id, odd, input.prune));
+    }
+    const actions = here
+        .filter(r => r.type !== input.resourceType)
+        .map(r => ({
+        kind: 'delete',
+        path,
+        resourceId: r.id,
+        reason: `replaced by a ${input.resourceType} resource`
+    }));
+    const same = here.filter(r => r.type === input.resourceType);
+    if (movedHere) {
+        const from = movedHere.path;
+        const reason = `renamed from ${from}`;
+        return [
+            ...actions,
+            { kind: 'update', path, blobSha, resourceId: movedHere.id, previousPath: from, reason }
+        ];
+    }
+    if (same.length === 0)
+        return [...actions, { kind: 'create', path, blobSha }];
+    // Several of ours for one path converge to one: keep a current one, else the oldest.
+    const keep = same.find(r => isCurrent(input, r, file)) ?? same[0];
+    for (const r of same.filter(r => r !== keep)) {
+        actions.push({ kind: 'delete', path, resourceId: r.id, reason: 'duplicate' });
+    }
+    actions.push(isCurrent(input, keep, file)
+        ? { kind: 'unchanged', path, resourceId: keep.id }
+        : {
+            kind: 'update',
+            path,
+            blobSha,
+            resourceId: keep.id,
+            reason: staleReason(input, keep, file)
+        });
+    return actions;
+}
+/** Our resources no desired file claimed: their files were removed or renamed out of scope. */
+function decideLeftovers(input, decided) {
+    const desiredPaths = new Set(input.desired.map(d => d.path));
+    const renamedFrom = new Map(input.renames.map(x => [x.from, x]));
+    const actions = [];
+    for (const r of input.owned) {
+        if (decided.has(r.id))
+            continue;
+        if (input.decide !== 'all' && !input.decide.has(r.path))
+            continue;
+        const { path, id: resourceId } = r;
+        const rename = renamedFrom.get(path);
+        if (rename && desiredPaths.has(rename.to)) {
+            // The file lives on at its new path, which already has its resource: this one is stale.
+            actions.push({ kind: 'delete', path, resourceId, reason: `renamed to ${rename.to}` });
+            continue;
+        }
+        const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed';
+        const reason = !input.complete
+            ? 'not in the file listing, which was cut short; not pruned'
+            : !input.prune
+                ? `${why}; kept because prune is false`
+                : why;
+        actions.push({
+            kind: input.complete && input.prune ? 'delete' : 'skip',
+            path,
+            resourceId,
+            reason
+        });
+    }
+    return actions;
+}
+/** The plan with every write's body, or its final decision when the file cannot be synced. */
+function settle(draft, input) {
+    return draft.map(a => {
+        if (a.kind !== 'create' && a.kind !== 'update')
+            return a;
+        const content = input.contents.get(a.blobSha);
+        if (content === undefined || !Buffer.isBuffer(content)) {
+            const why = content?.error ?? 'its content was not read';
+            return {
+                kind: 'fail',
+                path: a.path,
+                reason: `could not read the file: ${why}`,
+                ...(a.kind === 'update' ? { resourceId: a.resourceId, previousPath: a.previousPath } : {})
+            };
+        }
+        const body = bodyFor(input, a, content);
+        if ('unsyncable' in body) {
+            return a.kind === 'update'
+                ? outdated(a.path, a.resourceId, body.unsyncable, input.prune)
+                : { kind: 'skip', path: a.path, reason: body.unsyncable };
+        }
+        return { ...a, body };
+    });
+}
+/** The blobs a plan's creates and updates write: what must be read before it can be settled. */
+function blobsToRead(draft) {
+    const blobs = draft.flatMap(a => (a.kind === 'create' || a.kind === 'update' ? [a.blobSha] : []));
+    return [...new Set(blobs)];
+}
+/** A run refused before any write (max-deletions); the step fails with this message. */
+class RefusedError extends Error {
+    name = 'RefusedError';
+}
+/** Refuses a plan that deletes more of our resources than `max`, before anything is written. */
+function checkDeletions(actions, max) {
+    const deletions = actions.filter(a => a.kind === 'delete');
+    if (deletions.length <= max)
+        return;
+    const shown = deletions.slice(0, 20).map(a => `${a.path} (${a.reason})`);
+    const more = deletions.length > shown.length ? `, and ${deletions.length - shown.length} more` : '';
+    throw new RefusedError(`Refusing to delete ${deletions.length} resources, more than max-deletions (${max}); nothing was written. ` +
+        `Planned deletions: ${shown.join(', ')}${more}. If this is intended, raise the 'max-deletions' input for one run.`);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/balanced-match/dist/esm/index.js
 const balanced = (a, b, str) => {
     const ma = a instanceof RegExp ? maybeMatch(a, str) : a;
@@ -36788,7 +38117,7 @@ minimatch.Minimatch = Minimatch;
 minimatch.escape = escape_escape;
 minimatch.unescape = unescape_unescape;
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./src/run/globs.ts
+;// CONCATENATED MODULE: ./src/repository/globs.ts
 /**
  * The `files` input: one glob a line, `!` to exclude. Patterns are matched against repository
  * path strings, not the disk, because a deleted file must still match to be pruned.
@@ -36922,20 +38251,20 @@ function inputs_boolean(read, name, fallback) {
 }
 // C0 and C1 controls and DEL: none may appear in an HTTP header value.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const inputs_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]+/;
 /**
  * The runner masks a secret line by line, so a token that holds a line break is masked whole
  * and also piece by piece: each run of text between control characters is a secret of its own.
  */
-function maskToken(token) {
-    core_setSecret(token);
-    if (!CONTROL.test(token))
+function maskToken(token, mask) {
+    mask(token);
+    if (!inputs_CONTROL.test(token))
         return;
     for (const piece of token.split(CONTROLS)) {
         if (piece.trim() !== '')
-            core_setSecret(piece);
+            mask(piece);
     }
 }
 // GitHub logins: alphanumerics and single hyphens, not at either end, at most 39 characters.
@@ -36952,7 +38281,7 @@ function redactUrl(raw) {
  * `api-url` receives the token with every request: no credentials of its own (they would be
  * printed), no query or fragment (the client appends paths), and https unless on this machine.
  */
-function checkApiUrl(raw) {
+function checkApiUrl(raw, mask) {
     const shown = redactUrl(raw);
     let url;
     try {
@@ -36967,11 +38296,11 @@ function checkApiUrl(raw) {
     for (const part of credentials) {
         if (part === '')
             continue;
-        core_setSecret(part);
+        mask(part);
         try {
             const decoded = decodeURIComponent(part);
             if (decoded !== part)
-                core_setSecret(decoded);
+                mask(decoded);
         }
         catch {
             // not percent-encoded: masked as given
@@ -36991,16 +38320,17 @@ function checkApiUrl(raw) {
     }
 }
 /**
- * Reads every input through `read` (core.getInput by default, which trims) and validates it.
- * Defaults mirror action.yml so the function also works when an input is absent.
+ * Reads every input through `read` (core.getInput by default, which trims) and validates it,
+ * masking secrets through `mask`. Defaults mirror action.yml so the function also works when an
+ * input is absent.
  */
-function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: trim !== false })) {
+function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: trim !== false }), mask = secret => core_setSecret(secret)) {
     const token = read('token');
     if (token === '') {
         throw new InputError("Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token).");
     }
-    maskToken(token);
-    if (CONTROL.test(token)) {
+    maskToken(token, mask);
+    if (inputs_CONTROL.test(token)) {
         // The value is never shown, not even in part: it is a secret, and masking may have missed it.
         throw new InputError("Input 'token' holds a line break or another control character, which no HTTP header may carry; its value is not shown. " +
             'Pass the token alone, on one line: check that the secret holds only the token (no trailing line, no second value pasted after it).');
@@ -37022,7 +38352,7 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
         throw new InputError(`Input 'files' ${error.message}`);
     }
     const rawApiUrl = read('api-url') || process.env.GITHUB_API_URL || 'https://api.github.com';
-    checkApiUrl(rawApiUrl);
+    checkApiUrl(rawApiUrl, mask);
     // A prefix such as 'docs: ' ends in a space that matters.
     const namePrefix = read('name-prefix', false);
     if (/[\r\n]/.test(namePrefix)) {
@@ -37059,1078 +38389,13 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/untrusted.ts
+;// CONCATENATED MODULE: ./src/run/context.ts
 /**
- * Text written by others (file names, file contents, event payloads, GitHub's own messages) is
- * data. The Actions runner acts on `::command::` at the start of a line and on the legacy
- * `##[command]` anywhere in one, and it splits lines at CR, LF and CRLF, so such text is made
- * inert before it reaches a destination the runner or a renderer reads.
- */
-// C0 and C1 controls, DEL, the Unicode line and paragraph separators (each can end a line for
-// some reader) and the bidirectional controls (they reorder what a person sees).
-// eslint-disable-next-line no-control-regex
-const untrusted_CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
-const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-/** Control characters shown visibly (`\n`, `\r`, `\t`, `\u001b` …); everything else as is. */
-function visible(text) {
-    return text.replace(untrusted_CONTROL, c => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-/**
- * A log line that cannot act as a workflow command: control characters shown visibly (so the
- * line stays one line), `##[` broken up, and a `::` at the line's start escaped.
- */
-function forLog(text) {
-    return visible(text)
-        .replace(/#(?=#\[)/g, '\\u0023')
-        .replace(/^(\s*):(?=:)/u, '$1\\u003a');
-}
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-/**
- * The one way out to the log. Every line passes through `forLog` here, whatever it holds, so a
- * file name or a GitHub message inside it can never act as a workflow command; lint forbids
- * `@actions/core`'s printing functions and `console` everywhere else in `src/`.
+ * The run's context as the Actions runner gives it (GITHUB_* variables and the event payload),
+ * read once.
  */
 
 
-/** A log that neutralises each line before handing it to `sink` (the runner's stdout by default). */
-function safeLog(sink = line => info(line)) {
-    return line => sink(forLog(line));
-}
-const log_info = safeLog();
-/** A warning annotation. */
-const log_warning = line => warning(forLog(line));
-/** An error annotation. */
-const log_error = line => error(forLog(line));
-/** Fails the step with this message (an error annotation, and exit code 1). */
-const fail = line => setFailed(forLog(line));
-/** A collapsible group in the log. */
-function log_group(title, fn) {
-    return group(forLog(title), fn);
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-/**
- * Untrusted text (paths, GitHub's messages, inputs) written into Markdown as data: what a reader
- * sees rendered is the text itself, never a link, image, HTML, heading, emphasis or table cell
- * that the text spelled out. Checked against the GFM renderers GitHub uses (cmark-gfm) and the
- * tests use (micromark with mdast-util-gfm).
- */
-
-// Every ASCII punctuation character can start or end some Markdown or GFM construct.
-const ASCII_PUNCTUATION = /[!-/:-@[-`{-~]/;
-/**
- * Both renderers find GFM autolink literals (`www.`, `https://`, `x@y.z`, `mailto:`, `xmpp:`)
- * in the text after character references are decoded, so escaping alone does not stop them. An
- * empty HTML comment splits the text node there: it renders as nothing, and neither renderer
- * matches a literal across it.
- */
-const TEXT_BREAK = '<!---->';
-function reference(c) {
-    return `&#${c.codePointAt(0)};`;
-}
-/**
- * Markdown that renders as exactly `visible(text)`, on one line, as plain text: each ASCII
- * punctuation character as a numeric character reference, leading and trailing whitespace too
- * (a table cell or a paragraph would trim it), and a break before each character that could
- * complete an autolink literal.
- */
-function plainText(text) {
-    const chars = [...visible(text)];
-    let start = 0;
-    while (start < chars.length && /\s/u.test(chars[start]))
-        start++;
-    let end = chars.length;
-    while (end > start && /\s/u.test(chars[end - 1]))
-        end--;
-    let out = '';
-    for (let i = 0; i < chars.length; i++) {
-        const c = chars[i];
-        if (i < start || i >= end) {
-            out += reference(c);
-        }
-        else if (ASCII_PUNCTUATION.test(c)) {
-            // Never first: a line that starts with `<!--` is an HTML block; and a literal needs
-            // text before the character, which the break separates.
-            const autolinkPoint = i > 0 && (c === '@' || c === ':' || (c === '.' && out.slice(-3).toLowerCase() === 'www'));
-            out += (autolinkPoint ? TEXT_BREAK : '') + reference(c);
-        }
-        else {
-            out += c;
-        }
-    }
-    return out;
-}
-/**
- * A code span when the text can be one as is (no backtick or pipe, which would end the span or,
- * in a table, the cell; no control character; no edge whitespace, which a code span strips),
- * otherwise `plainText`. Either way the rendered text is `visible(text)`.
- */
-function codeText(text) {
-    const spanSafe = text.length > 0 && !/[`|]/.test(text) && visible(text) === text && text.trim() === text;
-    return spanSafe ? `\`${text}\`` : plainText(text);
-}
-/**
- * A link destination for a URL the action built, kept from ending the destination or the link
- * early: whitespace, controls, angle brackets and parentheses percent-encoded, backslashes and
- * ampersands escaped so that no escape or character reference in the URL is decoded.
- */
-function linkDestination(url) {
-    return url.replace(/[\\&]/g, '\\$&').replace(
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u0020\u007f<>()]/g, c => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-/**
- * The text cut to at most `max` characters (code points, so no pair is split), saying how much
- * was left out: one very long message must not crowd everything else out of a bounded summary.
- */
-function clipText(text, max) {
-    const chars = [...text];
-    if (chars.length <= max)
-        return text;
-    return `${chars.slice(0, max).join('')} … (${chars.length - max} more characters)`;
-}
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-/**
- * Report: the step's outputs and its job summary, from the outcomes of a run.
- */
-
-
-
-const COUNTED = [
-    'created',
-    'updated',
-    'deleted',
-    'unchanged',
-    'skipped',
-    'failed'
-];
-function countOutcomes(outcomes) {
-    const counts = Object.fromEntries(COUNTED.map(k => [k, 0]));
-    for (const o of outcomes)
-        counts[o.action]++;
-    return counts;
-}
-/**
- * GitHub keeps at most 1 MB of outputs per job, all steps together; half a MiB for `resources`
- * leaves the rest to the other steps of the job.
- */
-const RESOURCES_BUDGET_BYTES = 512 * 1024;
-function resourceEntry(o) {
-    return JSON.stringify({
-        path: o.path,
-        action: o.action,
-        resource_id: o.resourceId ?? null,
-        ...(o.previousPath ? { previous_path: o.previousPath } : {}),
-        ...(o.reason ? { reason: o.reason } : {})
-    });
-}
-/**
- * The `resources` JSON array within `budget` bytes. When everything does not fit, the unchanged
- * entries go first (they say the least), then the rest is cut; the kept entries stay in order.
- */
-function resourcesJson(outcomes, budget) {
-    const entries = outcomes.map(resourceEntry);
-    const bytes = entries.map(e => Buffer.byteLength(e));
-    const all = 2 + bytes.reduce((sum, b) => sum + b, 0) + Math.max(0, entries.length - 1);
-    if (all <= budget)
-        return { json: `[${entries.join(',')}]`, omitted: 0, omittedUnchanged: 0 };
-    const keep = new Array(entries.length).fill(false);
-    let used = 2;
-    let kept = 0;
-    const fill = (unchanged) => {
-        for (let i = 0; i < entries.length; i++) {
-            if ((outcomes[i].action === 'unchanged') !== unchanged)
-                continue;
-            const cost = bytes[i] + (kept > 0 ? 1 : 0);
-            if (used + cost > budget)
-                return false;
-            used += cost;
-            kept++;
-            keep[i] = true;
-        }
-        return true;
-    };
-    if (fill(false))
-        fill(true);
-    const omittedUnchanged = outcomes.filter((o, i) => !keep[i] && o.action === 'unchanged').length;
-    return {
-        json: `[${entries.filter((_, i) => keep[i]).join(',')}]`,
-        omitted: entries.length - kept,
-        omittedUnchanged
-    };
-}
-/**
- * Sets the step's outputs. It never logs: a warning about a truncated `resources` output comes
- * back in the result for the caller to log.
- */
-function writeOutputs(outcomes, budget = RESOURCES_BUDGET_BYTES) {
-    const counts = countOutcomes(outcomes);
-    for (const key of COUNTED)
-        setOutput(key, String(counts[key]));
-    const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, budget);
-    setOutput('resources', json);
-    setOutput('resources-truncated', omitted > 0 ? 'true' : 'false');
-    if (omitted === 0)
-        return { ...counts, resourcesTruncated: false };
-    const others = omitted - omittedUnchanged;
-    return {
-        ...counts,
-        resourcesTruncated: true,
-        warning: `The resources output leaves out ${omitted} of ${outcomes.length} entries ` +
-            `(${omittedUnchanged} unchanged, ${others} other) to stay within ${budget} bytes ` +
-            `(GitHub keeps at most 1 MB of outputs per job); resources-truncated is true.`
-    };
-}
-/**
- * GitHub refuses a step summary over 1 MiB (1,048,576 bytes); the summary stays under a round
- * million, which leaves room for a line break and an error summary's heading.
- */
-const SUMMARY_BUDGET_BYTES = 1_000_000;
-/** The table also stops at this many rows: past it, a table is no longer read. */
-const MAX_ROWS = 500;
-/** Longest text shown for one path or message; a longer one is cut, saying by how much. */
-const MAX_TEXT_CHARS = 4096;
-const VERB = {
-    created: 'Created',
-    updated: 'Updated',
-    deleted: 'Deleted',
-    unchanged: 'Unchanged',
-    skipped: 'Skipped',
-    failed: 'Failed'
-};
-const PREVIEW_VERB = {
-    created: 'Would create',
-    updated: 'Would update',
-    deleted: 'Would delete'
-};
-/** Free text (a reason, a message) as Markdown that renders as the text. */
-const prose = (text) => plainText(clipText(text, MAX_TEXT_CHARS));
-/** A path as Markdown that renders as the path, in a code span when it can be one. */
-const pathText = (path) => {
-    const clipped = clipText(path, MAX_TEXT_CHARS);
-    return clipped === path ? codeText(path) : plainText(clipped);
-};
-const bytesOf = (lines) => Buffer.byteLength(lines.join('\n'));
-const omittedLine = (count) => `…and ${count} more (see the step's \`resources\` output).`;
-/**
- * The job summary as Markdown of at most `budget` bytes (as long as the heading and counts fit).
- * Everything that came from outside, from paths to GitHub's messages, renders as the text it is;
- * the one link is the Space's.
- */
-function summaryMarkdown(outcomes, ctx, budget = SUMMARY_BUDGET_BYTES) {
-    const counts = countOutcomes(outcomes);
-    const verb = (a) => (ctx.previewReason ? (PREVIEW_VERB[a] ?? VERB[a]) : VERB[a]);
-    const head = [
-        `## Copilot Space sync: [${prose(ctx.spaceLabel)}](${linkDestination(ctx.spaceUrl)})`,
-        ''
-    ];
-    if (ctx.previewReason)
-        head.push(`> **Preview: nothing was written.** ${prose(ctx.previewReason)}`, '');
-    head.push(`Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).`, '', `| ${COUNTED.map(verb).join(' | ')} |`, `|${COUNTED.map(() => ' ---: |').join('')}`, `| ${COUNTED.map(k => counts[k]).join(' | ')} |`, '');
-    const foot = [];
-    if (ctx.othersCount > 0) {
-        foot.push(`${ctx.othersCount} other resource(s) in the Space are not managed by this workflow and were left alone.`, '');
-    }
-    const rows = outcomes.filter(o => o.action !== 'unchanged');
-    const table = ['| | Path | Resource | Detail |', '| --- | --- | --- | --- |'];
-    // What must fit besides the rows: heading, counts, table head, the line counting the rows
-    // left out (at its longest) and the footer, each joined by a line break.
-    let used = bytesOf(head) + 1 + bytesOf(table) + 1 + bytesOf(['', omittedLine(rows.length), '']) + 1;
-    used += foot.length > 0 ? bytesOf(foot) + 1 : 0;
-    const shown = [];
-    for (const o of rows.slice(0, MAX_ROWS)) {
-        const detail = [
-            o.previousPath !== undefined ? `from ${pathText(o.previousPath)}` : '',
-            o.reason ? prose(o.reason) : ''
-        ]
-            .filter(Boolean)
-            .join('; ');
-        const row = `| ${verb(o.action)} | ${pathText(o.path)} | ${o.resourceId ?? ''} | ${detail} |`;
-        const cost = Buffer.byteLength(row) + 1;
-        if (used + cost > budget)
-            break;
-        used += cost;
-        shown.push(row);
-    }
-    const lines = [...head];
-    if (shown.length > 0)
-        lines.push(...table, ...shown);
-    if (rows.length > shown.length)
-        lines.push('', omittedLine(rows.length - shown.length));
-    if (rows.length > 0)
-        lines.push('');
-    lines.push(...foot);
-    return lines.join('\n');
-}
-/** What the step summary file already holds: it counts towards the same 1 MiB. */
-function summaryBytesSoFar() {
-    try {
-        return (0,external_node_fs_namespaceObject.statSync)(process.env.GITHUB_STEP_SUMMARY ?? '').size;
-    }
-    catch {
-        return 0;
-    }
-}
-async function writeSummary(outcomes, ctx) {
-    // Outside the runner (no GITHUB_STEP_SUMMARY) there is nowhere to write it.
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const budget = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1;
-    await summary.addRaw(summaryMarkdown(outcomes, ctx, budget), true).write();
-}
-/** The error summary as Markdown of at most `budget` bytes; the message renders as the text. */
-function errorSummaryMarkdown(message, budget = SUMMARY_BUDGET_BYTES) {
-    const markdown = (keep) => `## Copilot Space sync failed\n\n${plainText(clipText(message, keep))}`;
-    const length = [...message].length;
-    if (Buffer.byteLength(markdown(length)) <= budget)
-        return markdown(length);
-    // The longest start of the message that fits, found by halving.
-    let fits = 0;
-    let tooLong = length;
-    while (tooLong - fits > 1) {
-        const keep = Math.floor((fits + tooLong) / 2);
-        if (Buffer.byteLength(markdown(keep)) <= budget)
-            fits = keep;
-        else
-            tooLong = keep;
-    }
-    return markdown(fits);
-}
-/** A run that failed as a whole still says so in the job summary. */
-async function writeErrorSummary(message) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const budget = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1;
-    await summary.addRaw(errorSummaryMarkdown(message, budget), true).write();
-}
-
-;// CONCATENATED MODULE: ./src/repository/files.ts
-/**
- * How the action reads the repository: from a local git checkout when there is one, otherwise
- * through the REST API. Both answer the same three questions, so scope resolution and the
- * rest of the pipeline never care which one they hold.
- */
-/** A commit's short name for messages (anything that is not a full object id, as it is). */
-function files_short(sha) {
-    return /^[0-9a-f]{40,64}$/i.test(sha) ? sha.slice(0, 7) : sha;
-}
-
-;// CONCATENATED MODULE: ./src/repository/api-reader.ts
-
-
-/** GitHub lists at most this many files in a comparison, without saying whether it cut any. */
-const COMPARE_FILE_LIMIT = 300;
-const STATUSES = {
-    added: 'added',
-    removed: 'deleted',
-    modified: 'modified',
-    changed: 'modified',
-    renamed: 'renamed',
-    // A copy leaves its source in place, so for the destination it is an addition.
-    copied: 'added'
-};
-function toChange(entry) {
-    const status = STATUSES[entry.status];
-    if (!status)
-        return undefined; // 'unchanged'
-    if (status === 'deleted')
-        return { status, path: entry.filename };
-    const change = { status, path: entry.filename };
-    if (entry.sha)
-        change.blobSha = entry.sha;
-    if (status === 'renamed') {
-        // A rename without its old name would leave the old path behind: treat it as an addition.
-        if (entry.previous_filename)
-            change.previousPath = entry.previous_filename;
-        else
-            change.status = 'added';
-    }
-    return change;
-}
-function createApiFiles(client, owner, repo) {
-    async function explainDiff(base, head, names = {}) {
-        let comparison;
-        try {
-            comparison = await client.compareCommits(owner, repo, base, head);
-        }
-        catch (error) {
-            if (error instanceof ApiError && error.status === 404) {
-                return {
-                    why: `the compare API does not know ${names.base ?? 'base commit'} ${files_short(base)} or ${names.head ?? 'head commit'} ${files_short(head)} (404)`
-                };
-            }
-            throw error;
-        }
-        if (comparison.status === 'identical')
-            return { changes: [] };
-        // Only when head descends from base are the listed files (merge base to head) the net
-        // change from base to head; after a force push they are not.
-        if (comparison.status !== 'ahead') {
-            return { why: `the compare API reported '${comparison.status}'` };
-        }
-        const files = comparison.files ?? [];
-        if (files.length >= COMPARE_FILE_LIMIT) {
-            return {
-                why: `the compare API listed ${files.length} files, its limit, so the list may be incomplete`
-            };
-        }
-        const changes = [];
-        for (const entry of files) {
-            const change = toChange(entry);
-            if (change)
-                changes.push(change);
-        }
-        return { changes };
-    }
-    return {
-        kind: 'api',
-        explainDiff,
-        async diff(base, head) {
-            return (await explainDiff(base, head)).changes;
-        },
-        async listFiles(commit) {
-            const tree = await client.getTree(owner, repo, commit);
-            const files = tree.tree
-                .filter(entry => entry.type === 'blob')
-                .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }));
-            return { files, complete: !tree.truncated };
-        },
-        async readBlob(blobSha) {
-            return client.getBlob(owner, repo, blobSha);
-        },
-        async modes(commit, paths) {
-            const found = new Map();
-            if (paths.length === 0)
-                return found;
-            const wanted = new Set(paths);
-            const tree = await client.getTree(owner, repo, commit);
-            for (const e of tree.tree)
-                if (e.path && e.mode && wanted.has(e.path))
-                    found.set(e.path, e.mode);
-            if (!tree.truncated)
-                return found;
-            // A truncated listing may lack some: walk down to each one's folder, one level at a time.
-            const folders = new Map();
-            const folder = (path) => {
-                let listed = folders.get(path);
-                if (!listed) {
-                    listed = (async () => {
-                        const slash = path.lastIndexOf('/');
-                        const sha = path === ''
-                            ? commit
-                            : (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1))
-                                ?.sha;
-                        const entries = new Map();
-                        if (!sha)
-                            return entries;
-                        for (const e of (await client.getTree(owner, repo, sha, false)).tree) {
-                            if (e.path && e.sha && e.mode)
-                                entries.set(e.path, { sha: e.sha, mode: e.mode });
-                        }
-                        return entries;
-                    })();
-                    folders.set(path, listed);
-                }
-                return listed;
-            };
-            for (const path of paths) {
-                if (found.has(path))
-                    continue;
-                const slash = path.lastIndexOf('/');
-                const entry = (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1));
-                if (entry)
-                    found.set(path, entry.mode);
-            }
-            return found;
-        }
-    };
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/repository/git.ts
-/**
- * Git behind a small interface, in the manner of actions/checkout's git command manager: every
- * command goes through `run`, which is the one place that spawns git.
- */
-
-
-/** A git command that failed: the command line, its exit code and what git said. */
-class GitError extends Error {
-    args;
-    code;
-    stderr;
-    name = 'GitError';
-    constructor(args, code, stderr, options) {
-        super(`git ${args.join(' ')} ${typeof code === 'number' ? `exited with ${code}` : `failed (${code ?? 'no exit code'})`}${stderr ? `: ${stderr}` : ''}`, options);
-        this.args = args;
-        this.code = code;
-        this.stderr = stderr;
-    }
-}
-// Big enough for `ls-tree -r` of very large repositories and for the largest blob GitHub serves
-// (100 MB); execFile only allocates what git actually writes.
-const MAX_BUFFER = 1024 * 1024 * 1024;
-const FETCH_TIMEOUT_MS = 5 * 60 * 1000;
-/** A commit name that cannot be mistaken for an option. */
-function assertRev(rev) {
-    if (!rev || rev.startsWith('-') || /[\s\0]/.test(rev)) {
-        throw new Error(`not a usable commit name: ${JSON.stringify(rev)}`);
-    }
-    return rev;
-}
-const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
-function createGit(workdir, options = {}) {
-    async function run(args, opts = {}) {
-        // core.quotepath=false keeps non-ASCII paths verbatim in the few outputs that are not -z.
-        const full = ['-c', 'core.quotepath=false', ...args];
-        const result = await new Promise(resolve => {
-            (0,external_node_child_process_namespaceObject.execFile)('git', full, {
-                cwd: workdir,
-                encoding: 'buffer',
-                maxBuffer: MAX_BUFFER,
-                timeout: opts.timeout,
-                windowsHide: true,
-                // Never wait for a credential prompt on a runner.
-                env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never' }
-            }, (error, stdout, stderr) => {
-                const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-                resolve({ stdout, stderr, code, error: error ?? undefined });
-            });
-        });
-        const { error, ...out } = result;
-        if (!error)
-            return out;
-        // A spawn failure (git missing, workdir missing), a kill (timeout) or an overflowing
-        // buffer is never an answer, even when failure is allowed.
-        const spawnFailed = typeof error.code !== 'number';
-        if (spawnFailed || !opts.allowFailure) {
-            const reason = spawnFailed ? (error.code ?? error.signal ?? error.message) : out.code;
-            throw new GitError(args, reason, out.stderr.toString('utf8').trim(), { cause: error });
-        }
-        return out;
-    }
-    async function hasCommit(sha) {
-        const res = await run(['cat-file', '-e', `${assertRev(sha)}^{commit}`], { allowFailure: true });
-        return res.code === 0;
-    }
-    return {
-        workdir,
-        run,
-        hasCommit,
-        async isRepo() {
-            try {
-                if (!(0,external_node_fs_namespaceObject.statSync)(workdir).isDirectory())
-                    return false;
-            }
-            catch {
-                return false;
-            }
-            const res = await run(['rev-parse', '--is-inside-work-tree'], { allowFailure: true });
-            return res.code === 0 && res.stdout.toString('utf8').trim() === 'true';
-        },
-        async fetchCommit(sha, remote = 'origin') {
-            // Only a full object id can be fetched by sha; anything else is not worth a network trip.
-            if (!OBJECT_ID.test(sha))
-                return false;
-            const args = ['fetch', '--no-tags', '--no-recurse-submodules', '--depth=1', remote, sha];
-            try {
-                assertRev(remote);
-                const res = await run(args, { allowFailure: true, timeout: FETCH_TIMEOUT_MS });
-                if (res.code !== 0) {
-                    options.log?.(`git ${args.join(' ')} failed: ${res.stderr.toString('utf8').trim()}`);
-                }
-            }
-            catch (error) {
-                // A timeout or a kill: the commit is simply not available.
-                options.log?.(String(error instanceof Error ? error.message : error));
-            }
-            return hasCommit(sha);
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/repository/git-reader.ts
-/**
- * RepoFiles from a local git checkout: no API calls, no rate limits, and exact answers for any
- * two commits the checkout has (or can fetch).
- */
-
-
-const GITLINK = '160000';
-/** Split NUL-terminated output into its records, each decoded on its own. */
-function records(out) {
-    const parts = [];
-    let start = 0;
-    for (let i = out.indexOf(0, start); i !== -1; i = out.indexOf(0, start)) {
-        parts.push(out.toString('utf8', start, i));
-        start = i + 1;
-    }
-    if (start < out.length)
-        parts.push(out.toString('utf8', start));
-    return parts;
-}
-/**
- * Parse `git diff --raw -z`: each change is a header `:oldmode newmode oldsha newsha status`
- * followed by one path, or two (source, destination) for renames and copies.
- */
-function parseRawDiff(out) {
-    const fields = records(out);
-    const changes = [];
-    for (let i = 0; i < fields.length;) {
-        const header = fields[i++] ?? '';
-        const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(header);
-        if (!m)
-            throw new Error(`unexpected git diff --raw record: ${JSON.stringify(header)}`);
-        const [, oldMode, newMode, , newSha, status] = m;
-        const twoPaths = status === 'R' || status === 'C';
-        const first = fields[i++];
-        const second = twoPaths ? fields[i++] : undefined;
-        if (first === undefined || (twoPaths && second === undefined)) {
-            throw new Error(`truncated git diff --raw output after ${JSON.stringify(header)}`);
-        }
-        const path = second ?? first;
-        const present = { path, blobSha: newSha, mode: newMode };
-        // Submodules (gitlinks) are commits, not files: a path that becomes or stops being one is
-        // a deletion or an addition of the file on the other side.
-        const oldLink = oldMode === GITLINK;
-        const newLink = newMode === GITLINK;
-        switch (status) {
-            case 'A':
-            case 'C':
-                if (!newLink)
-                    changes.push({ status: 'added', ...present });
-                break;
-            case 'M':
-            case 'T':
-                if (oldLink && newLink)
-                    break;
-                if (newLink)
-                    changes.push({ status: 'deleted', path });
-                else if (oldLink)
-                    changes.push({ status: 'added', ...present });
-                else
-                    changes.push({ status: 'modified', ...present });
-                break;
-            case 'D':
-                if (!oldLink)
-                    changes.push({ status: 'deleted', path });
-                break;
-            case 'R':
-                changes.push({ status: 'renamed', previousPath: first, ...present });
-                break;
-            default:
-                // U (unmerged) and X (unknown) cannot occur between two commits.
-                throw new Error(`unexpected git diff status ${status} for ${JSON.stringify(path)}`);
-        }
-    }
-    return changes;
-}
-/** Parse `git ls-tree -r -z`: `<mode> <type> <sha>\t<path>` per record; blobs only. */
-function parseLsTree(out) {
-    const files = [];
-    for (const record of records(out)) {
-        const tab = record.indexOf('\t');
-        const [mode, type, sha] = record.slice(0, tab).split(' ');
-        if (tab === -1 || !mode || !type || !sha) {
-            throw new Error(`unexpected git ls-tree record: ${JSON.stringify(record)}`);
-        }
-        if (type === 'blob')
-            files.push({ path: record.slice(tab + 1), blobSha: sha, mode });
-    }
-    return files;
-}
-function createGitFiles(git, options = {}) {
-    const renameLimit = options.renameLimit ?? 10000;
-    const via = options.fallback?.kind === 'api' ? 'the REST API' : 'the fallback reader';
-    /** Make sure a commit is local, fetching it when a shallow checkout lacks it. */
-    async function ensureCommit(sha) {
-        if (await git.hasCommit(sha))
-            return true;
-        options.log?.(`commit ${files_short(sha)} is not in the checkout; fetching it`);
-        return git.fetchCommit(sha);
-    }
-    async function explainDiff(base, head, names = {}) {
-        assertRev(base);
-        assertRev(head);
-        for (const [sha, name] of [
-            [base, names.base ?? 'base commit'],
-            [head, names.head ?? 'head commit']
-        ]) {
-            if (!(await ensureCommit(sha))) {
-                return { why: `${name} ${files_short(sha)} is not in the checkout and could not be fetched` };
-            }
-        }
-        const res = await git.run([
-            'diff',
-            '--raw',
-            '-z',
-            '-M',
-            `-l${renameLimit}`,
-            '--no-abbrev',
-            '--no-ext-diff',
-            '--no-textconv',
-            // A repository's diff.relative would otherwise cut paths to the current directory.
-            '--no-relative',
-            base,
-            head,
-            '--'
-        ]);
-        const warning = res.stderr.toString('utf8').trim();
-        // Git still answers when it gives up on renames, reporting them as deletion plus addition:
-        // correct, only less tidy, so say so rather than fail.
-        if (warning)
-            options.log?.(`git diff ${files_short(base)} ${files_short(head)}: ${warning}`);
-        return { changes: parseRawDiff(res.stdout) };
-    }
-    return {
-        kind: 'git',
-        git,
-        explainDiff,
-        async diff(base, head) {
-            return (await explainDiff(base, head)).changes;
-        },
-        async listFiles(commit) {
-            assertRev(commit);
-            if (!(await ensureCommit(commit)) && options.fallback) {
-                options.log?.(`listing ${files_short(commit)} through ${via} instead`);
-                return options.fallback.listFiles(commit);
-            }
-            const res = await git.run(['ls-tree', '-r', '-z', '--full-tree', commit]);
-            return { files: parseLsTree(res.stdout), complete: true };
-        },
-        async modes(commit, paths) {
-            assertRev(commit);
-            const found = new Map();
-            // In slices, so that no command line grows past the system's limit.
-            for (let i = 0; i < paths.length; i += 500) {
-                const res = await git.run([
-                    'ls-tree',
-                    '-z',
-                    '--full-tree',
-                    commit,
-                    '--',
-                    ...paths.slice(i, i + 500).map(p => `:(literal)${p}`)
-                ]);
-                // Every entry, submodules (commits) included: their mode is what marks them.
-                for (const record of records(res.stdout)) {
-                    const tab = record.indexOf('\t');
-                    if (tab > 0)
-                        found.set(record.slice(tab + 1), record.slice(0, record.indexOf(' ')));
-                }
-            }
-            return found;
-        },
-        async readBlob(blobSha) {
-            assertRev(blobSha);
-            // One git process per blob; a missing object is the rare case, so ask git first.
-            const res = await git.run(['cat-file', 'blob', blobSha], {
-                allowFailure: options.fallback !== undefined
-            });
-            if (res.code === 0)
-                return res.stdout;
-            options.log?.(`blob ${files_short(blobSha)} is not in the checkout; reading it through ${via}`);
-            return options.fallback.readBlob(blobSha);
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/repository/reader.ts
-/**
- * Which reader answers for the repository: the git checkout when there is one that has (or can
- * fetch) the commit, with the REST API behind it; otherwise the REST API alone.
- */
-
-
-
-
-
-/**
- * The git reader when the workspace is a checkout that has (or can fetch) the commit, with the
- * API reader behind it; otherwise the API reader alone. Running without a checkout is normal.
- */
-async function chooseFiles(input) {
-    const { workspace, commit, client, owner, repo } = input;
-    const log = input.log ?? (() => { });
-    const api = createApiFiles(client, owner, repo);
-    const useApi = (why) => {
-        const reason = `reading ${owner}/${repo} through the REST API: ${why}`;
-        log(reason);
-        return { files: api, reason };
-    };
-    if (!workspace)
-        return useApi('no workspace directory');
-    try {
-        if (!(0,external_node_fs_namespaceObject.statSync)(workspace, { throwIfNoEntry: false })?.isDirectory()) {
-            return useApi(`${workspace} does not exist`);
-        }
-        const git = createGit(workspace, { log });
-        if (!(await git.isRepo())) {
-            const probe = await git.run(['rev-parse', '--is-inside-work-tree'], { allowFailure: true });
-            const said = probe.stderr.toString('utf8').trim().split('\n')[0];
-            return useApi(`${workspace} is not a git work tree${said ? ` (git: ${said})` : ''}`);
-        }
-        if (!(await git.hasCommit(commit))) {
-            log(`the checkout at ${workspace} does not have ${files_short(commit)}; fetching it`);
-            if (!(await git.fetchCommit(commit))) {
-                return useApi(`the checkout at ${workspace} does not have ${files_short(commit)} and could not fetch it`);
-            }
-        }
-        const reason = `reading ${owner}/${repo} from the git checkout at ${workspace}, with the REST API as fallback`;
-        log(reason);
-        return { files: createGitFiles(git, { log, fallback: api }), fallback: api, reason };
-    }
-    catch (error) {
-        // No git on the runner, or git failing in ways a checkout should not: the API still works.
-        return useApi(`git is not usable (${error instanceof Error ? error.message : String(error)})`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/repository/scope.ts
-/**
- * Scope: which paths a run looks at, and at which commit, decided from the event.
- */
-
-/** Events whose natural scope is the whole tree at GITHUB_SHA. */
-const FULL_EVENTS = new Set(['workflow_dispatch', 'schedule', 'release', 'repository_dispatch']);
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
-function isNullSha(sha) {
-    return typeof sha !== 'string' || /^0*$/.test(sha);
-}
-function str(value) {
-    return typeof value === 'string' && value ? value : undefined;
-}
-function eventCommits(eventName, payload, sha) {
-    if (eventName === 'push') {
-        const ref = str(payload.ref) ?? 'a ref';
-        if (payload.deleted === true)
-            return { none: `push deleted ${ref}: nothing to sync` };
-        const head = str(payload.after) ?? sha;
-        if (isNullSha(payload.before)) {
-            const what = ref.startsWith('refs/tags/') ? 'push of a new tag' : 'push to a new branch';
-            return { label: 'push', head, noBase: what };
-        }
-        return {
-            label: 'push',
-            head,
-            base: payload.before,
-            names: { base: 'before commit', head: 'after commit' }
-        };
-    }
-    if (PULL_REQUEST_EVENTS.has(eventName)) {
-        const pr = payload.pull_request ?? {};
-        const label = typeof pr.number === 'number' ? `${eventName} #${pr.number}` : eventName;
-        // pull_request runs on the merge commit (GITHUB_SHA); pull_request_target runs on the
-        // base branch, so the pull request's own head is the commit to look at.
-        const head = eventName === 'pull_request' ? sha : (str(pr.head?.sha) ?? sha);
-        const base = str(pr.base?.sha);
-        if (!base)
-            return { label, head, noBase: `${eventName} without a base commit in its payload` };
-        return {
-            label,
-            head,
-            base,
-            names: {
-                base: 'base commit',
-                head: eventName === 'pull_request' ? 'merge commit' : 'head commit'
-            }
-        };
-    }
-    return { label: eventName, head: sha, noBase: `${eventName} events have no base commit` };
-}
-function counted(n) {
-    return n === 0 ? 'no files' : n === 1 ? '1 file' : `${n} files`;
-}
-function sourceName(files) {
-    return files.kind === 'api' ? 'the compare API' : 'git';
-}
-async function explain(files, base, head, names) {
-    if ('explainDiff' in files && typeof files.explainDiff === 'function') {
-        return files.explainDiff(base, head, names);
-    }
-    const changes = await files.diff(base, head);
-    return changes
-        ? { changes }
-        : { why: `${sourceName(files)} could not diff ${files_short(base)} and ${files_short(head)}` };
-}
-async function resolveScope(input) {
-    const { eventName, payload, sha, sync, files, fallback } = input;
-    const log = input.log ?? (() => { });
-    const write = !PULL_REQUEST_EVENTS.has(eventName);
-    const event = eventCommits(eventName, payload ?? {}, sha);
-    if ('none' in event)
-        return { scope: { kind: 'none', reason: event.none }, write };
-    const { label, head } = event;
-    const full = (reason) => ({
-        scope: { kind: 'full', commit: head, reason },
-        write
-    });
-    if (sync === 'full')
-        return full(`${label}: sync: full, full reconcile`);
-    if (event.base === undefined) {
-        if (sync === 'changed') {
-            return full(`${label}: sync: changed had no base commit (${event.noBase}); full reconcile`);
-        }
-        if (eventName === 'push')
-            return full(`${event.noBase}: full reconcile`);
-        if (!FULL_EVENTS.has(eventName) && !PULL_REQUEST_EVENTS.has(eventName)) {
-            log(`${eventName} is not an event this action knows; reconciling every file at GITHUB_SHA`);
-        }
-        return full(`${label}: full reconcile`);
-    }
-    const { base, names } = event;
-    const between = `between ${files_short(base)} and ${files_short(head)}`;
-    let first;
-    try {
-        first = await explain(files, base, head, names);
-    }
-    catch (error) {
-        // A checkout that fails in an unexpected way should not sink a run the API can still serve.
-        if (!fallback)
-            throw error;
-        first = {
-            why: `${sourceName(files)} failed: ${error instanceof Error ? error.message : error}`
-        };
-    }
-    if (first.changes) {
-        return {
-            scope: {
-                kind: 'changed',
-                base,
-                commit: head,
-                changes: first.changes,
-                reason: `${label}: ${counted(first.changes.length)} changed ${between}`
-            },
-            write
-        };
-    }
-    log(`${sourceName(files)} cannot diff ${between}: ${first.why}`);
-    if (!fallback)
-        return full(`${label}: ${first.why}; full reconcile`);
-    const second = await explain(fallback, base, head, names);
-    if (second.changes) {
-        return {
-            scope: {
-                kind: 'changed',
-                base,
-                commit: head,
-                changes: second.changes,
-                reason: `${label}: ${counted(second.changes.length)} changed ${between} (from ${sourceName(fallback)}; ${first.why})`
-            },
-            write
-        };
-    }
-    log(`${sourceName(fallback)} cannot diff ${between} either: ${second.why}`);
-    return full(`${label}: ${first.why}; ${second.why}; full reconcile`);
-}
-
-;// CONCATENATED MODULE: ./src/space/state.ts
-
-/**
- * A path as git writes it: relative, `/`-separated, no empty, `.` or `..` segment. `/docs/b.md`,
- * `docs//b.md` or `docs/./b.md` may name the same file to a person, but a resource that spells it
- * so was not made by this action, so it is not ours to change.
- */
-function isCanonicalPath(path) {
-    return path !== '' && path.split('/').every(s => s !== '' && s !== '.' && s !== '..');
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** One listed resource as ours, or undefined when it is someone else's (or not understood). */
-function owned(r, repositoryId, globs) {
-    if (!isRecord(r) || !Number.isSafeInteger(r.id) || !isRecord(r.metadata))
-        return undefined;
-    const id = r.id;
-    const m = r.metadata;
-    if (r.resource_type === 'github_file') {
-        const path = m.file_path;
-        if (m.repository_id !== repositoryId ||
-            typeof path !== 'string' ||
-            !isCanonicalPath(path) ||
-            !globs.matches(path)) {
-            return undefined;
-        }
-        return { id, type: 'github_file', path, commit: typeof m.sha === 'string' ? m.sha : undefined };
-    }
-    if (r.resource_type === 'free_text') {
-        const marker = readMarker(m.text);
-        if (!marker ||
-            marker.repositoryId !== repositoryId ||
-            !isCanonicalPath(marker.path) ||
-            !globs.matches(marker.path)) {
-            return undefined;
-        }
-        return {
-            id,
-            type: 'free_text',
-            path: marker.path,
-            blobSha: marker.blobSha,
-            name: typeof m.name === 'string' ? m.name : undefined,
-            intact: marker.intact
-        };
-    }
-    return undefined;
-}
-function classifyResources(resources, repositoryId, globs) {
-    const ours = [];
-    for (const r of resources) {
-        const mine = owned(r, repositoryId, globs);
-        if (mine)
-            ours.push(mine);
-    }
-    return { ours, othersCount: resources.length - ours.length };
-}
-/**
- * Whether a listed resource is the one a create sent, by what makes it ours rather than by its
- * bytes (GitHub may normalise text): for `github_file` the repository, path and commit, for
- * `free_text` the marker's repository, path and blob, with the text intact.
- */
-function isCreatedResource(sent, listed) {
-    const l = listed;
-    if (!isRecord(l) || l.resource_type !== sent.resource_type || !isRecord(l.metadata))
-        return false;
-    const m = l.metadata;
-    const s = sent.metadata;
-    if (sent.resource_type === 'github_file') {
-        return m.repository_id === s.repository_id && m.file_path === s.file_path && m.sha === s.sha;
-    }
-    if (sent.resource_type === 'free_text') {
-        const want = readMarker(s.text);
-        const got = readMarker(m.text);
-        return (want !== undefined &&
-            got !== undefined &&
-            got.intact &&
-            got.repositoryId === want.repositoryId &&
-            got.path === want.path &&
-            got.blobSha === want.blobSha);
-    }
-    return false;
-}
-async function readSpaceState(client, ref, repositoryId, globs) {
-    return classifyResources(await client.listResources(ref), repositoryId, globs);
-}
-
-;// CONCATENATED MODULE: ./src/run/main.ts
-/**
- * The pipeline, in one direction: inputs → scope → current state → plan → apply → report.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-/** api.github.com, where a 404 for a login means the login does not exist. */
-const GITHUB_API_URL = 'https://api.github.com';
 function readRunContext(env = process.env) {
     const repository = env.GITHUB_REPOSITORY ?? '';
     const [repoOwner, repoName] = repository.split('/');
@@ -38160,6 +38425,20 @@ function readRunContext(env = process.env) {
         serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
     };
 }
+/** The repository's id: from the event payload, else asked once. */
+async function repositoryId(client, ctx) {
+    const fromPayload = ctx.payload.repository?.id;
+    if (typeof fromPayload === 'number')
+        return fromPayload;
+    return Number((await client.getRepo(ctx.repoOwner, ctx.repoName)).id);
+}
+/** The files that should be in the Space, and which of our resources this run decides. */
+
+;// CONCATENATED MODULE: ./src/run/owner.ts
+
+
+/** api.github.com, where a 404 for a login means the login does not exist. */
+const GITHUB_API_URL = 'https://api.github.com';
 async function resolveOwnerType(client, settings, log) {
     if (settings.ownerType !== 'auto')
         return settings.ownerType;
@@ -38181,141 +38460,41 @@ async function resolveOwnerType(client, settings, log) {
     log(`owner-type auto: '${settings.owner}' is ${type === 'org' ? 'an organization' : 'a user'}.`);
     return type;
 }
-async function repositoryId(client, ctx) {
-    const fromPayload = ctx.payload.repository?.id;
-    if (typeof fromPayload === 'number')
-        return fromPayload;
-    return Number((await client.getRepo(ctx.repoOwner, ctx.repoName)).id);
+/** The Space the settings name, its owner's type resolved. */
+async function resolveSpace(client, settings, log) {
+    const ownerType = await resolveOwnerType(client, settings, log);
+    return { ownerType, owner: settings.owner, number: settings.spaceNumber };
 }
-/** The files that should be in the Space, and which of our resources this run decides. */
-async function desiredState(scope, files, settings, owned, log) {
-    if (scope.kind === 'full') {
-        const listing = await files.listFiles(scope.commit);
-        if (!listing.complete) {
-            log_warning('The repository file listing was cut short (truncated tree): resources of files not listed are not pruned.');
-        }
-        const desired = listing.files.filter(f => settings.globs.matches(f.path));
-        if (desired.length === 0) {
-            log_warning(`Input 'files' matches none of the ${listing.files.length} files at ${scope.commit.slice(0, 7)}` +
-                ` (patterns: ${settings.globs.patterns.join(', ')}). Check the globs: they are matched against repository paths, case-sensitively.`);
-        }
-        return {
-            desired,
-            decide: 'all',
-            renames: [],
-            complete: listing.complete
-        };
-    }
-    const desired = [];
-    const decide = new Set();
-    const renames = [];
-    for (const change of scope.changes) {
-        decide.add(change.path);
-        if (change.previousPath !== undefined) {
-            decide.add(change.previousPath);
-            renames.push({ from: change.previousPath, to: change.path });
-        }
-        if (change.status !== 'deleted' && change.blobSha && settings.globs.matches(change.path)) {
-            desired.push({ path: change.path, blobSha: change.blobSha, mode: change.mode });
-        }
-    }
-    // The compare API gives no modes: without them a symbolic link would be synced as a file
-    // holding its target's path.
-    const modeless = desired.filter(d => d.mode === undefined).map(d => d.path);
-    if (modeless.length > 0) {
-        const modes = await files.modes(scope.commit, modeless);
-        for (const d of desired)
-            d.mode ??= modes.get(d.path);
-    }
-    // Several resources of ours for a path this change did not touch (two runs raced on an earlier
-    // push) converge here too, so that any run that lists the Space repairs them.
-    const perPath = new Map();
-    for (const r of owned)
-        perPath.set(r.path, (perPath.get(r.path) ?? 0) + 1);
-    const crowded = [...perPath].filter(([path, n]) => n > 1 && !decide.has(path)).map(([p]) => p);
-    if (crowded.length > 0) {
-        log(`${crowded.length} path(s) outside this change have several resources of ours; converging them at ${scope.commit.slice(0, 7)}.`);
-        const listing = await files.listFiles(scope.commit);
-        const atCommit = new Map(listing.files.map(f => [f.path, f]));
-        for (const path of crowded) {
-            const file = atCommit.get(path);
-            // A path missing from a listing that was cut short is left undecided: it may still exist.
-            if (!file && !listing.complete)
-                continue;
-            decide.add(path);
-            if (file)
-                desired.push(file);
-        }
-    }
-    return { desired, decide, renames, complete: true };
-}
+
+;// CONCATENATED MODULE: ./src/run/main.ts
 /**
- * For github_file resources synced at an older commit: which paths changed since then, so a file
- * whose content is the same costs no write. Unknown (undefined) means "treat as changed".
+ * The pipeline, in one direction: inputs → scope → current state → plan → apply → report. Each
+ * step is one call; what a step does lives in its own module.
  */
-async function changedSinceCommits(owned, desired, scope, files, fallback) {
-    const wanted = new Set(desired.map(d => d.path));
-    const commits = new Set(owned
-        .filter(r => r.type === 'github_file' && r.commit && r.commit !== scope.commit && wanted.has(r.path))
-        .map(r => r.commit));
-    const result = new Map();
-    // A resource's sha is whatever its creator wrote; one that is no commit we can diff is "unknown".
-    const diff = async (reader, commit) => {
-        if (!reader || !/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit))
-            return undefined;
-        try {
-            return await reader.diff(commit, scope.commit);
-        }
-        catch {
-            return undefined;
-        }
-    };
-    for (const commit of commits) {
-        const changes = scope.kind === 'changed' && commit === scope.base
-            ? scope.changes
-            : ((await diff(files, commit)) ?? (await diff(fallback, commit)));
-        result.set(commit, changes &&
-            new Set(changes.flatMap(c => (c.previousPath !== undefined ? [c.path, c.previousPath] : [c.path]))));
-    }
-    return result;
-}
-function logPlan(actions, log) {
-    for (const a of actions) {
-        const reason = 'reason' in a && a.reason ? ` (${a.reason})` : '';
-        log(`${a.kind.padEnd(9)} ${a.path}${reason}`);
-    }
-}
-/** A run refused before any write (max-deletions); the step fails with this message. */
-class RefusedError extends Error {
-    name = 'RefusedError';
-}
-function refuseDeletions(actions, max) {
-    const deletions = actions.filter(a => a.kind === 'delete');
-    if (deletions.length <= max)
-        return;
-    const shown = deletions.slice(0, 20).map(a => `${a.path} (${a.reason})`);
-    const more = deletions.length > shown.length ? `, and ${deletions.length - shown.length} more` : '';
-    throw new RefusedError(`Refusing to delete ${deletions.length} resources, more than max-deletions (${max}); nothing was written. ` +
-        `Planned deletions: ${shown.join(', ')}${more}. If this is intended, raise the 'max-deletions' input for one run.`);
-}
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 /** The whole pipeline for given settings and run context; reporting is left to the caller. */
 async function sync(settings, ctx, options = {}) {
     const log = safeLog(options.log);
-    const client = createClient({
-        baseUrl: settings.apiUrl,
-        token: settings.token,
-        isCreated: isCreatedResource,
-        policy: {
-            writeIntervalMs: settings.writeIntervalMs,
-            clock: options.clock,
-            log,
-            random: options.random
-        }
-    });
+    const policy = { ...options, writeIntervalMs: settings.writeIntervalMs, log };
+    const { apiUrl: baseUrl, token } = settings;
+    const client = createClient({ baseUrl, token, policy, isCreated: isCreatedResource });
     let ref;
     try {
-        const ownerType = await resolveOwnerType(client, settings, log);
-        ref = { ownerType, owner: settings.owner, number: settings.spaceNumber };
+        ref = await resolveSpace(client, settings, log);
         return await syncSpace(settings, ctx, client, ref, log);
     }
     catch (error) {
@@ -38325,74 +38504,40 @@ async function sync(settings, ctx, options = {}) {
     }
 }
 async function syncSpace(settings, ctx, client, ref, log) {
-    const { files, fallback } = await chooseFiles({
+    const repo = { client, owner: ctx.repoOwner, repo: ctx.repoName, log };
+    const { files } = await chooseFiles({
+        ...repo,
         workspace: ctx.workspace,
-        commit: ctx.sha,
-        client,
-        owner: ctx.repoOwner,
-        repo: ctx.repoName,
-        log
+        commit: ctx.sha
     });
-    const { scope, write } = await resolveScope({
-        eventName: ctx.eventName,
-        payload: ctx.payload,
-        sha: ctx.sha,
-        sync: settings.sync,
-        files,
-        fallback,
-        log
-    });
+    const { scope, write } = await resolveScope({ ...ctx, sync: settings.sync, files, log });
     log(`Scope: ${scope.reason}`);
-    const previewReason = settings.dryRun
-        ? 'dry-run is true.'
-        : !write
-            ? `${ctx.eventName} events only preview the sync.`
-            : undefined;
-    const report = {
-        spaceLabel: `${settings.owner}/${settings.spaceNumber}`,
-        spaceUrl: `${ctx.serverUrl}/copilot/spaces/${encodeURIComponent(settings.owner)}/${settings.spaceNumber}`,
-        scopeReason: scope.reason,
-        commit: scope.kind === 'none' ? ctx.sha : scope.commit,
-        previewReason,
-        othersCount: 0
-    };
+    const report = reportContext(settings, ctx, scope, write);
     if (scope.kind === 'none')
         return { outcomes: [], report };
     // A push that touched no path the globs match cannot change any resource of ours: no request.
-    if (scope.kind === 'changed' &&
-        !scope.changes.some(c => settings.globs.matches(c.path) ||
-            (c.previousPath !== undefined && settings.globs.matches(c.previousPath)))) {
+    if (scope.kind === 'changed' && !touchesScope(scope.changes, settings.globs)) {
         log(`None of the ${scope.changes.length} changed path(s) matches files: nothing to sync.`);
         return { outcomes: [], report };
     }
     const repoId = await repositoryId(client, ctx);
-    const state = await readSpaceState(client, ref, repoId, settings.globs);
+    const state = await readSpaceState(client, ref, repoId, settings.globs.matches);
     report.othersCount = state.othersCount;
     log(`Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`);
-    const wanted = await desiredState(scope, files, settings, state.ours, log);
-    const actions = plan({
-        ...wanted,
-        resourceType: settings.resourceType,
-        commit: scope.commit,
-        namePrefix: settings.namePrefix,
-        owned: state.ours,
-        prune: settings.prune,
-        changedSince: await changedSinceCommits(state.ours, wanted.desired, scope, files, fallback)
-    });
-    await log_group(`Plan: ${actions.length} path(s)`, async () => logPlan(actions, log));
+    const say = { log, warn: log_warning };
+    const wanted = await desiredState(scope, files, settings.globs, state.ours, say);
+    const changedSince = await changedSinceCommits(state.ours, wanted.desired, scope, files);
+    const { resourceType, namePrefix, prune } = settings;
+    const common = { resourceType, namePrefix, prune, commit: scope.commit, changedSince };
+    const draft = plan({ ...common, ...wanted, owned: state.ours });
     const explain = (error) => explainApiError(error, ref);
-    const prepared = await prepareWrites(actions, {
-        repositoryId: repoId,
-        commit: scope.commit,
-        resourceType: settings.resourceType,
-        namePrefix: settings.namePrefix,
-        prune: settings.prune,
-        files,
-        explain
-    });
-    if (!previewReason)
-        refuseDeletions(prepared.actions, settings.maxDeletions);
-    const outcomes = await log_group(previewReason ? 'Writes (none: preview)' : 'Writes', () => applyPlan(prepared, { client, space: ref, dryRun: previewReason !== undefined, log, explain }));
+    const contents = await readBlobs(files, blobsToRead(draft), explain);
+    const actions = settle(draft, { ...common, repositoryId: repoId, contents });
+    await logPlan(actions, log);
+    const dryRun = report.previewReason !== undefined;
+    if (!dryRun)
+        checkDeletions(actions, settings.maxDeletions);
+    const outcomes = await log_group(dryRun ? 'Writes (none: preview)' : 'Writes', () => applyPlan(actions, { client, space: ref, dryRun, log, explain }));
     return { outcomes, report };
 }
 async function run() {
@@ -38401,17 +38546,7 @@ async function run() {
         for (const warning of settings.warnings)
             log_warning(warning);
         const { outcomes, report } = await sync(settings, readRunContext());
-        const counts = writeOutputs(outcomes);
-        if (counts.warning)
-            log_warning(counts.warning);
-        await writeSummary(outcomes, report);
-        log_info(`${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
-            `${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed.`);
-        if (counts.failed > 0) {
-            for (const o of outcomes.filter(o => o.action === 'failed'))
-                log_error(`${o.path}: ${o.reason}`);
-            fail(`${counts.failed} path(s) failed to sync; the others were synced. See the log and the job summary.`);
-        }
+        await reportRun(outcomes, report);
     }
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);

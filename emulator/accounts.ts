@@ -62,6 +62,12 @@ export function organizationSimple(base: string, org: Account): Record<string, u
   }
 }
 
+/** The counts `public-user` and `organization-full` share: only repositories are emulated. */
+function publicCounts(state: State, login: string): Record<string, number> {
+  const owned = [...state.repos.values()].filter(r => r.owner.toLowerCase() === login.toLowerCase())
+  return { public_repos: owned.length, public_gists: 0, followers: 0, following: 0 }
+}
+
 /** `GET /users/{username}`: the `public-user` schema, which allows no other keys. */
 export function getUser(ctx: Ctx): Answer {
   const account = findAccount(ctx.state, ctx.params.username ?? '')
@@ -76,12 +82,7 @@ export function getUser(ctx: Ctx): Answer {
     hireable: null,
     bio: null,
     twitter_username: null,
-    public_repos: [...ctx.state.repos.values()].filter(
-      r => r.owner.toLowerCase() === account.login.toLowerCase()
-    ).length,
-    public_gists: 0,
-    followers: 0,
-    following: 0,
+    ...publicCounts(ctx.state, account.login),
     created_at: account.created_at,
     updated_at: account.created_at
   })
@@ -97,12 +98,7 @@ export function getOrg(ctx: Ctx): Answer {
     html_url: `${WEB}/${account.login}`,
     has_organization_projects: true,
     has_repository_projects: true,
-    public_repos: [...ctx.state.repos.values()].filter(
-      r => r.owner.toLowerCase() === account.login.toLowerCase()
-    ).length,
-    public_gists: 0,
-    followers: 0,
-    following: 0,
+    ...publicCounts(ctx.state, account.login),
     type: 'Organization',
     created_at: account.created_at,
     updated_at: account.created_at,

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { basename } from 'node:path'
+import { API_VERSION } from './http.js'
 import { startEmulator } from './server.js'
 
 const ORG = 'octo-org'
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     emu.addRepo({ owner: ORG, name: repoName, id: REPO_ID, dir: repoDir })
   }
 
-  const auth = `-H "Authorization: Bearer ${token}" -H "X-GitHub-Api-Version: 2026-03-10"`
+  const auth = `-H "Authorization: Bearer ${token}" -H "X-GitHub-Api-Version: ${API_VERSION}"`
   const lines = [
     `GitHub REST emulator listening on ${emu.url}`,
     ``,

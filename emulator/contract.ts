@@ -7,14 +7,13 @@ import { readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { Exchange } from './exchange.js'
+import { API_VERSION } from './http.js'
 
 export interface ContractChecker {
   /** Human-readable violations of GitHub's description by one exchange; empty when it conforms. */
   check(exchange: Exchange): string[]
 }
 
-/** The REST API version the action sends in `X-GitHub-Api-Version`. */
-const API_VERSION = '2026-03-10'
 const FIXTURE_URL = new URL('./openapi/copilot-spaces.json', import.meta.url)
 // Any absolute URI works; it only has to let compiled schemas `$ref` into the registered components.
 const FIXTURE_ID = 'https://copilot-space-sync.invalid/openapi/copilot-spaces.json'

@@ -7,8 +7,9 @@ import {
   listResources,
   setResource
 } from './resources.js'
-import type { Route } from './routes.js'
+import type { Handler, Route } from './routes.js'
 import { createSpace, deleteSpace, getSpace, listSpaces, setSpace } from './spaces.js'
+import type { OwnerType } from './types.js'
 
 const ORG_SPACES = '/orgs/{org}/copilot-spaces'
 const USER_SPACES = '/users/{username}/copilot-spaces'
@@ -16,124 +17,52 @@ const SPACE = '/{space_number}'
 const RESOURCES = '/{space_number}/resources'
 const RESOURCE = '/{space_number}/resources/{space_resource_id}'
 
+type Scopes = string[][]
+type SpaceEndpoint = [method: string, path: string, org: Scopes, user: Scopes, handler: Factory]
+type Factory = (type: OwnerType) => Handler
+
 /**
- * Every endpoint with the classic-token scopes its documentation names. The space endpoints' scopes
- * are as documented even where they look odd (creating an organization space needs only
- * `read:org`; getting a user space needs `repo`).
+ * The Space endpoints, each under the organization and the user prefix, with the classic-token
+ * scopes their documentation names for each. The scopes are as documented even where they look
+ * odd (creating an organization space needs only `read:org`; getting a user space needs `repo`).
  */
-const ROUTE_LIST: Route[] = [
-  { method: 'GET', template: ORG_SPACES, scopes: [['read:org']], handler: listSpaces('org') },
-  { method: 'POST', template: ORG_SPACES, scopes: [['read:org']], handler: createSpace('org') },
-  { method: 'GET', template: ORG_SPACES + SPACE, scopes: [['read:org']], handler: getSpace('org') },
-  { method: 'PUT', template: ORG_SPACES + SPACE, scopes: [['read:org']], handler: setSpace('org') },
-  {
-    method: 'DELETE',
-    template: ORG_SPACES + SPACE,
-    scopes: [['read:org'], ['repo']],
-    handler: deleteSpace('org')
-  },
-  {
-    method: 'GET',
-    template: ORG_SPACES + RESOURCES,
-    scopes: [['read:org']],
-    handler: listResources('org')
-  },
-  {
-    method: 'POST',
-    template: ORG_SPACES + RESOURCES,
-    scopes: [['write:org']],
-    handler: createResource('org')
-  },
-  {
-    method: 'GET',
-    template: ORG_SPACES + RESOURCE,
-    scopes: [['read:org']],
-    handler: getResource('org')
-  },
-  {
-    method: 'PUT',
-    template: ORG_SPACES + RESOURCE,
-    scopes: [['write:org']],
-    handler: setResource('org')
-  },
-  {
-    method: 'DELETE',
-    template: ORG_SPACES + RESOURCE,
-    scopes: [['write:org']],
-    handler: deleteResource('org')
-  },
+// prettier-ignore
+const SPACE_ENDPOINTS: SpaceEndpoint[] = [
+  ['GET',    '',        [['read:org']],             [['read:user']],  listSpaces],
+  ['POST',   '',        [['read:org']],             [['read:user']],  createSpace],
+  ['GET',    SPACE,     [['read:org']],             [['repo']],       getSpace],
+  ['PUT',    SPACE,     [['read:org']],             [['read:user']],  setSpace],
+  ['DELETE', SPACE,     [['read:org'], ['repo']],   [['user']],       deleteSpace],
+  ['GET',    RESOURCES, [['read:org']],             [['read:user']],  listResources],
+  ['POST',   RESOURCES, [['write:org']],            [['write:user']], createResource],
+  ['GET',    RESOURCE,  [['read:org']],             [['read:user']],  getResource],
+  ['PUT',    RESOURCE,  [['write:org']],            [['write:user']], setResource],
+  ['DELETE', RESOURCE,  [['write:org']],            [['write:user']], deleteResource]
+]
 
-  {
-    method: 'GET',
-    template: USER_SPACES,
-    scopes: [['read:user']],
-    classicOnly: true,
-    handler: listSpaces('user')
-  },
-  {
-    method: 'POST',
-    template: USER_SPACES,
-    scopes: [['read:user']],
-    classicOnly: true,
-    handler: createSpace('user')
-  },
-  {
-    method: 'GET',
-    template: USER_SPACES + SPACE,
-    scopes: [['repo']],
-    classicOnly: true,
-    handler: getSpace('user')
-  },
-  {
-    method: 'PUT',
-    template: USER_SPACES + SPACE,
-    scopes: [['read:user']],
-    classicOnly: true,
-    handler: setSpace('user')
-  },
-  {
-    method: 'DELETE',
-    template: USER_SPACES + SPACE,
-    scopes: [['user']],
-    classicOnly: true,
-    handler: deleteSpace('user')
-  },
-  {
-    method: 'GET',
-    template: USER_SPACES + RESOURCES,
-    scopes: [['read:user']],
-    classicOnly: true,
-    handler: listResources('user')
-  },
-  {
-    method: 'POST',
-    template: USER_SPACES + RESOURCES,
-    scopes: [['write:user']],
-    classicOnly: true,
-    handler: createResource('user')
-  },
-  {
-    method: 'GET',
-    template: USER_SPACES + RESOURCE,
-    scopes: [['read:user']],
-    classicOnly: true,
-    handler: getResource('user')
-  },
-  {
-    method: 'PUT',
-    template: USER_SPACES + RESOURCE,
-    scopes: [['write:user']],
-    classicOnly: true,
-    handler: setResource('user')
-  },
-  {
-    method: 'DELETE',
-    template: USER_SPACES + RESOURCE,
-    scopes: [['write:user']],
-    classicOnly: true,
-    handler: deleteResource('user')
-  },
+/**
+ * Organization-owned space endpoints take the "Copilot Spaces" organization permission; user-owned
+ * ones work with classic tokens only.
+ */
+const ORG_ROUTES: Route[] = SPACE_ENDPOINTS.map(([method, path, scopes, , handler]) => ({
+  method,
+  template: ORG_SPACES + path,
+  scopes,
+  permission: 'organization_copilot_spaces',
+  handler: handler('org')
+}))
+const USER_ROUTES: Route[] = SPACE_ENDPOINTS.map(([method, path, , scopes, handler]) => ({
+  method,
+  template: USER_SPACES + path,
+  scopes,
+  classicOnly: true,
+  handler: handler('user')
+}))
 
+/** Every endpoint, in the order they are matched. */
+export const ROUTES: Route[] = [
+  ...ORG_ROUTES,
+  ...USER_ROUTES,
   { method: 'GET', template: '/users/{username}', handler: getUser },
   { method: 'GET', template: '/orgs/{org}', handler: getOrg },
   { method: 'GET', template: '/repos/{owner}/{repo}', handler: getRepo },
@@ -142,10 +71,3 @@ const ROUTE_LIST: Route[] = [
   { method: 'GET', template: '/repos/{owner}/{repo}/git/blobs/{file_sha}', handler: getBlob },
   { method: 'GET', template: '/repos/{owner}/{repo}/contents/{path}', handler: getContent }
 ]
-
-/** Organization-owned space endpoints take the "Copilot Spaces" organization permission. */
-export const ROUTES: Route[] = ROUTE_LIST.map(route =>
-  route.template.startsWith(ORG_SPACES)
-    ? { ...route, permission: 'organization_copilot_spaces' }
-    : route
-)

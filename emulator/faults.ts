@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http'
+import { DOCS, type Answer } from './http.js'
 import type { Fault } from './types.js'
 
 interface Pending {
@@ -42,4 +44,20 @@ export function createFaults(): Faults {
       return fired
     }
   }
+}
+
+/** The fault's answer, carrying `rateHeaders` (the primary limit's, as of this request). */
+export function faultAnswer(fault: Fault, rateHeaders: Record<string, string>): Answer {
+  const status = fault.status ?? 500
+  const body =
+    status === 204 || status === 304
+      ? undefined
+      : fault.body !== undefined
+        ? fault.body
+        : { message: STATUS_CODES[status] ?? 'Error', documentation_url: DOCS }
+  const headers: Record<string, string> = { ...rateHeaders }
+  for (const [k, v] of Object.entries(fault.headers ?? {})) headers[k.toLowerCase()] = v
+  return fault.rawBody === undefined
+    ? { status, body, headers }
+    : { status, raw: fault.rawBody, headers }
 }

@@ -78,24 +78,21 @@ function utc(date: string): string {
   return new Date(date).toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
+/** A tuple of `N` strings: what a split or a regular expression match is known to hold. */
+type Strings<N extends number, T extends string[] = []> = T['length'] extends N
+  ? T
+  : Strings<N, [string, ...T]>
+
 /** `git log` with the given revision arguments, parsed. */
 export async function commits(dir: string, revArgs: string[]): Promise<CommitInfo[]> {
   const out = await gitText(dir, ['log', '-z', `--format=${LOG_FORMAT}`, ...revArgs, '--'])
   const fields = out.split('\0')
   const result: CommitInfo[] = []
   for (let i = 0; i + 10 <= fields.length; i += 10) {
-    const [sha, tree, parents, an, ae, ad, cn, ce, cd, message] = fields.slice(i, i + 10) as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string,
-      string
-    ]
+    const [sha, tree, parents, an, ae, ad, cn, ce, cd, message] = fields.slice(
+      i,
+      i + 10
+    ) as Strings<10>
     result.push({
       sha,
       tree,
@@ -122,14 +119,7 @@ function parseTree(out: string): TreeEntry[] {
   for (const record of out.split('\0')) {
     const match = /^(\d+) (\w+) ([0-9a-f]+) +(-|\d+)\t(.*)$/s.exec(record)
     if (!match) continue
-    const [, mode, type, sha, size, path] = match as unknown as [
-      string,
-      string,
-      string,
-      string,
-      string,
-      string
-    ]
+    const [, mode, type, sha, size, path] = match as unknown as Strings<6>
     entries.push({ mode, type, sha, size: size === '-' ? undefined : Number(size), path })
   }
   return entries
@@ -176,28 +166,18 @@ export async function diffFiles(dir: string, base: string, head: string): Promis
     if (!meta.startsWith(':')) continue
     const [, , oldSha = '', newSha = '', status = 'M'] = meta.slice(1).split(' ')
     const letter = status.charAt(0)
-    if (letter === 'R' || letter === 'C') {
-      changes.push({
-        status: letter,
-        previousPath: rawTokens[i + 1],
-        path: rawTokens[i + 2] as string,
-        oldSha,
-        newSha,
-        additions: 0,
-        deletions: 0
-      })
-      i += 2
-    } else {
-      changes.push({
-        status: letter,
-        path: rawTokens[i + 1] as string,
-        oldSha,
-        newSha,
-        additions: 0,
-        deletions: 0
-      })
-      i += 1
-    }
+    // A rename or copy names the old path, then the new one.
+    const paths = letter === 'R' || letter === 'C' ? 2 : 1
+    changes.push({
+      status: letter,
+      ...(paths === 2 ? { previousPath: rawTokens[i + 1] } : {}),
+      path: rawTokens[i + paths] as string,
+      oldSha,
+      newSha,
+      additions: 0,
+      deletions: 0
+    })
+    i += paths
   }
   // --numstat lists the same files in the same order; binary files count as "-".
   const numTokens = numstat.split('\0')

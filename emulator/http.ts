@@ -11,6 +11,9 @@ export interface Answer {
 
 export const DOCS = 'https://docs.github.com/rest'
 
+/** The one REST API version the emulator serves (`X-GitHub-Api-Version`), as the action sends it. */
+export const API_VERSION = '2026-03-10'
+
 /** Thrown by handlers to answer early (an error status) from deep inside a check. */
 export class ApiError extends Error {
   constructor(readonly answer: Answer) {

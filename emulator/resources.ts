@@ -1,12 +1,5 @@
-import {
-  fail,
-  isObject,
-  notFound,
-  ok,
-  validationFailed,
-  type Answer,
-  type FieldError
-} from './http.js'
+import { fail, isObject, notFound, ok, validationFailed } from './http.js'
+import type { Answer, FieldError } from './http.js'
 import { cursorPage, linkHeader } from './pagination.js'
 import type { Ctx } from './routes.js'
 import { loadSpace, parseId } from './space-access.js'

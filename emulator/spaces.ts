@@ -1,15 +1,7 @@
 import { organizationSimple, simpleUser } from './accounts.js'
 import { atLeast, ownerLevel, spaceLevel } from './auth.js'
-import {
-  fail,
-  forbidden,
-  isObject,
-  notFound,
-  ok,
-  validationFailed,
-  type Answer,
-  type FieldError
-} from './http.js'
+import { fail, forbidden, isObject, notFound, ok, validationFailed } from './http.js'
+import type { Answer, FieldError } from './http.js'
 import { cursorPage, linkHeader } from './pagination.js'
 import { validateMetadata, validateNewResource, validateType } from './resources.js'
 import type { Ctx } from './routes.js'

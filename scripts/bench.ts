@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cloneRepo, createOrigin, removeRepos } from '../__tests__/helpers/git-repo.js'
 import { startEmulator } from '../emulator/index.js'
-import { runAction } from '../emulator/runner.js'
+import { runAction } from './runner.js'
 
 const ORG = 'octo-org'
 const REPO = 'bench'

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { startEmulator } from '../emulator/index.js'
-import { PROJECT_ROOT, runAction } from '../emulator/runner.js'
+import { PROJECT_ROOT, runAction } from './runner.js'
 
 const OWNER = 'octo-org'
 const REPO = 'copilot-space-sync'

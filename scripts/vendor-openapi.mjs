@@ -13,7 +13,11 @@ const PACKAGE = '@octokit/openapi'
 const VERSION = '23.0.2'
 const INTEGRITY =
   'sha512-pV8M7L9GY23AybNvTmo2nyjmpmnt6+2sRE/tqr0ZLQcPS4lnw7u5eZGNmwRNkBC3D7gZXbFx5AHzLUVRBXGDhg=='
-const API_VERSION = '2026-03-10'
+// The emulator's one API version constant (emulator/http.ts), read as text: this script runs without a TypeScript build.
+const API_VERSION = /export const API_VERSION = '([^']+)'/.exec(
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../emulator/http.ts'), 'utf8')
+)?.[1]
+if (!API_VERSION) throw new Error('API_VERSION not found in emulator/http.ts')
 // Newer packages may ship one file per REST API version; older ones ship one description whose
 // per-version differences are `x-github-breaking-changes` patches (applied by emulator/contract.ts).
 const CANDIDATE_FILES = [

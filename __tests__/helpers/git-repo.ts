@@ -29,8 +29,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
-/** What `before` holds in a push that created a ref, and `after` in one that deleted it. */
-export const NULL_SHA = '0000000000000000000000000000000000000000'
+export { NULL_SHA } from './constants.js'
 
 /** New file contents by path; `null` deletes the path. Paths use `/` and may hold any character git allows. */
 export type FileEdits = Record<string, string | Buffer | null>

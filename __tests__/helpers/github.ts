@@ -7,12 +7,10 @@ import { expect } from '@jest/globals'
 import { createContractChecker } from '../../emulator/contract.js'
 import type { Exchange } from '../../emulator/exchange.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js'
+import { ORG, TOKEN, USER } from './constants.js'
 
-export const ORG = 'octo-org'
-export const USER = 'octocat'
-export const TOKEN = 'ghp_e2eSecretToken0123456789abcdef'
-export const REPO_ID = 4242
-export const REPO = 'docs-repo'
+// Re-exported for the suites that import them from here.
+export { ORG, REPO, REPO_ID, TOKEN, USER } from './constants.js'
 
 const checker = createContractChecker()
 

@@ -18,18 +18,17 @@ import type { Exchange } from '../../emulator/exchange.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js'
 import type { Outcome } from '../../src/sync/apply.js'
 import type { SpaceRef } from '../../src/github/client.js'
-import { compileGlobs } from '../../src/run/globs.js'
+import { compileGlobs } from '../../src/repository/globs.js'
 import type { Settings } from '../../src/run/inputs.js'
-import { sync, type RunContext, type SyncResult } from '../../src/run/main.js'
+import type { RunContext } from '../../src/run/context.js'
+import { sync, type SyncResult } from '../../src/run/main.js'
 import type { Clock } from '../../src/github/policy.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ORG, REPO, REPO_ID, TOKEN, USER } from './constants.js'
 
-export const ORG = 'octo-org'
-export const USER = 'octocat'
-export const TOKEN = 'ghp_syncHarnessToken0123456789abcdef'
-export const REPO = 'docs-repo'
-export const REPO_ID = 4242
+// Re-exported for the suites that import them from here.
+export { ORG, REPO, REPO_ID, TOKEN, USER }
 /** The fake clock's default start: a whole second, so `x-ratelimit-reset` arithmetic is exact. */
 export const START = Date.UTC(2026, 2, 2, 9, 0, 0)
 

@@ -1,19 +1,14 @@
 /**
- * The one thin, typed client for the GitHub REST endpoints the action uses: Copilot Spaces
- * (spaces and their resources, for organizations and users) and the few repository reads that
- * resolve the sync scope without a checkout. It is the only module that names a route; every
- * request goes through `send`, which is where pacing and retries live.
+ * The one thin, typed client for the GitHub REST endpoints the action uses (`SpacesClient`):
+ * Copilot Spaces (spaces and their resources, for organizations and users) and the few
+ * repository reads that resolve the sync scope without a checkout. It is the only module that
+ * names a route; every request goes through `send`, which is where pacing and retries live
+ * (policy.ts, over transport.ts).
  */
 import type { Endpoints, RequestParameters } from '@octokit/types'
+import { ApiError, describeCall, type ApiCall, type ApiResponse, type Transport } from './api.js'
 import { createPolicy, type PolicyOptions } from './policy.js'
-import {
-  ApiError,
-  createTransport,
-  describeCall,
-  type ApiCall,
-  type ApiResponse,
-  type Transport
-} from './transport.js'
+import { createTransport } from './transport.js'
 
 export type OwnerType = 'org' | 'user'
 
@@ -48,7 +43,7 @@ export interface ClientOptions {
   baseUrl: string
   token: string
   userAgent?: string
-  /** Pacing and retries (request-policy.ts); without it every request is sent once, at once. */
+  /** Pacing and retries (policy.ts); without it every request is sent once, at once. */
   policy?: Omit<PolicyOptions, 'recover'>
   /**
    * How a create whose answer was lost is recognised in the listing read back before repeating
@@ -59,7 +54,51 @@ export interface ClientOptions {
   timeoutMs?: number
 }
 
-export type Client = ReturnType<typeof createClient>
+/**
+ * What the action asks of GitHub, and nothing more. Every method fails with an `ApiError`, or a
+ * `NotSentError` when a rate limit has already stopped the run.
+ */
+export interface SpacesClient {
+  // Spaces. The sync reads and writes resources only; these are for choosing or making a Space.
+  /** Every space of an owner, following the cursor pagination of the `Link` header. */
+  listSpaces(ownerType: OwnerType, owner: string, perPage?: number): Promise<Space[]>
+  getSpace(ref: SpaceRef): Promise<Space>
+  createSpace(ownerType: OwnerType, owner: string, body: CreateSpaceBody): Promise<Space>
+  updateSpace(ref: SpaceRef, body: UpdateSpaceBody): Promise<Space>
+  /** Only the endpoint tests (__tests__/github-api.test.ts) delete a Space. */
+  deleteSpace(ref: SpaceRef): Promise<void>
+
+  // A Space's resources: what the sync plans on and changes.
+  /** Every resource of the Space, all pages; entries are as GitHub sent them (not validated). */
+  listResources(ref: SpaceRef): Promise<SpaceResource[]>
+  /** Only the endpoint tests (__tests__/github-api.test.ts) read one resource back. */
+  getResource(ref: SpaceRef, id: number): Promise<SpaceResource>
+  /**
+   * `created` is false when GitHub answered 200: an identical `github_file` (same repository,
+   * path and sha) already existed and was returned instead. That is a normal answer.
+   */
+  createResource(
+    ref: SpaceRef,
+    body: CreateResourceBody
+  ): Promise<{ resource: SpaceResource; created: boolean }>
+  updateResource(
+    ref: SpaceRef,
+    id: number,
+    metadata: Record<string, unknown>
+  ): Promise<SpaceResource>
+  deleteResource(ref: SpaceRef, id: number): Promise<void>
+
+  // Accounts and repositories: the owner's type, the repository's id, and the files in scope.
+  getAccount(login: string): Promise<Account>
+  getRepo(owner: string, repo: string): Promise<Repository>
+  compareCommits(owner: string, repo: string, base: string, head: string): Promise<Comparison>
+  getTree(owner: string, repo: string, treeSha: string, recursive?: boolean): Promise<Tree>
+  /** A blob's raw bytes (the blob endpoint serves files up to 100 MB, base64-encoded). */
+  getBlob(owner: string, repo: string, sha: string): Promise<Buffer>
+}
+
+/** The name the rest of the action has used for the client; the same interface. */
+export type Client = SpacesClient
 
 /** Without an `isCreated` rule: the same type and metadata, byte for byte. */
 function sameContent(sent: CreateResourceBody, listed: SpaceResource): boolean {
@@ -81,110 +120,111 @@ export function nextLink(link: string | undefined): string | undefined {
   return undefined
 }
 
-export function createClient(options: ClientOptions) {
-  const baseUrl = options.baseUrl.replace(/\/+$/, '')
-  const transport = createTransport({
-    baseUrl,
-    token: options.token,
-    userAgent: options.userAgent,
-    timeoutMs: options.timeoutMs,
-    log: options.policy?.log
-  })
-  /**
-   * A create whose answer was lost may still have been applied: before sending it again, look
-   * for a resource with exactly that content and take it as the answer, so a retry never
-   * leaves a duplicate.
-   */
-  async function recoverCreate(call: ApiCall): Promise<ApiResponse<unknown> | undefined> {
-    if (call.method !== 'POST' || !call.route.endsWith('/resources')) return undefined
-    const body = call.params.data as CreateResourceBody
-    const params = { ...call.params, data: undefined }
-    const resources = await listAll(call.route, params)
-    const same = options.isCreated ?? sameContent
-    const match = resources.find(r => same(body, r))
-    return match ? { status: 201, headers: {}, data: match } : undefined
-  }
+/** The org and user routes differ only in their first two segments. */
+const SPACES: Record<OwnerType, string> = {
+  org: '/orgs/{org}/copilot-spaces',
+  user: '/users/{username}/copilot-spaces'
+}
+const route = {
+  spaces: (ownerType: OwnerType) => SPACES[ownerType],
+  space: (ownerType: OwnerType) => `${SPACES[ownerType]}/{space_number}`,
+  resources: (ownerType: OwnerType) => `${SPACES[ownerType]}/{space_number}/resources`,
+  resource: (ownerType: OwnerType) =>
+    `${SPACES[ownerType]}/{space_number}/resources/{space_resource_id}`
+}
 
-  /**
-   * Every resource of a Space, following the `Link` header's `rel="next"` (GitHub documents no
-   * pagination for this listing, but answers in pages elsewhere). A page that is not a listing
-   * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
-   */
-  async function listAll(route: string, params: RequestParameters): Promise<SpaceResource[]> {
-    const resources: SpaceResource[] = []
-    const seen = new Set<string>()
-    let query: RequestParameters = {}
-    for (;;) {
-      const page = { method: 'GET' as const, route, params: { ...params, ...query } }
-      const res = await send(page)
-      const data = res.data as { resources?: unknown } | undefined
-      if (typeof data !== 'object' || data === null || !Array.isArray(data.resources)) {
-        const got =
-          typeof res.data === 'string'
-            ? res.data.trim() === ''
-              ? 'an empty body'
-              : 'a body that is not JSON'
-            : 'JSON without a "resources" list'
-        throw new ApiError(
-          describeCall(page),
-          res.status,
-          `the answer is not a resources listing (${got}); nothing was written, since planning on a partial listing could delete or duplicate resources. Run again; if it persists, GitHub's API may be degraded`,
-          res.headers
-        )
-      }
-      resources.push(...(data.resources as SpaceResource[]))
-      const next = nextLink(res.headers.link)
-      if (!next) return resources
-      if (seen.has(next)) {
-        throw new ApiError(
-          describeCall(page),
-          res.status,
-          "the listing's next page points back at a page already read; nothing was written",
-          res.headers
-        )
-      }
-      seen.add(next)
-      query = Object.fromEntries(new URL(next).searchParams)
+function ownerParams(ownerType: OwnerType, owner: string): RequestParameters {
+  return ownerType === 'org' ? { org: owner } : { username: owner }
+}
+function spaceParams(ref: SpaceRef): RequestParameters {
+  return { ...ownerParams(ref.ownerType, ref.owner), space_number: ref.number }
+}
+
+/** One request through `send`, its answer typed as the route's. */
+type Request = <T>(
+  method: ApiCall['method'],
+  route: string,
+  params?: RequestParameters
+) => Promise<ApiResponse<T>>
+
+type ListAll = (route: string, params: RequestParameters) => Promise<SpaceResource[]>
+
+/** Why a page is not a resources listing, to say so in the error. */
+function notAListing(data: unknown): string {
+  return typeof data === 'string'
+    ? data.trim() === ''
+      ? 'an empty body'
+      : 'a body that is not JSON'
+    : 'JSON without a "resources" list'
+}
+
+/**
+ * Every resource of a Space, following the `Link` header's `rel="next"` (GitHub documents no
+ * pagination for this listing, but answers in pages elsewhere). A page that is not a listing
+ * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
+ */
+async function listAll(
+  send: Transport,
+  route: string,
+  params: RequestParameters
+): Promise<SpaceResource[]> {
+  const resources: SpaceResource[] = []
+  const seen = new Set<string>()
+  let query: RequestParameters = {}
+  for (;;) {
+    const page = { method: 'GET' as const, route, params: { ...params, ...query } }
+    const res = await send(page)
+    const data = res.data as { resources?: unknown } | undefined
+    if (typeof data !== 'object' || data === null || !Array.isArray(data.resources)) {
+      throw new ApiError(
+        describeCall(page),
+        res.status,
+        `the answer is not a resources listing (${notAListing(res.data)}); nothing was written, since planning on a partial listing could delete or duplicate resources. Run again; if it persists, GitHub's API may be degraded`,
+        res.headers
+      )
     }
+    resources.push(...(data.resources as SpaceResource[]))
+    const next = nextLink(res.headers.link)
+    if (!next) return resources
+    if (seen.has(next)) {
+      throw new ApiError(
+        describeCall(page),
+        res.status,
+        "the listing's next page points back at a page already read; nothing was written",
+        res.headers
+      )
+    }
+    seen.add(next)
+    query = Object.fromEntries(new URL(next).searchParams)
   }
-  const send: Transport = options.policy
-    ? createPolicy({ ...options.policy, recover: recoverCreate })(transport)
-    : transport
+}
 
-  async function call<T>(
-    method: ApiCall['method'],
-    route: string,
-    params: RequestParameters = {}
-  ): Promise<ApiResponse<T>> {
-    return (await send({ method, route, params })) as ApiResponse<T>
-  }
+/**
+ * A create whose answer was lost may still have been applied: before sending it again, look
+ * for a resource with exactly that content and take it as the answer, so a retry never
+ * leaves a duplicate.
+ */
+async function recoverCreate(
+  call: ApiCall,
+  list: ListAll,
+  same: (sent: CreateResourceBody, listed: SpaceResource) => boolean
+): Promise<ApiResponse<unknown> | undefined> {
+  if (call.method !== 'POST' || !call.route.endsWith('/resources')) return undefined
+  const body = call.params.data as CreateResourceBody
+  const resources = await list(call.route, { ...call.params, data: undefined })
+  const match = resources.find(r => same(body, r))
+  return match ? { status: 201, headers: {}, data: match } : undefined
+}
 
-  // The org and user routes differ only in their first two segments.
-  function spaceRoute(
-    ownerType: OwnerType,
-    rest = ''
-  ): { route: string; params: RequestParameters } {
-    return ownerType === 'org'
-      ? { route: `/orgs/{org}/copilot-spaces${rest}`, params: {} }
-      : { route: `/users/{username}/copilot-spaces${rest}`, params: {} }
-  }
-  function ownerParams(ownerType: OwnerType, owner: string): RequestParameters {
-    return ownerType === 'org' ? { org: owner } : { username: owner }
-  }
-  function spaceParams(ref: SpaceRef): RequestParameters {
-    return { ...ownerParams(ref.ownerType, ref.owner), space_number: ref.number }
-  }
+type SpaceMethods = 'listSpaces' | 'getSpace' | 'createSpace' | 'updateSpace' | 'deleteSpace'
 
+function spaceEndpoints(request: Request): Pick<SpacesClient, SpaceMethods> {
   return {
-    baseUrl,
-
-    /** Every space of an owner, following the cursor pagination of the `Link` header. */
-    async listSpaces(ownerType: OwnerType, owner: string, perPage = 100): Promise<Space[]> {
-      const { route } = spaceRoute(ownerType)
+    async listSpaces(ownerType, owner, perPage = 100) {
       const spaces: Space[] = []
       let params: RequestParameters = { ...ownerParams(ownerType, owner), per_page: perPage }
       for (;;) {
-        const res = await call<{ spaces: Space[] }>('GET', route, params)
+        const res = await request<{ spaces: Space[] }>('GET', route.spaces(ownerType), params)
         spaces.push(...res.data.spaces)
         const next = nextLink(res.headers.link)
         if (!next) return spaces
@@ -192,128 +232,100 @@ export function createClient(options: ClientOptions) {
         params = { ...ownerParams(ownerType, owner), ...Object.fromEntries(query) }
       }
     },
-
-    async getSpace(ref: SpaceRef): Promise<Space> {
-      return (
-        await call<Space>(
-          'GET',
-          spaceRoute(ref.ownerType, '/{space_number}').route,
-          spaceParams(ref)
-        )
-      ).data
+    async getSpace(ref) {
+      return (await request<Space>('GET', route.space(ref.ownerType), spaceParams(ref))).data
     },
-
-    async createSpace(ownerType: OwnerType, owner: string, body: CreateSpaceBody): Promise<Space> {
-      const res = await call<Space>('POST', spaceRoute(ownerType).route, {
-        ...ownerParams(ownerType, owner),
-        data: body
-      })
-      return res.data
+    async createSpace(ownerType, owner, body) {
+      const params = { ...ownerParams(ownerType, owner), data: body }
+      return (await request<Space>('POST', route.spaces(ownerType), params)).data
     },
-
-    async updateSpace(ref: SpaceRef, body: UpdateSpaceBody): Promise<Space> {
-      const res = await call<Space>('PUT', spaceRoute(ref.ownerType, '/{space_number}').route, {
-        ...spaceParams(ref),
-        data: body
-      })
-      return res.data
+    async updateSpace(ref, body) {
+      const params = { ...spaceParams(ref), data: body }
+      return (await request<Space>('PUT', route.space(ref.ownerType), params)).data
     },
+    async deleteSpace(ref) {
+      await request('DELETE', route.space(ref.ownerType), spaceParams(ref))
+    }
+  }
+}
 
-    async deleteSpace(ref: SpaceRef): Promise<void> {
-      await call('DELETE', spaceRoute(ref.ownerType, '/{space_number}').route, spaceParams(ref))
+type ResourceMethods =
+  'listResources' | 'getResource' | 'createResource' | 'updateResource' | 'deleteResource'
+
+function resourceEndpoints(request: Request, list: ListAll): Pick<SpacesClient, ResourceMethods> {
+  const one = (ref: SpaceRef, id: number) => ({ ...spaceParams(ref), space_resource_id: id })
+  return {
+    async listResources(ref) {
+      return list(route.resources(ref.ownerType), spaceParams(ref))
     },
-
-    /** Every resource of the Space, all pages; entries are as GitHub sent them (not validated). */
-    async listResources(ref: SpaceRef): Promise<SpaceResource[]> {
-      return listAll(spaceRoute(ref.ownerType, '/{space_number}/resources').route, spaceParams(ref))
+    async getResource(ref, id) {
+      return (await request<SpaceResource>('GET', route.resource(ref.ownerType), one(ref, id))).data
     },
-
-    async getResource(ref: SpaceRef, id: number): Promise<SpaceResource> {
-      const res = await call<SpaceResource>(
-        'GET',
-        spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route,
-        { ...spaceParams(ref), space_resource_id: id }
-      )
-      return res.data
-    },
-
-    /**
-     * `created` is false when GitHub answered 200: an identical `github_file` (same repository,
-     * path and sha) already existed and was returned instead. That is a normal answer.
-     */
-    async createResource(
-      ref: SpaceRef,
-      body: CreateResourceBody
-    ): Promise<{ resource: SpaceResource; created: boolean }> {
-      const res = await call<SpaceResource>(
-        'POST',
-        spaceRoute(ref.ownerType, '/{space_number}/resources').route,
-        { ...spaceParams(ref), data: body }
-      )
+    async createResource(ref, body) {
+      const params = { ...spaceParams(ref), data: body }
+      const res = await request<SpaceResource>('POST', route.resources(ref.ownerType), params)
       return { resource: res.data, created: res.status === 201 }
     },
-
-    async updateResource(
-      ref: SpaceRef,
-      id: number,
-      metadata: Record<string, unknown>
-    ): Promise<SpaceResource> {
-      const res = await call<SpaceResource>(
-        'PUT',
-        spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route,
-        { ...spaceParams(ref), space_resource_id: id, data: { metadata } }
-      )
-      return res.data
+    async updateResource(ref, id, metadata) {
+      const params = { ...one(ref, id), data: { metadata } }
+      return (await request<SpaceResource>('PUT', route.resource(ref.ownerType), params)).data
     },
+    async deleteResource(ref, id) {
+      await request('DELETE', route.resource(ref.ownerType), one(ref, id))
+    }
+  }
+}
 
-    async deleteResource(ref: SpaceRef, id: number): Promise<void> {
-      await call(
-        'DELETE',
-        spaceRoute(ref.ownerType, '/{space_number}/resources/{space_resource_id}').route,
-        { ...spaceParams(ref), space_resource_id: id }
-      )
+type RepositoryMethods = 'getAccount' | 'getRepo' | 'compareCommits' | 'getTree' | 'getBlob'
+
+function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMethods> {
+  return {
+    async getAccount(login) {
+      return (await request<Account>('GET', '/users/{username}', { username: login })).data
     },
-
-    async getAccount(login: string): Promise<Account> {
-      return (await call<Account>('GET', '/users/{username}', { username: login })).data
+    async getRepo(owner, repo) {
+      return (await request<Repository>('GET', '/repos/{owner}/{repo}', { owner, repo })).data
     },
-
-    async getRepo(owner: string, repo: string): Promise<Repository> {
-      return (await call<Repository>('GET', '/repos/{owner}/{repo}', { owner, repo })).data
+    async compareCommits(owner, repo, base, head) {
+      const params = { owner, repo, basehead: `${base}...${head}` }
+      return (await request<Comparison>('GET', '/repos/{owner}/{repo}/compare/{basehead}', params))
+        .data
     },
-
-    async compareCommits(
-      owner: string,
-      repo: string,
-      base: string,
-      head: string
-    ): Promise<Comparison> {
-      const res = await call<Comparison>('GET', '/repos/{owner}/{repo}/compare/{basehead}', {
-        owner,
-        repo,
-        basehead: `${base}...${head}`
-      })
-      return res.data
+    async getTree(owner, repo, treeSha, recursive = true) {
+      const params = { owner, repo, tree_sha: treeSha, ...(recursive ? { recursive: '1' } : {}) }
+      return (await request<Tree>('GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', params)).data
     },
-
-    async getTree(owner: string, repo: string, treeSha: string, recursive = true): Promise<Tree> {
-      const res = await call<Tree>('GET', '/repos/{owner}/{repo}/git/trees/{tree_sha}', {
-        owner,
-        repo,
-        tree_sha: treeSha,
-        ...(recursive ? { recursive: '1' } : {})
-      })
-      return res.data
-    },
-
-    /** A blob's raw bytes (the blob endpoint serves files up to 100 MB, base64-encoded). */
-    async getBlob(owner: string, repo: string, sha: string): Promise<Buffer> {
-      const res = await call<Blob>('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', {
-        owner,
-        repo,
-        file_sha: sha
-      })
+    async getBlob(owner, repo, sha) {
+      const params = { owner, repo, file_sha: sha }
+      const res = await request<Blob>('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', params)
       return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64')
     }
+  }
+}
+
+export function createClient(options: ClientOptions): SpacesClient {
+  const transport = createTransport({
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    token: options.token,
+    userAgent: options.userAgent,
+    timeoutMs: options.timeoutMs,
+    log: options.policy?.log
+  })
+  const list: ListAll = (route, params) => listAll(send, route, params)
+  const same = options.isCreated ?? sameContent
+  const send: Transport = options.policy
+    ? createPolicy({ ...options.policy, recover: call => recoverCreate(call, list, same) })(
+        transport
+      )
+    : transport
+  const request: Request = async <T>(
+    method: ApiCall['method'],
+    route: string,
+    params: RequestParameters = {}
+  ) => (await send({ method, route, params })) as ApiResponse<T>
+  return {
+    ...spaceEndpoints(request),
+    ...resourceEndpoints(request, list),
+    ...repositoryEndpoints(request)
   }
 }

@@ -3,7 +3,7 @@
  * and what to change (a token, a permission, an input).
  */
 import { type SpaceRef } from './client.js'
-import { ApiError } from './transport.js'
+import { ApiError } from './api.js'
 
 function permissionAdvice(space: SpaceRef | undefined, write: boolean): string {
   const level = write ? 'write' : 'read'

@@ -4,7 +4,9 @@
 import { statSync } from 'node:fs'
 import * as core from '@actions/core'
 import type { OutcomeAction, Outcome } from '../sync/apply.js'
+import type { PlannedAction } from '../sync/plan.js'
 import { clipText, codeText, linkDestination, plainText } from './markdown.js'
+import * as out from './log.js'
 
 export const COUNTED: readonly OutcomeAction[] = [
   'created',
@@ -264,4 +266,58 @@ export async function writeErrorSummary(message: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return
   const budget = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1
   await core.summary.addRaw(errorSummaryMarkdown(message, budget), true).write()
+}
+
+/** What the report says about a run besides its outcomes. */
+export function reportContext(
+  settings: { owner: string; spaceNumber: number; dryRun: boolean },
+  run: { eventName: string; sha: string; serverUrl: string },
+  scope: { reason: string; commit?: string },
+  write: boolean
+): ReportContext {
+  const { owner, spaceNumber } = settings
+  return {
+    spaceLabel: `${owner}/${spaceNumber}`,
+    spaceUrl: `${run.serverUrl}/copilot/spaces/${encodeURIComponent(owner)}/${spaceNumber}`,
+    scopeReason: scope.reason,
+    commit: scope.commit ?? run.sha,
+    previewReason: settings.dryRun
+      ? 'dry-run is true.'
+      : !write
+        ? `${run.eventName} events only preview the sync.`
+        : undefined,
+    othersCount: 0
+  }
+}
+
+/** The outputs, the job summary and the closing lines of the log; fails the step if a path failed. */
+export async function reportRun(
+  outcomes: readonly Outcome[],
+  report: ReportContext
+): Promise<void> {
+  const counts = writeOutputs(outcomes)
+  if (counts.warning) out.warning(counts.warning)
+  await writeSummary(outcomes, report)
+  out.info(
+    `${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
+      `${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed.`
+  )
+  if (counts.failed > 0) {
+    for (const o of outcomes.filter(o => o.action === 'failed')) out.error(`${o.path}: ${o.reason}`)
+    out.fail(
+      `${counts.failed} path(s) failed to sync; the others were synced. See the log and the job summary.`
+    )
+  }
+}
+
+/** The plan as it will be applied, one line a path, in a collapsible group. */
+export async function logPlan(
+  actions: readonly PlannedAction[],
+  log: (line: string) => void
+): Promise<void> {
+  await out.group(`Plan: ${actions.length} path(s)`, async () => {
+    for (const a of actions) {
+      log(`${a.kind.padEnd(9)} ${a.path}${'reason' in a ? ` (${a.reason})` : ''}`)
+    }
+  })
 }

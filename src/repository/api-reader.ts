@@ -3,7 +3,7 @@
  * checkout cannot answer (a `before` commit it cannot fetch).
  */
 import { type Client, type Comparison } from '../github/client.js'
-import { ApiError } from '../github/transport.js'
+import { ApiError } from '../github/api.js'
 import {
   short,
   type ChangeStatus,
@@ -48,49 +48,98 @@ function toChange(entry: DiffEntry): FileChange | undefined {
   return change
 }
 
-export function createApiFiles(client: Client, owner: string, repo: string): ApiFiles {
-  async function explainDiff(
-    base: string,
-    head: string,
-    names: CommitNames = {}
-  ): Promise<DiffOutcome> {
-    let comparison: Comparison
-    try {
-      comparison = await client.compareCommits(owner, repo, base, head)
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
-        return {
-          why: `the compare API does not know ${names.base ?? 'base commit'} ${short(base)} or ${names.head ?? 'head commit'} ${short(head)} (404)`
-        }
-      }
-      throw error
-    }
-    if (comparison.status === 'identical') return { changes: [] }
-    // Only when head descends from base are the listed files (merge base to head) the net
-    // change from base to head; after a force push they are not.
-    if (comparison.status !== 'ahead') {
-      return { why: `the compare API reported '${comparison.status}'` }
-    }
-    const files = comparison.files ?? []
-    if (files.length >= COMPARE_FILE_LIMIT) {
+/** The net change from the compare API, or why it cannot tell. */
+async function compareDiff(
+  client: Client,
+  owner: string,
+  repo: string,
+  base: string,
+  head: string,
+  names: CommitNames = {}
+): Promise<DiffOutcome> {
+  let comparison: Comparison
+  try {
+    comparison = await client.compareCommits(owner, repo, base, head)
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
       return {
-        why: `the compare API listed ${files.length} files, its limit, so the list may be incomplete`
+        why: `the compare API does not know ${names.base ?? 'base commit'} ${short(base)} or ${names.head ?? 'head commit'} ${short(head)} (404)`
       }
     }
-    const changes: FileChange[] = []
-    for (const entry of files) {
-      const change = toChange(entry)
-      if (change) changes.push(change)
-    }
-    return { changes }
+    throw error
   }
+  if (comparison.status === 'identical') return { changes: [] }
+  // Only when head descends from base are the listed files (merge base to head) the net
+  // change from base to head; after a force push they are not.
+  if (comparison.status !== 'ahead') {
+    return { why: `the compare API reported '${comparison.status}'` }
+  }
+  const files = comparison.files ?? []
+  if (files.length >= COMPARE_FILE_LIMIT) {
+    return {
+      why: `the compare API listed ${files.length} files, its limit, so the list may be incomplete`
+    }
+  }
+  const changes: FileChange[] = []
+  for (const entry of files) {
+    const change = toChange(entry)
+    if (change) changes.push(change)
+  }
+  return { changes }
+}
 
+/** Modes from the recursive tree; a truncated one is completed by walking down to each folder. */
+async function treeModes(
+  client: Client,
+  owner: string,
+  repo: string,
+  commit: string,
+  paths: readonly string[]
+): Promise<Map<string, FileMode>> {
+  const found = new Map<string, FileMode>()
+  if (paths.length === 0) return found
+  const wanted = new Set(paths)
+  const tree = await client.getTree(owner, repo, commit)
+  for (const e of tree.tree) if (e.path && e.mode && wanted.has(e.path)) found.set(e.path, e.mode)
+  if (!tree.truncated) return found
+  // A truncated listing may lack some: walk down to each one's folder, one level at a time.
+  const folders = new Map<string, Promise<Map<string, { sha: string; mode: string }>>>()
+  const folder = (path: string): Promise<Map<string, { sha: string; mode: string }>> => {
+    let listed = folders.get(path)
+    if (!listed) {
+      listed = (async () => {
+        const slash = path.lastIndexOf('/')
+        const sha =
+          path === ''
+            ? commit
+            : (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1))?.sha
+        const entries = new Map<string, { sha: string; mode: string }>()
+        if (!sha) return entries
+        for (const e of (await client.getTree(owner, repo, sha, false)).tree) {
+          if (e.path && e.sha && e.mode) entries.set(e.path, { sha: e.sha, mode: e.mode })
+        }
+        return entries
+      })()
+      folders.set(path, listed)
+    }
+    return listed
+  }
+  for (const path of paths) {
+    if (found.has(path)) continue
+    const slash = path.lastIndexOf('/')
+    const entry = (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1))
+    if (entry) found.set(path, entry.mode)
+  }
+  return found
+}
+
+export function createApiFiles(client: Client, owner: string, repo: string): ApiFiles {
   return {
     kind: 'api',
-    explainDiff,
+    explainDiff: (base, head, names) => compareDiff(client, owner, repo, base, head, names),
 
     async diff(base, head) {
-      return (await explainDiff(base, head)).changes
+      return (await compareDiff(client, owner, repo, base, head)).changes
     },
 
     async listFiles(commit): Promise<FileListing> {
@@ -105,46 +154,6 @@ export function createApiFiles(client: Client, owner: string, repo: string): Api
       return client.getBlob(owner, repo, blobSha)
     },
 
-    async modes(commit, paths) {
-      const found = new Map<string, FileMode>()
-      if (paths.length === 0) return found
-      const wanted = new Set(paths)
-      const tree = await client.getTree(owner, repo, commit)
-      for (const e of tree.tree)
-        if (e.path && e.mode && wanted.has(e.path)) found.set(e.path, e.mode)
-      if (!tree.truncated) return found
-      // A truncated listing may lack some: walk down to each one's folder, one level at a time.
-      const folders = new Map<string, Promise<Map<string, { sha: string; mode: string }>>>()
-      const folder = (path: string): Promise<Map<string, { sha: string; mode: string }>> => {
-        let listed = folders.get(path)
-        if (!listed) {
-          listed = (async () => {
-            const slash = path.lastIndexOf('/')
-            const sha =
-              path === ''
-                ? commit
-                : (await folder(slash < 0 ? '' : path.slice(0, slash))).get(path.slice(slash + 1))
-                    ?.sha
-            const entries = new Map<string, { sha: string; mode: string }>()
-            if (!sha) return entries
-            for (const e of (await client.getTree(owner, repo, sha, false)).tree) {
-              if (e.path && e.sha && e.mode) entries.set(e.path, { sha: e.sha, mode: e.mode })
-            }
-            return entries
-          })()
-          folders.set(path, listed)
-        }
-        return listed
-      }
-      for (const path of paths) {
-        if (found.has(path)) continue
-        const slash = path.lastIndexOf('/')
-        const entry = (await folder(slash < 0 ? '' : path.slice(0, slash))).get(
-          path.slice(slash + 1)
-        )
-        if (entry) found.set(path, entry.mode)
-      }
-      return found
-    }
+    modes: (commit, paths) => treeModes(client, owner, repo, commit, paths)
   }
 }

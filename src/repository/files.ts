@@ -57,19 +57,52 @@ export interface CommitNames {
   head?: string
 }
 
-/** A diff, or why the reader cannot give one (a clause that reads on its own in a log line). */
+/**
+ * A diff, or why the reader cannot give one (a clause that reads on its own in a log line).
+ * `via` says when a fallback answered, and why the first reader could not; `logged` that the
+ * reader already logged why it has no diff.
+ */
 export type DiffOutcome =
-  { changes: FileChange[]; why?: undefined } | { changes?: undefined; why: string }
+  | { changes: FileChange[]; via?: string; why?: undefined }
+  | { changes?: undefined; why: string; logged?: boolean }
 
 /**
  * A reader that can say why it has no diff, so that the scope's reason can tell a person
  * why a run went full. Both readers of this project are ones; any RepoFiles still works.
  */
 export interface ExplainingRepoFiles extends RepoFiles {
-  explainDiff(base: string, head: string, names?: CommitNames): Promise<DiffOutcome>
+  /** `log` hears what a fallback tried, when the reader has one. */
+  explainDiff(
+    base: string,
+    head: string,
+    names?: CommitNames,
+    log?: (msg: string) => void
+  ): Promise<DiffOutcome>
 }
 
 /** A commit's short name for messages (anything that is not a full object id, as it is). */
 export function short(sha: string): string {
   return /^[0-9a-f]{40,64}$/i.test(sha) ? sha.slice(0, 7) : sha
+}
+
+/** What a reader calls itself in explanations. */
+export function sourceName(files: RepoFiles): string {
+  return files.kind === 'api' ? 'the compare API' : 'git'
+}
+
+/** A reader's diff with its explanation; any RepoFiles will do. */
+export async function explainDiffOf(
+  files: RepoFiles,
+  base: string,
+  head: string,
+  names: CommitNames = {},
+  log?: (msg: string) => void
+): Promise<DiffOutcome> {
+  if ('explainDiff' in files && typeof files.explainDiff === 'function') {
+    return (files as ExplainingRepoFiles).explainDiff(base, head, names, log)
+  }
+  const changes = await files.diff(base, head)
+  return changes
+    ? { changes }
+    : { why: `${sourceName(files)} could not diff ${short(base)} and ${short(head)}` }
 }

@@ -4,13 +4,16 @@
  */
 import { assertRev, type Git } from './git.js'
 import {
+  explainDiffOf,
   short,
+  sourceName,
   type CommitNames,
   type DiffOutcome,
   type ExplainingRepoFiles,
   type FileChange,
   type FileEntry,
   type FileListing,
+  type FileMode,
   type RepoFiles
 } from './files.js'
 
@@ -32,6 +35,8 @@ export interface GitFilesOptions {
 export interface GitFiles extends ExplainingRepoFiles {
   readonly kind: 'git'
   readonly git: Git
+  /** The reader asked for what the checkout cannot answer. */
+  readonly fallback?: RepoFiles
 }
 
 const GITLINK = '160000'
@@ -119,6 +124,56 @@ export function parseLsTree(out: Buffer): FileEntry[] {
   return files
 }
 
+/** `git diff --raw` between two local commits. */
+async function rawDiff(
+  git: Git,
+  base: string,
+  head: string,
+  renameLimit: number,
+  log?: (msg: string) => void
+): Promise<FileChange[]> {
+  const res = await git.run([
+    'diff',
+    '--raw',
+    '-z',
+    '-M',
+    `-l${renameLimit}`,
+    '--no-abbrev',
+    '--no-ext-diff',
+    '--no-textconv',
+    // A repository's diff.relative would otherwise cut paths to the current directory.
+    '--no-relative',
+    base,
+    head,
+    '--'
+  ])
+  const warning = res.stderr.toString('utf8').trim()
+  // Git still answers when it gives up on renames, reporting them as deletion plus addition:
+  // correct, only less tidy, so say so rather than fail.
+  if (warning) log?.(`git diff ${short(base)} ${short(head)}: ${warning}`)
+  return parseRawDiff(res.stdout)
+}
+
+/** The modes of some paths at a commit, submodules (commits) included: their mode marks them. */
+async function lsTreeModes(
+  git: Git,
+  commit: string,
+  paths: readonly string[]
+): Promise<Map<string, FileMode>> {
+  assertRev(commit)
+  const found = new Map<string, FileMode>()
+  // In slices, so that no command line grows past the system's limit.
+  for (let i = 0; i < paths.length; i += 500) {
+    const slice = paths.slice(i, i + 500).map(p => `:(literal)${p}`)
+    const res = await git.run(['ls-tree', '-z', '--full-tree', commit, '--', ...slice])
+    for (const record of records(res.stdout)) {
+      const tab = record.indexOf('\t')
+      if (tab > 0) found.set(record.slice(tab + 1), record.slice(0, record.indexOf(' ')))
+    }
+  }
+  return found
+}
+
 export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFiles {
   const renameLimit = options.renameLimit ?? 10000
   const via = options.fallback?.kind === 'api' ? 'the REST API' : 'the fallback reader'
@@ -130,11 +185,35 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
     return git.fetchCommit(sha)
   }
 
-  async function explainDiff(
+  /**
+   * The diff from git, else from the fallback (the compare API), saying which answered and why:
+   * the one place where a diff falls back. `log` is left out for quiet look-ups.
+   */
+  async function diffOrFallback(
     base: string,
     head: string,
-    names: CommitNames = {}
+    names: CommitNames,
+    log?: (msg: string) => void
   ): Promise<DiffOutcome> {
+    let first: DiffOutcome
+    try {
+      first = await gitDiff(base, head, names)
+    } catch (error) {
+      // A checkout failing in an unexpected way should not sink a run the API can still serve.
+      if (!options.fallback) throw error
+      first = { why: `git failed: ${error instanceof Error ? error.message : String(error)}` }
+    }
+    if (first.changes || !options.fallback) return first
+    const between = `between ${short(base)} and ${short(head)}`
+    log?.(`git cannot diff ${between}: ${first.why}`)
+    const second = await explainDiffOf(options.fallback, base, head, names)
+    const name = sourceName(options.fallback)
+    if (second.changes) return { changes: second.changes, via: `from ${name}; ${first.why}` }
+    log?.(`${name} cannot diff ${between} either: ${second.why}`)
+    return { why: `${first.why}; ${second.why}`, logged: log !== undefined }
+  }
+
+  async function gitDiff(base: string, head: string, names: CommitNames): Promise<DiffOutcome> {
     assertRev(base)
     assertRev(head)
     for (const [sha, name] of [
@@ -145,35 +224,17 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
         return { why: `${name} ${short(sha)} is not in the checkout and could not be fetched` }
       }
     }
-    const res = await git.run([
-      'diff',
-      '--raw',
-      '-z',
-      '-M',
-      `-l${renameLimit}`,
-      '--no-abbrev',
-      '--no-ext-diff',
-      '--no-textconv',
-      // A repository's diff.relative would otherwise cut paths to the current directory.
-      '--no-relative',
-      base,
-      head,
-      '--'
-    ])
-    const warning = res.stderr.toString('utf8').trim()
-    // Git still answers when it gives up on renames, reporting them as deletion plus addition:
-    // correct, only less tidy, so say so rather than fail.
-    if (warning) options.log?.(`git diff ${short(base)} ${short(head)}: ${warning}`)
-    return { changes: parseRawDiff(res.stdout) }
+    return { changes: await rawDiff(git, base, head, renameLimit, options.log) }
   }
 
   return {
     kind: 'git',
     git,
-    explainDiff,
+    fallback: options.fallback,
+    explainDiff: (base, head, names = {}, log) => diffOrFallback(base, head, names, log),
 
     async diff(base, head) {
-      return (await explainDiff(base, head)).changes
+      return (await diffOrFallback(base, head, {})).changes
     },
 
     async listFiles(commit): Promise<FileListing> {
@@ -186,27 +247,7 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
       return { files: parseLsTree(res.stdout), complete: true }
     },
 
-    async modes(commit, paths) {
-      assertRev(commit)
-      const found = new Map<string, string>()
-      // In slices, so that no command line grows past the system's limit.
-      for (let i = 0; i < paths.length; i += 500) {
-        const res = await git.run([
-          'ls-tree',
-          '-z',
-          '--full-tree',
-          commit,
-          '--',
-          ...paths.slice(i, i + 500).map(p => `:(literal)${p}`)
-        ])
-        // Every entry, submodules (commits) included: their mode is what marks them.
-        for (const record of records(res.stdout)) {
-          const tab = record.indexOf('\t')
-          if (tab > 0) found.set(record.slice(tab + 1), record.slice(0, record.indexOf(' ')))
-        }
-      }
-      return found
-    },
+    modes: (commit, paths) => lsTreeModes(git, commit, paths),
 
     async readBlob(blobSha) {
       assertRev(blobSha)

@@ -22,7 +22,6 @@ export interface ChooseFilesInput {
 
 export interface ChosenFiles {
   files: ExplainingRepoFiles
-  fallback?: ExplainingRepoFiles
   /** Which reader and why, as logged. */
   reason: string
 }
@@ -62,7 +61,7 @@ export async function chooseFiles(input: ChooseFilesInput): Promise<ChosenFiles>
     }
     const reason = `reading ${owner}/${repo} from the git checkout at ${workspace}, with the REST API as fallback`
     log(reason)
-    return { files: createGitFiles(git, { log, fallback: api }), fallback: api, reason }
+    return { files: createGitFiles(git, { log, fallback: api }), reason }
   } catch (error) {
     // No git on the runner, or git failing in ways a checkout should not: the API still works.
     return useApi(`git is not usable (${error instanceof Error ? error.message : String(error)})`)

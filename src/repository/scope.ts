@@ -1,11 +1,12 @@
 /**
  * Scope: which paths a run looks at, and at which commit, decided from the event.
  */
+import type { EventPayload } from './event.js'
 import {
+  explainDiffOf,
   short,
+  sourceName,
   type CommitNames,
-  type DiffOutcome,
-  type ExplainingRepoFiles,
   type FileChange,
   type RepoFiles
 } from './files.js'
@@ -23,15 +24,12 @@ export type Scope =
 export interface ScopeInput {
   eventName: string
   /** The event payload (the JSON at GITHUB_EVENT_PATH). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  payload: Record<string, any>
+  payload: EventPayload
   /** GITHUB_SHA. */
   sha: string
   sync: SyncMode
-  /** The primary reader. */
+  /** The repository's reader (it falls back inside itself). */
   files: RepoFiles
-  /** Asked when the primary reader cannot diff (the API reader, when the primary is git). */
-  fallback?: RepoFiles
   log?: (msg: string) => void
 }
 
@@ -115,27 +113,8 @@ function counted(n: number): string {
   return n === 0 ? 'no files' : n === 1 ? '1 file' : `${n} files`
 }
 
-function sourceName(files: RepoFiles): string {
-  return files.kind === 'api' ? 'the compare API' : 'git'
-}
-
-async function explain(
-  files: RepoFiles,
-  base: string,
-  head: string,
-  names: CommitNames
-): Promise<DiffOutcome> {
-  if ('explainDiff' in files && typeof files.explainDiff === 'function') {
-    return (files as ExplainingRepoFiles).explainDiff(base, head, names)
-  }
-  const changes = await files.diff(base, head)
-  return changes
-    ? { changes }
-    : { why: `${sourceName(files)} could not diff ${short(base)} and ${short(head)}` }
-}
-
 export async function resolveScope(input: ScopeInput): Promise<ResolvedScope> {
-  const { eventName, payload, sha, sync, files, fallback } = input
+  const { eventName, payload, sha, sync, files } = input
   const log = input.log ?? (() => {})
   const write = !PULL_REQUEST_EVENTS.has(eventName)
   const event = eventCommits(eventName, payload ?? {}, sha)
@@ -162,44 +141,20 @@ export async function resolveScope(input: ScopeInput): Promise<ResolvedScope> {
 
   const { base, names } = event
   const between = `between ${short(base)} and ${short(head)}`
-  let first: DiffOutcome
-  try {
-    first = await explain(files, base, head, names)
-  } catch (error) {
-    // A checkout that fails in an unexpected way should not sink a run the API can still serve.
-    if (!fallback) throw error
-    first = {
-      why: `${sourceName(files)} failed: ${error instanceof Error ? error.message : error}`
-    }
-  }
-  if (first.changes) {
+  const diff = await explainDiffOf(files, base, head, names, log)
+  if (diff.changes) {
+    const via = diff.via ? ` (${diff.via})` : ''
     return {
       scope: {
         kind: 'changed',
         base,
         commit: head,
-        changes: first.changes,
-        reason: `${label}: ${counted(first.changes.length)} changed ${between}`
+        changes: diff.changes,
+        reason: `${label}: ${counted(diff.changes.length)} changed ${between}${via}`
       },
       write
     }
   }
-  log(`${sourceName(files)} cannot diff ${between}: ${first.why}`)
-  if (!fallback) return full(`${label}: ${first.why}; full reconcile`)
-
-  const second = await explain(fallback, base, head, names)
-  if (second.changes) {
-    return {
-      scope: {
-        kind: 'changed',
-        base,
-        commit: head,
-        changes: second.changes,
-        reason: `${label}: ${counted(second.changes.length)} changed ${between} (from ${sourceName(fallback)}; ${first.why})`
-      },
-      write
-    }
-  }
-  log(`${sourceName(fallback)} cannot diff ${between} either: ${second.why}`)
-  return full(`${label}: ${first.why}; ${second.why}; full reconcile`)
+  if (!diff.logged) log(`${sourceName(files)} cannot diff ${between}: ${diff.why}`)
+  return full(`${label}: ${diff.why}; full reconcile`)
 }

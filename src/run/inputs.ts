@@ -4,10 +4,11 @@
  */
 import * as core from '@actions/core'
 import type { OwnerType } from '../github/client.js'
-import { compileGlobs, type GlobSet } from './globs.js'
+import type { ResourceType } from '../space/resource.js'
+import { compileGlobs, type GlobSet } from '../repository/globs.js'
 import type { SyncMode } from '../repository/scope.js'
 
-export type ResourceType = 'github_file' | 'free_text'
+export type { ResourceType }
 
 export interface Settings {
   token: string
@@ -72,11 +73,11 @@ const CONTROLS = /[\u0000-\u001f\u007f-\u009f]+/
  * The runner masks a secret line by line, so a token that holds a line break is masked whole
  * and also piece by piece: each run of text between control characters is a secret of its own.
  */
-function maskToken(token: string): void {
-  core.setSecret(token)
+function maskToken(token: string, mask: Mask): void {
+  mask(token)
   if (!CONTROL.test(token)) return
   for (const piece of token.split(CONTROLS)) {
-    if (piece.trim() !== '') core.setSecret(piece)
+    if (piece.trim() !== '') mask(piece)
   }
 }
 
@@ -99,7 +100,7 @@ function redactUrl(raw: string): string {
  * `api-url` receives the token with every request: no credentials of its own (they would be
  * printed), no query or fragment (the client appends paths), and https unless on this machine.
  */
-function checkApiUrl(raw: string): void {
+function checkApiUrl(raw: string, mask: Mask): void {
   const shown = redactUrl(raw)
   let url: URL | undefined
   try {
@@ -112,10 +113,10 @@ function checkApiUrl(raw: string): void {
     : (/^[^:/?#]*:\/\/([^/?#]*)@/.exec(raw)?.[1]?.split(':') ?? [])
   for (const part of credentials) {
     if (part === '') continue
-    core.setSecret(part)
+    mask(part)
     try {
       const decoded = decodeURIComponent(part)
-      if (decoded !== part) core.setSecret(decoded)
+      if (decoded !== part) mask(decoded)
     } catch {
       // not percent-encoded: masked as given
     }
@@ -150,12 +151,17 @@ function checkApiUrl(raw: string): void {
   }
 }
 
+/** Registers a secret with the runner, which then shows it as `***` (core.setSecret by default). */
+export type Mask = (secret: string) => void
+
 /**
- * Reads every input through `read` (core.getInput by default, which trims) and validates it.
- * Defaults mirror action.yml so the function also works when an input is absent.
+ * Reads every input through `read` (core.getInput by default, which trims) and validates it,
+ * masking secrets through `mask`. Defaults mirror action.yml so the function also works when an
+ * input is absent.
  */
 export function readSettings(
-  read: ReadInput = (name, trim) => core.getInput(name, { trimWhitespace: trim !== false })
+  read: ReadInput = (name, trim) => core.getInput(name, { trimWhitespace: trim !== false }),
+  mask: Mask = secret => core.setSecret(secret)
 ): Settings {
   const token = read('token')
   if (token === '') {
@@ -163,7 +169,7 @@ export function readSettings(
       "Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token)."
     )
   }
-  maskToken(token)
+  maskToken(token, mask)
   if (CONTROL.test(token)) {
     // The value is never shown, not even in part: it is a secret, and masking may have missed it.
     throw new InputError(
@@ -199,7 +205,7 @@ export function readSettings(
   }
 
   const rawApiUrl = read('api-url') || process.env.GITHUB_API_URL || 'https://api.github.com'
-  checkApiUrl(rawApiUrl)
+  checkApiUrl(rawApiUrl, mask)
 
   // A prefix such as 'docs: ' ends in a space that matters.
   const namePrefix = read('name-prefix', false)

@@ -1,22 +1,25 @@
 /**
- * The planner: a pure function from (the files that should be in the Space, the resources of
- * ours that are there) to one decision per path. No I/O, so every edge is unit-tested.
+ * The planner: pure functions from (the files that should be in the Space, the resources of
+ * ours that are there) to one decision per path. `plan` decides from what the repository and the
+ * listing say; `settle` finishes the plan once the files to write have been read (a file that
+ * turned out binary, not UTF-8 or too large is not written, and its outdated resource goes when
+ * pruning). Every decision is made here, so what is logged as the plan is what `apply` sends.
  */
-import type { ResourceType } from '../run/inputs.js'
-import type { FileMode } from '../repository/files.js'
-import type { OwnedResource } from '../space/state.js'
+import {
+  bodyFor,
+  isCurrent,
+  outdated,
+  staleReason,
+  unsyncableMode,
+  type DesiredFile,
+  type OwnedResource,
+  type ResourceBody,
+  type ResourceSettings
+} from '../space/resource.js'
 
-export interface DesiredFile {
-  path: string
-  blobSha: string
-  mode?: FileMode
-}
+export type { DesiredFile }
 
-export interface PlanInput {
-  resourceType: ResourceType
-  /** The commit the run syncs to. */
-  commit: string
-  namePrefix: string
+export interface PlanInput extends ResourceSettings {
   /** Files that should have a resource: in scope and present at `commit`. */
   desired: readonly DesiredFile[]
   /** Which of our resources this run may decide: all of them (full), or those at these paths (changed). */
@@ -26,12 +29,11 @@ export interface PlanInput {
   prune: boolean
   /** False when the file listing was cut short: then nothing is pruned. */
   complete: boolean
-  /** github_file: the paths changed between a commit and `commit`; undefined when unknown. */
-  changedSince: ReadonlyMap<string, ReadonlySet<string> | undefined>
 }
 
 export type PlannedAction =
-  | { kind: 'create'; path: string; blobSha: string }
+  /** `body` is set by `settle`, from the file's content. */
+  | { kind: 'create'; path: string; blobSha: string; body?: ResourceBody }
   | {
       kind: 'update'
       path: string
@@ -39,174 +41,189 @@ export type PlannedAction =
       resourceId: number
       previousPath?: string
       reason: string
+      body?: ResourceBody
     }
   | { kind: 'delete'; path: string; resourceId: number; reason: string }
   | { kind: 'unchanged'; path: string; resourceId: number }
   | { kind: 'skip'; path: string; reason: string; resourceId?: number }
-
-const REGULAR_MODES = new Set(['100644', '100755'])
-
-function nonRegularReason(mode: FileMode | undefined): string | undefined {
-  if (mode === undefined || REGULAR_MODES.has(mode)) return undefined
-  if (mode === '120000') return 'symbolic link'
-  if (mode === '160000') return 'submodule'
-  return `not a regular file (mode ${mode})`
-}
-
-export function resourceName(prefix: string, path: string): string {
-  return `${prefix}${path}`
-}
-
-function upToDate(input: PlanInput, r: OwnedResource, file: DesiredFile): boolean {
-  if (r.type !== input.resourceType || r.path !== file.path) return false
-  if (r.type === 'free_text') {
-    // A text a person edited under our marker is repaired, even though the file did not change.
-    return (
-      r.intact === true &&
-      r.blobSha === file.blobSha &&
-      r.name === resourceName(input.namePrefix, file.path)
-    )
-  }
-  if (r.commit === undefined) return false
-  if (r.commit === input.commit) return true
-  const changed = input.changedSince.get(r.commit)
-  return changed !== undefined && !changed.has(file.path)
-}
-
-function staleReason(input: PlanInput, r: OwnedResource, file: DesiredFile): string {
-  if (r.type === 'free_text' && r.blobSha === file.blobSha) {
-    return r.intact !== true
-      ? 'text edited in the Space; restored from the file'
-      : 'name differs from name-prefix + path'
-  }
-  return 'file changed'
-}
+  /** A write that cannot be sent: its file could not be read. */
+  | { kind: 'fail'; path: string; reason: string; resourceId?: number; previousPath?: string }
 
 const byId = (a: OwnedResource, b: OwnedResource) => a.id - b.id
+const byPath = (a: PlannedAction, b: PlannedAction) =>
+  a.path < b.path ? -1 : a.path > b.path ? 1 : 0
 
 export function plan(input: PlanInput): PlannedAction[] {
-  const actions: PlannedAction[] = []
-  const decided = new Set<number>()
-  const isWantedType = (r: OwnedResource) => r.type === input.resourceType
-  const desiredPaths = new Set(input.desired.map(d => d.path))
   const atPath = new Map<string, OwnedResource[]>()
   for (const r of [...input.owned].sort(byId)) {
-    atPath.set(r.path, [...(atPath.get(r.path) ?? []), r])
+    const list = atPath.get(r.path)
+    if (list) list.push(r)
+    else atPath.set(r.path, [r])
   }
+  const decided = new Set<number>()
+  const moved = followRenames(input, atPath, decided)
+  const actions = input.desired.flatMap(file => {
+    const here = (atPath.get(file.path) ?? []).filter(r => !decided.has(r.id))
+    here.forEach(r => decided.add(r.id))
+    return decideFile(input, file, here, moved.get(file.path))
+  })
+  actions.push(...decideLeftovers(input, decided))
+  return actions.sort(byPath)
+}
 
-  // A renamed file takes its resource along (same id), unless the new path already has one.
+/** A renamed file takes its resource along (same id), unless the new path already has one. */
+function followRenames(
+  input: PlanInput,
+  atPath: ReadonlyMap<string, OwnedResource[]>,
+  decided: Set<number>
+): Map<string, OwnedResource> {
+  const wanted = (r: OwnedResource) => r.type === input.resourceType
+  const desiredPaths = new Set(input.desired.map(d => d.path))
   const moved = new Map<string, OwnedResource>()
   for (const { from, to } of input.renames) {
-    if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(isWantedType)) continue
-    const source = (atPath.get(from) ?? []).find(r => isWantedType(r) && !decided.has(r.id))
+    if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(wanted)) continue
+    const source = (atPath.get(from) ?? []).find(r => wanted(r) && !decided.has(r.id))
     if (source) {
       moved.set(to, source)
       decided.add(source.id)
     }
   }
+  return moved
+}
 
-  for (const file of input.desired) {
-    const here = (atPath.get(file.path) ?? []).filter(r => !decided.has(r.id))
-    here.forEach(r => decided.add(r.id))
-    const odd = nonRegularReason(file.mode)
-    if (odd) {
-      // No longer a file we sync: a resource made when it was one is outdated.
-      if (here.length === 0) actions.push({ kind: 'skip', path: file.path, reason: odd })
-      for (const r of here) {
-        actions.push(
-          input.prune
-            ? {
-                kind: 'delete',
-                path: file.path,
-                resourceId: r.id,
-                reason: `${odd}; its outdated resource is removed`
-              }
-            : {
-                kind: 'skip',
-                path: file.path,
-                resourceId: r.id,
-                reason: `${odd}; its resource is outdated, kept because prune is false`
-              }
-        )
-      }
-      continue
-    }
-    for (const r of here.filter(r => !isWantedType(r))) {
-      actions.push({
-        kind: 'delete',
-        path: file.path,
-        resourceId: r.id,
-        reason: `replaced by a ${input.resourceType} resource`
-      })
-    }
-    const same = here.filter(isWantedType)
-    const source = moved.get(file.path)
-    if (source) {
-      actions.push({
-        kind: 'update',
-        path: file.path,
-        blobSha: file.blobSha,
-        resourceId: source.id,
-        previousPath: source.path,
-        reason: `renamed from ${source.path}`
-      })
-      continue
-    }
-    if (same.length === 0) {
-      actions.push({ kind: 'create', path: file.path, blobSha: file.blobSha })
-      continue
-    }
-    // Several of ours for one path converge to one: keep a current one, else the oldest.
-    const keep = same.find(r => upToDate(input, r, file)) ?? same[0]!
-    for (const r of same.filter(r => r !== keep)) {
-      actions.push({ kind: 'delete', path: file.path, resourceId: r.id, reason: 'duplicate' })
-    }
-    actions.push(
-      upToDate(input, keep, file)
-        ? { kind: 'unchanged', path: file.path, resourceId: keep.id }
-        : {
-            kind: 'update',
-            path: file.path,
-            blobSha: file.blobSha,
-            resourceId: keep.id,
-            reason: staleReason(input, keep, file)
-          }
-    )
+/** One file that should be in the Space, with the resources of ours at its path. */
+function decideFile(
+  input: PlanInput,
+  file: DesiredFile,
+  here: readonly OwnedResource[],
+  movedHere: OwnedResource | undefined
+): PlannedAction[] {
+  const { path, blobSha } = file
+  const odd = unsyncableMode(file.mode)
+  if (odd) {
+    // No longer a file we sync: a resource made when it was one is outdated.
+    if (here.length === 0) return [{ kind: 'skip', path, reason: odd }]
+    return here.map(r => outdated(path, r.id, odd, input.prune))
   }
+  const actions: PlannedAction[] = here
+    .filter(r => r.type !== input.resourceType)
+    .map(r => ({
+      kind: 'delete',
+      path,
+      resourceId: r.id,
+      reason: `replaced by a ${input.resourceType} resource`
+    }))
+  const same = here.filter(r => r.type === input.resourceType)
+  if (movedHere) {
+    const from = movedHere.path
+    const reason = `renamed from ${from}`
+    return [
+      ...actions,
+      { kind: 'update', path, blobSha, resourceId: movedHere.id, previousPath: from, reason }
+    ]
+  }
+  if (same.length === 0) return [...actions, { kind: 'create', path, blobSha }]
+  // Several of ours for one path converge to one: keep a current one, else the oldest.
+  const keep = same.find(r => isCurrent(input, r, file)) ?? same[0]!
+  for (const r of same.filter(r => r !== keep)) {
+    actions.push({ kind: 'delete', path, resourceId: r.id, reason: 'duplicate' })
+  }
+  actions.push(
+    isCurrent(input, keep, file)
+      ? { kind: 'unchanged', path, resourceId: keep.id }
+      : {
+          kind: 'update',
+          path,
+          blobSha,
+          resourceId: keep.id,
+          reason: staleReason(input, keep, file)
+        }
+  )
+  return actions
+}
 
+/** Our resources no desired file claimed: their files were removed or renamed out of scope. */
+function decideLeftovers(input: PlanInput, decided: ReadonlySet<number>): PlannedAction[] {
+  const desiredPaths = new Set(input.desired.map(d => d.path))
+  const renamedFrom = new Map(input.renames.map(x => [x.from, x]))
+  const actions: PlannedAction[] = []
   for (const r of input.owned) {
     if (decided.has(r.id)) continue
     if (input.decide !== 'all' && !input.decide.has(r.path)) continue
-    const rename = input.renames.find(x => x.from === r.path)
+    const { path, id: resourceId } = r
+    const rename = renamedFrom.get(path)
     if (rename && desiredPaths.has(rename.to)) {
       // The file lives on at its new path, which already has its resource: this one is stale.
-      actions.push({
-        kind: 'delete',
-        path: r.path,
-        resourceId: r.id,
-        reason: `renamed to ${rename.to}`
-      })
+      actions.push({ kind: 'delete', path, resourceId, reason: `renamed to ${rename.to}` })
       continue
     }
     const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed'
-    if (!input.complete) {
-      actions.push({
-        kind: 'skip',
-        path: r.path,
-        resourceId: r.id,
-        reason: 'not in the file listing, which was cut short; not pruned'
-      })
-    } else if (!input.prune) {
-      actions.push({
-        kind: 'skip',
-        path: r.path,
-        resourceId: r.id,
-        reason: `${why}; kept because prune is false`
-      })
-    } else {
-      actions.push({ kind: 'delete', path: r.path, resourceId: r.id, reason: why })
-    }
+    const reason = !input.complete
+      ? 'not in the file listing, which was cut short; not pruned'
+      : !input.prune
+        ? `${why}; kept because prune is false`
+        : why
+    actions.push({
+      kind: input.complete && input.prune ? 'delete' : 'skip',
+      path,
+      resourceId,
+      reason
+    })
   }
+  return actions
+}
 
-  return actions.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+export interface SettleInput extends ResourceSettings {
+  repositoryId: number
+  prune: boolean
+  /** The bytes of each blob a create or update writes, or why it could not be read. */
+  contents: ReadonlyMap<string, Buffer | { error: string }>
+}
+
+/** The plan with every write's body, or its final decision when the file cannot be synced. */
+export function settle(draft: readonly PlannedAction[], input: SettleInput): PlannedAction[] {
+  return draft.map(a => {
+    if (a.kind !== 'create' && a.kind !== 'update') return a
+    const content = input.contents.get(a.blobSha)
+    if (content === undefined || !Buffer.isBuffer(content)) {
+      const why = content?.error ?? 'its content was not read'
+      return {
+        kind: 'fail',
+        path: a.path,
+        reason: `could not read the file: ${why}`,
+        ...(a.kind === 'update' ? { resourceId: a.resourceId, previousPath: a.previousPath } : {})
+      }
+    }
+    const body = bodyFor(input, a, content)
+    if ('unsyncable' in body) {
+      return a.kind === 'update'
+        ? outdated(a.path, a.resourceId, body.unsyncable, input.prune)
+        : { kind: 'skip', path: a.path, reason: body.unsyncable }
+    }
+    return { ...a, body }
+  })
+}
+
+/** The blobs a plan's creates and updates write: what must be read before it can be settled. */
+export function blobsToRead(draft: readonly PlannedAction[]): string[] {
+  const blobs = draft.flatMap(a => (a.kind === 'create' || a.kind === 'update' ? [a.blobSha] : []))
+  return [...new Set(blobs)]
+}
+
+/** A run refused before any write (max-deletions); the step fails with this message. */
+export class RefusedError extends Error {
+  override readonly name = 'RefusedError'
+}
+
+/** Refuses a plan that deletes more of our resources than `max`, before anything is written. */
+export function checkDeletions(actions: readonly PlannedAction[], max: number): void {
+  const deletions = actions.filter(a => a.kind === 'delete')
+  if (deletions.length <= max) return
+  const shown = deletions.slice(0, 20).map(a => `${a.path} (${a.reason})`)
+  const more =
+    deletions.length > shown.length ? `, and ${deletions.length - shown.length} more` : ''
+  throw new RefusedError(
+    `Refusing to delete ${deletions.length} resources, more than max-deletions (${max}); nothing was written. ` +
+      `Planned deletions: ${shown.join(', ')}${more}. If this is intended, raise the 'max-deletions' input for one run.`
+  )
 }

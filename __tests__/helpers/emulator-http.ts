@@ -2,13 +2,19 @@
  * Plain-fetch helpers for the emulator's own tests: they talk HTTP exactly as written, without any
  * client library in between, and check recorded exchanges against GitHub's OpenAPI description.
  */
-import { createContractChecker } from '../emulator/contract.js'
-import type { Exchange } from '../emulator/exchange.js'
-import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js'
+import { createContractChecker } from '../../emulator/contract.js'
+import type { Exchange } from '../../emulator/exchange.js'
+import {
+  API_VERSION,
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions
+} from '../../emulator/index.js'
+import { ORG, USER } from './constants.js'
 
-export const VERSION = '2026-03-10'
-export const ORG = 'octo-org'
-export const USER = 'octocat'
+export { ORG, USER }
+/** The API version the emulator serves, sent by `call`. */
+export const VERSION = API_VERSION
 /** Classic token acting as octocat: admin of octo-org (and, as its owner, of octocat's spaces). */
 export const ADMIN = 'ghp_admin'
 /** Classic token acting as `writer`: write on octo-org and on octocat's spaces. */

@@ -9,9 +9,10 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Emulator } from '../emulator/index.js'
-import { runAction, type ActionRun, type RunActionOptions } from '../emulator/runner.js'
+import { runAction, type ActionRun, type RunActionOptions } from '../scripts/runner.js'
 import { cloneRepo, createOrigin, removeRepos, type TestRepo } from './helpers/git-repo.js'
 import { expectConforming, ORG, REPO, REPO_ID, startGitHub, TOKEN } from './helpers/github.js'
+import { repository } from './helpers/payloads.js'
 
 /** Names git accepts and the runner would act on, each with a payload tagged INJECTED. */
 const HOSTILE = [
@@ -27,8 +28,6 @@ const HOSTILE = [
 /** A GitHub message with line breaks and commands, as a 422 body could hold. */
 const HOSTILE_MESSAGE =
   'Validation failed\n::error::INJECTED-GH\r::stop-commands::INJECTED-GH2\n##[set-output name=failed;]0'
-
-const repository = { id: REPO_ID, name: REPO, full_name: `${ORG}/${REPO}`, owner: { login: ORG } }
 
 /** The commands the runner would act on in this output: [command, data] per line. */
 function commands(output: string): { name: string; data: string; line: string }[] {

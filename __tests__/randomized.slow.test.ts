@@ -8,14 +8,14 @@
  * text file, with the right content, every hand-made resource untouched, and no request may
  * have written to a resource that is not ours.
  *
- * Replay one run: SEED=123 npm run jest -- __tests__/randomized.test.ts
- * More runs: RUNS=1000 npm run jest -- __tests__/randomized.test.ts
+ * Replay one run: SEED=123 npm run jest -- __tests__/randomized.slow.test.ts
+ * More runs: RUNS=1000 npm run jest -- __tests__/randomized.slow.test.ts
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Exchange } from '../emulator/exchange.js'
 import type { EmulatorOptions, Fault, ResourceRecord } from '../emulator/index.js'
 import { API_VERSION } from '../src/github/transport.js'
-import { compileGlobs, type GlobSet } from '../src/run/globs.js'
+import { compileGlobs, type GlobSet } from '../src/repository/globs.js'
 import type { ResourceType } from '../src/run/inputs.js'
 import { readMarker, withMarker } from '../src/space/marker.js'
 import type { SyncMode } from '../src/repository/scope.js'
@@ -34,6 +34,7 @@ import {
   type SyncInput,
   type SyncRun
 } from './helpers/sync-harness.js'
+import { pushPayload, repository } from './helpers/payloads.js'
 
 const RUNS = Number(process.env.RUNS ?? 200)
 const REPLAY = process.env.SEED === undefined ? undefined : Number(process.env.SEED)
@@ -674,14 +675,9 @@ function inputFor(h: Harness, s: Scenario, rng: Rng): SyncInput {
     s.event === 'push'
       ? {
           eventName: 'push',
-          payload: {
-            ref: 'refs/heads/main',
-            before: commits[s.base]!.sha,
-            after: target,
-            repository: { id: REPO_ID }
-          }
+          payload: pushPayload(commits[s.base]!.sha, target)
         }
-      : { eventName: 'workflow_dispatch', payload: { repository: { id: REPO_ID } } }
+      : { eventName: 'workflow_dispatch', payload: { repository } }
   return {
     files: s.files,
     settings: {
@@ -789,7 +785,7 @@ describe('seeded random runs converge', () => {
       }
       const report = failed.map(
         r =>
-          `seed ${r.seed} (replay: SEED=${r.seed} npm run jest -- __tests__/randomized.test.ts):\n  ` +
+          `seed ${r.seed} (replay: SEED=${r.seed} npm run jest -- __tests__/randomized.slow.test.ts):\n  ` +
           r.problems.slice(0, 60).join('\n  ')
       )
       expect(report).toEqual([])

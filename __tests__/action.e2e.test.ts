@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Emulator } from '../emulator/index.js'
-import { runAction, type ActionRun, type RunActionOptions } from '../emulator/runner.js'
+import { runAction, type ActionRun, type RunActionOptions } from '../scripts/runner.js'
 import {
   cloneRepo,
   createOrigin,
@@ -26,6 +26,7 @@ import {
   USER,
   writesOf
 } from './helpers/github.js'
+import { pushPayload, repository } from './helpers/payloads.js'
 
 let emu: Emulator
 
@@ -39,23 +40,6 @@ afterAll(async () => {
 afterEach(() => {
   expectConforming(emu)
 })
-
-const repository = { id: REPO_ID, name: REPO, full_name: `${ORG}/${REPO}`, owner: { login: ORG } }
-
-function pushPayload(before: string, after: string, extra: Record<string, unknown> = {}) {
-  return {
-    ref: 'refs/heads/main',
-    before,
-    after,
-    created: before === NULL_SHA,
-    deleted: after === NULL_SHA,
-    forced: false,
-    repository,
-    // Deliberately wrong: the action must never trust the payload's per-commit file lists.
-    commits: [{ id: after, added: ['docs/decoy.md'], modified: [], removed: ['README.md'] }],
-    ...extra
-  }
-}
 
 interface Step {
   with: Record<string, string>

@@ -28,6 +28,7 @@ import {
   type HarnessOptions,
   type SyncRun
 } from './helpers/sync-harness.js'
+import { pushPayload } from './helpers/payloads.js'
 
 let origin: TestRepo
 let work: TestRepo
@@ -907,15 +908,7 @@ describe('two runs at once', () => {
         metadata: { name: 'c.md', text: 'by hand' }
       }).id
     ]
-    const push = {
-      eventName: 'push',
-      payload: {
-        ref: 'refs/heads/main',
-        before: old,
-        after: head,
-        repository: { id: REPO_ID }
-      }
-    }
+    const push = { eventName: 'push', payload: pushPayload(old, head) }
     const input = { settings: { resourceType: 'free_text' as const }, ctx: push }
     const [one, two] = await Promise.all([runSync(harness, input), runSync(harness, input)])
     expect(one.error).toBeUndefined()

@@ -6,11 +6,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { MAX_FREE_TEXT_BYTES } from '../src/sync/apply.js'
+
 import { withMarker } from '../src/space/marker.js'
-import { isCreatedResource } from '../src/space/state.js'
+import { isCreatedResource, MAX_FREE_TEXT_BYTES } from '../src/space/resource.js'
 import { createOrigin, removeRepos, type TestRepo } from './helpers/git-repo.js'
 import { contractViolations } from './helpers/github.js'
+import { pushPayload } from './helpers/payloads.js'
 import {
   isWrite,
   noCheckout,
@@ -54,12 +55,7 @@ afterEach(async () => {
 
 const push = (before: string, after: string) => ({
   eventName: 'push',
-  payload: {
-    ref: 'refs/heads/main',
-    before,
-    after,
-    repository: { id: REPO_ID, name: 'docs-repo', full_name: `${ORG}/docs-repo` }
-  },
+  payload: pushPayload(before, after),
   sha: after
 })
 

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 
-/** The folder holding action.yml, whether this runs from emulator/ or compiled under build/. */
+/** The folder holding action.yml, whether this runs from scripts/ or compiled under build/. */
 function findProjectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   while (!existsSync(join(dir, 'action.yml'))) {

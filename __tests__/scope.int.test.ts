@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { startEmulator, type Emulator } from '../emulator/index.js'
 import { createApiFiles } from '../src/repository/api-reader.js'
 import { createGit } from '../src/repository/git.js'
-import { createGitFiles } from '../src/repository/git-reader.js'
+import { createGitFiles, type GitFiles } from '../src/repository/git-reader.js'
 import { createClient } from '../src/github/client.js'
 import type { FileChange, RepoFiles } from '../src/repository/files.js'
 import { chooseFiles } from '../src/repository/reader.js'
@@ -19,13 +19,15 @@ import {
   type TestRepo
 } from './helpers/git-repo.js'
 import { expectConforming } from './helpers/github.js'
+import { pushPayload } from './helpers/payloads.js'
 
 afterAll(removeRepos)
 
 const short = (sha: string) => sha.slice(0, 7)
 
-function gitFiles(repo: TestRepo): RepoFiles {
-  return createGitFiles(createGit(repo.dir))
+/** The git reader of a checkout; with `fallback`, the reader asks it what git cannot answer. */
+function gitFiles(repo: TestRepo, fallback?: RepoFiles): RepoFiles {
+  return createGitFiles(createGit(repo.dir), { fallback })
 }
 
 function sorted(changes: FileChange[]): FileChange[] {
@@ -38,10 +40,6 @@ async function resolve(input: Omit<ScopeInput, 'sync'> & { sync?: SyncMode }) {
   const result = await resolveScope({ sync: 'auto', log: m => logs.push(m), ...input })
   if (result.scope.kind === 'changed') result.scope.changes = sorted(result.scope.changes)
   return { ...result, logs }
-}
-
-function pushPayload(before: string, after: string, extra: Record<string, unknown> = {}) {
-  return { ref: 'refs/heads/main', before, after, deleted: false, created: false, ...extra }
 }
 
 /** Build once, on first use: tests only read these repositories. */
@@ -468,7 +466,7 @@ describe('chooseFiles', () => {
     const { repo, after } = pushedRepo()
     const { chosen, logs } = await choose(repo.dir, after)
     expect(chosen.files.kind).toBe('git')
-    expect(chosen.fallback?.kind).toBe('api')
+    expect((chosen.files as GitFiles).fallback?.kind).toBe('api')
     expect(logs).toEqual([
       `reading o/r from the git checkout at ${repo.dir}, with the REST API as fallback`
     ])
@@ -491,7 +489,7 @@ describe('chooseFiles', () => {
     try {
       const none = await choose(undefined, NULL_SHA)
       expect(none.chosen.files.kind).toBe('api')
-      expect(none.chosen.fallback).toBeUndefined()
+      expect('fallback' in none.chosen.files).toBe(false)
       expect(none.logs).toEqual(['reading o/r through the REST API: no workspace directory'])
 
       const notRepo = await choose(plain, NULL_SHA)
@@ -557,8 +555,7 @@ describe('resolveScope: falling back from git to the compare API', () => {
       eventName: 'push',
       payload: pushPayload(before, after),
       sha: after,
-      files: gitFiles(strandedCheckout(origin)),
-      fallback: api(origin)
+      files: gitFiles(strandedCheckout(origin), api(origin))
     })
     expect(result.scope).toEqual({
       kind: 'changed',
@@ -590,8 +587,7 @@ describe('resolveScope: falling back from git to the compare API', () => {
       eventName: 'push',
       payload: pushPayload(before, after, { forced: true }),
       sha: after,
-      files: gitFiles(ci),
-      fallback: api(origin)
+      files: gitFiles(ci, api(origin))
     })
     expect(result.scope).toEqual({
       kind: 'full',
@@ -617,8 +613,7 @@ describe('resolveScope: falling back from git to the compare API', () => {
       eventName: 'push',
       payload: pushPayload(before, after),
       sha: after,
-      files: gitFiles(strandedCheckout(origin)),
-      fallback: api(origin)
+      files: gitFiles(strandedCheckout(origin), api(origin))
     })
     expect(result.scope).toEqual({
       kind: 'full',
@@ -636,8 +631,7 @@ describe('resolveScope: falling back from git to the compare API', () => {
       eventName: 'push',
       payload: pushPayload(ghost, after),
       sha: after,
-      files: gitFiles(cloneRepo(origin.url, { depth: 1 })),
-      fallback: api(origin)
+      files: gitFiles(cloneRepo(origin.url, { depth: 1 }), api(origin))
     })
     expect(result.scope).toEqual({
       kind: 'full',
@@ -654,8 +648,7 @@ describe('resolveScope: falling back from git to the compare API', () => {
       eventName: 'pull_request_target',
       payload,
       sha: mainTip,
-      files: gitFiles(ci),
-      fallback: api(repo)
+      files: gitFiles(ci, api(repo))
     })
     expect(result.scope).toMatchObject({
       kind: 'changed',

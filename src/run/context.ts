@@ -1,0 +1,60 @@
+/**
+ * The run's context as the Actions runner gives it (GITHUB_* variables and the event payload),
+ * read once.
+ */
+import { readFileSync } from 'node:fs'
+import type { Client } from '../github/client.js'
+import type { EventPayload } from '../repository/event.js'
+import { InputError } from './inputs.js'
+
+export interface RunContext {
+  eventName: string
+  payload: EventPayload
+  sha: string
+  repoOwner: string
+  repoName: string
+  workspace: string
+  serverUrl: string
+}
+
+export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
+  const repository = env.GITHUB_REPOSITORY ?? ''
+  const [repoOwner, repoName] = repository.split('/')
+  if (!repoOwner || !repoName) {
+    throw new InputError(
+      `GITHUB_REPOSITORY must be "owner/name"; got ${JSON.stringify(repository)}. Run the action in a GitHub Actions workflow.`
+    )
+  }
+  const sha = env.GITHUB_SHA ?? ''
+  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) {
+    throw new InputError(`GITHUB_SHA must be a commit SHA; got ${JSON.stringify(sha)}.`)
+  }
+  let payload: EventPayload = {}
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as EventPayload
+    } catch (error) {
+      throw new InputError(
+        `Could not read the event payload at ${env.GITHUB_EVENT_PATH}: ${(error as Error).message}`
+      )
+    }
+  }
+  return {
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    payload,
+    sha,
+    repoOwner,
+    repoName,
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  }
+}
+
+/** The repository's id: from the event payload, else asked once. */
+export async function repositoryId(client: Client, ctx: RunContext): Promise<number> {
+  const fromPayload: unknown = ctx.payload.repository?.id
+  if (typeof fromPayload === 'number') return fromPayload
+  return Number((await client.getRepo(ctx.repoOwner, ctx.repoName)).id)
+}
+
+/** The files that should be in the Space, and which of our resources this run decides. */

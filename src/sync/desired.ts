@@ -1,0 +1,152 @@
+/**
+ * The desired state: which files should have a resource, which of our resources this run
+ * decides, and, for github_file resources pinned at older commits, which paths changed since.
+ * Every match against the `files` globs for the plan happens here.
+ */
+import type { GlobSet } from '../repository/globs.js'
+import type { FileChange, RepoFiles } from '../repository/files.js'
+import type { Scope } from '../repository/scope.js'
+import type { DesiredFile, OwnedResource } from '../space/resource.js'
+import type { PlanInput } from './plan.js'
+
+type Log = (line: string) => void
+type Active = Exclude<Scope, { kind: 'none' }>
+
+/** Whether a change set touches any path in scope (before or after a rename). */
+export function touchesScope(changes: readonly FileChange[], globs: GlobSet): boolean {
+  return changes.some(
+    c => globs.matches(c.path) || (c.previousPath !== undefined && globs.matches(c.previousPath))
+  )
+}
+
+type Desired = Pick<PlanInput, 'desired' | 'decide' | 'renames' | 'complete'>
+
+export async function desiredState(
+  scope: Active,
+  files: RepoFiles,
+  globs: GlobSet,
+  owned: readonly OwnedResource[],
+  say: { log: Log; warn: Log }
+): Promise<Desired> {
+  if (scope.kind === 'full') return everyFile(scope.commit, files, globs, say.warn)
+  const wanted = changedFiles(scope.changes, globs)
+  // The compare API gives no modes: without them a symbolic link would be synced as a file
+  // holding its target's path.
+  const modeless = wanted.desired.filter(d => d.mode === undefined).map(d => d.path)
+  if (modeless.length > 0) {
+    const modes = await files.modes(scope.commit, modeless)
+    for (const d of wanted.desired) d.mode ??= modes.get(d.path)
+  }
+  await convergeDuplicates(wanted, owned, scope.commit, files, say.log)
+  return wanted
+}
+
+/** A full reconcile: every file in scope at the commit decides every resource of ours. */
+async function everyFile(commit: string, files: RepoFiles, globs: GlobSet, warn: Log) {
+  const listing = await files.listFiles(commit)
+  if (!listing.complete) {
+    warn(
+      'The repository file listing was cut short (truncated tree): resources of files not listed are not pruned.'
+    )
+  }
+  const desired = listing.files.filter(f => globs.matches(f.path))
+  if (desired.length === 0) {
+    warn(
+      `Input 'files' matches none of the ${listing.files.length} files at ${commit.slice(0, 7)}` +
+        ` (patterns: ${globs.patterns.join(', ')}). Check the globs: they are matched against repository paths, case-sensitively.`
+    )
+  }
+  return { desired, decide: 'all' as const, renames: [], complete: listing.complete }
+}
+
+/** A change set: only the paths it touched are decided, renames as renames. */
+function changedFiles(changes: readonly FileChange[], globs: GlobSet) {
+  const desired: DesiredFile[] = []
+  const decide = new Set<string>()
+  const renames: { from: string; to: string }[] = []
+  for (const change of changes) {
+    decide.add(change.path)
+    if (change.previousPath !== undefined) {
+      decide.add(change.previousPath)
+      renames.push({ from: change.previousPath, to: change.path })
+    }
+    if (change.status !== 'deleted' && change.blobSha && globs.matches(change.path)) {
+      desired.push({ path: change.path, blobSha: change.blobSha, mode: change.mode })
+    }
+  }
+  return { desired, decide, renames, complete: true }
+}
+
+/**
+ * Several resources of ours for a path a change did not touch (two runs raced on an earlier
+ * push) converge too, so that any run that lists the Space repairs them: their paths join the
+ * decided ones, with their files as they are at the commit.
+ */
+async function convergeDuplicates(
+  wanted: { desired: DesiredFile[]; decide: Set<string> },
+  owned: readonly OwnedResource[],
+  commit: string,
+  files: RepoFiles,
+  log: Log
+): Promise<void> {
+  const perPath = new Map<string, number>()
+  for (const r of owned) perPath.set(r.path, (perPath.get(r.path) ?? 0) + 1)
+  const crowded = [...perPath]
+    .filter(([path, n]) => n > 1 && !wanted.decide.has(path))
+    .map(([path]) => path)
+  if (crowded.length === 0) return
+  log(
+    `${crowded.length} path(s) outside this change have several resources of ours; converging them at ${commit.slice(0, 7)}.`
+  )
+  const listing = await files.listFiles(commit)
+  const atCommit = new Map(listing.files.map(f => [f.path, f]))
+  for (const path of crowded) {
+    const file = atCommit.get(path)
+    // A path missing from a listing that was cut short is left undecided: it may still exist.
+    if (!file && !listing.complete) continue
+    wanted.decide.add(path)
+    if (file) wanted.desired.push(file)
+  }
+}
+
+/**
+ * For github_file resources synced at an older commit: which paths changed since then, so a file
+ * whose content is the same costs no write. Unknown (undefined) means "treat as changed".
+ */
+export async function changedSinceCommits(
+  owned: readonly OwnedResource[],
+  desired: readonly DesiredFile[],
+  scope: Active,
+  files: RepoFiles
+): Promise<Map<string, Set<string> | undefined>> {
+  const wanted = new Set(desired.map(d => d.path))
+  const commits = new Set(
+    owned
+      .filter(
+        r => r.type === 'github_file' && r.commit && r.commit !== scope.commit && wanted.has(r.path)
+      )
+      .map(r => r.commit!)
+  )
+  const result = new Map<string, Set<string> | undefined>()
+  // A resource's sha is whatever its creator wrote; one that is no commit we can diff is "unknown".
+  const diff = async (commit: string) => {
+    if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) return undefined
+    try {
+      return await files.diff(commit, scope.commit)
+    } catch {
+      return undefined
+    }
+  }
+  for (const commit of commits) {
+    const changes =
+      scope.kind === 'changed' && commit === scope.base ? scope.changes : await diff(commit)
+    result.set(
+      commit,
+      changes &&
+        new Set(
+          changes.flatMap(c => (c.previousPath !== undefined ? [c.path, c.previousPath] : [c.path]))
+        )
+    )
+  }
+  return result
+}
