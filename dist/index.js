@@ -31455,9 +31455,6 @@ function spaceEndpoints(request) {
         async updateSpace(ref, body) {
             const params = { ...spaceParams(ref), data: body };
             return (await request('PUT', route.space(ref.ownerType), params)).data;
-        },
-        async deleteSpace(ref) {
-            await request('DELETE', route.space(ref.ownerType), spaceParams(ref));
         }
     };
 }
@@ -31466,9 +31463,6 @@ function resourceEndpoints(request, list) {
     return {
         async listResources(ref) {
             return list(route.resources(ref.ownerType), spaceParams(ref));
-        },
-        async getResource(ref, id) {
-            return (await request('GET', route.resource(ref.ownerType), one(ref, id))).data;
         },
         async createResource(ref, body) {
             const params = { ...spaceParams(ref), data: body };
@@ -38325,6 +38319,35 @@ function checkApiUrl(raw, mask) {
  * input is absent.
  */
 function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: trim !== false }), mask = secret => core_setSecret(secret)) {
+    const token = readToken(read, mask);
+    const owner = readOwner(read);
+    const spaceNumber = readSpaceNumber(read);
+    const globs = readGlobs(read);
+    const apiUrl = readApiUrl(read, mask);
+    const namePrefix = readNamePrefix(read);
+    const resourceType = oneOf(read, 'resource-type', ['github_file', 'free_text'], 'github_file');
+    const warnings = [];
+    if (namePrefix !== '' && resourceType === 'github_file') {
+        warnings.push(`Input 'name-prefix' (${JSON.stringify(namePrefix)}) is ignored: it names free_text resources, and 'resource-type' is github_file (a github_file resource is named by its path).`);
+    }
+    return {
+        token,
+        owner,
+        ownerType: oneOf(read, 'owner-type', ['auto', 'org', 'user'], 'auto'),
+        spaceNumber,
+        globs,
+        resourceType,
+        sync: oneOf(read, 'sync', ['auto', 'changed', 'full'], 'auto'),
+        prune: inputs_boolean(read, 'prune', true),
+        dryRun: inputs_boolean(read, 'dry-run', false),
+        apiUrl,
+        namePrefix,
+        writeIntervalMs: readWriteInterval(read),
+        maxDeletions: readMaxDeletions(read),
+        warnings
+    };
+}
+function readToken(read, mask) {
     const token = read('token');
     if (token === '') {
         throw new InputError("Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token).");
@@ -38335,58 +38358,57 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
         throw new InputError("Input 'token' holds a line break or another control character, which no HTTP header may carry; its value is not shown. " +
             'Pass the token alone, on one line: check that the secret holds only the token (no trailing line, no second value pasted after it).');
     }
+    return token;
+}
+function readOwner(read) {
     const owner = read('owner') || process.env.GITHUB_REPOSITORY_OWNER || '';
     if (!LOGIN.test(owner)) {
         throw invalid('owner', owner, 'a GitHub organization or user login (letters, digits and single hyphens, at most 39 characters)');
     }
-    const rawNumber = read('space-number');
-    if (!/^[1-9][0-9]{0,15}$/.test(rawNumber) || !Number.isSafeInteger(Number(rawNumber))) {
-        throw invalid('space-number', rawNumber, "a positive whole number (the number in the Space's URL, e.g. 3 for github.com/copilot/spaces/octo-org/3)");
+    return owner;
+}
+function readSpaceNumber(read) {
+    const raw = read('space-number');
+    if (!/^[1-9][0-9]{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+        throw invalid('space-number', raw, "a positive whole number (the number in the Space's URL, e.g. 3 for github.com/copilot/spaces/octo-org/3)");
     }
-    const rawFiles = read('files') || '**/*.md';
-    let globs;
+    return Number(raw);
+}
+function readGlobs(read) {
     try {
-        globs = compileGlobs(rawFiles);
+        return compileGlobs(read('files') || '**/*.md');
     }
     catch (error) {
         throw new InputError(`Input 'files' ${error.message}`);
     }
-    const rawApiUrl = read('api-url') || process.env.GITHUB_API_URL || 'https://api.github.com';
-    checkApiUrl(rawApiUrl, mask);
+}
+function readApiUrl(read, mask) {
+    const raw = read('api-url') || process.env.GITHUB_API_URL || 'https://api.github.com';
+    checkApiUrl(raw, mask);
+    return raw.replace(/\/+$/, '');
+}
+function readNamePrefix(read) {
     // A prefix such as 'docs: ' ends in a space that matters.
     const namePrefix = read('name-prefix', false);
     if (/[\r\n]/.test(namePrefix)) {
         throw invalid('name-prefix', namePrefix, 'a single line of text');
     }
-    const resourceType = oneOf(read, 'resource-type', ['github_file', 'free_text'], 'github_file');
-    const warnings = [];
-    if (namePrefix !== '' && resourceType === 'github_file') {
-        warnings.push(`Input 'name-prefix' (${JSON.stringify(namePrefix)}) is ignored: it names free_text resources, and 'resource-type' is github_file (a github_file resource is named by its path).`);
+    return namePrefix;
+}
+/** Milliseconds. */
+function readWriteInterval(read) {
+    const raw = read('write-interval');
+    if (raw !== '' && (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) > 60)) {
+        throw invalid('write-interval', raw, 'a number of seconds from 0 to 60, decimals allowed (default 1)');
     }
-    const rawInterval = read('write-interval');
-    if (rawInterval !== '' && (!/^\d+(\.\d+)?$/.test(rawInterval) || Number(rawInterval) > 60)) {
-        throw invalid('write-interval', rawInterval, 'a number of seconds from 0 to 60, decimals allowed (default 1)');
+    return Math.round(Number(raw === '' ? '1' : raw) * 1000);
+}
+function readMaxDeletions(read) {
+    const raw = read('max-deletions');
+    if (raw !== '' && !/^\d{1,9}$/.test(raw)) {
+        throw invalid('max-deletions', raw, 'a whole number, 0 or more (default 50)');
     }
-    const rawMaxDeletions = read('max-deletions');
-    if (rawMaxDeletions !== '' && !/^\d{1,9}$/.test(rawMaxDeletions)) {
-        throw invalid('max-deletions', rawMaxDeletions, 'a whole number, 0 or more (default 50)');
-    }
-    return {
-        token,
-        owner,
-        ownerType: oneOf(read, 'owner-type', ['auto', 'org', 'user'], 'auto'),
-        spaceNumber: Number(rawNumber),
-        globs,
-        resourceType,
-        sync: oneOf(read, 'sync', ['auto', 'changed', 'full'], 'auto'),
-        prune: inputs_boolean(read, 'prune', true),
-        dryRun: inputs_boolean(read, 'dry-run', false),
-        apiUrl: rawApiUrl.replace(/\/+$/, ''),
-        namePrefix,
-        writeIntervalMs: Math.round(Number(rawInterval === '' ? '1' : rawInterval) * 1000),
-        maxDeletions: rawMaxDeletions === '' ? 50 : Number(rawMaxDeletions),
-        warnings
-    };
+    return raw === '' ? 50 : Number(raw);
 }
 
 ;// CONCATENATED MODULE: ./src/run/context.ts

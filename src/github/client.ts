@@ -65,14 +65,10 @@ export interface SpacesClient {
   getSpace(ref: SpaceRef): Promise<Space>
   createSpace(ownerType: OwnerType, owner: string, body: CreateSpaceBody): Promise<Space>
   updateSpace(ref: SpaceRef, body: UpdateSpaceBody): Promise<Space>
-  /** Only the endpoint tests (__tests__/github-api.test.ts) delete a Space. */
-  deleteSpace(ref: SpaceRef): Promise<void>
 
   // A Space's resources: what the sync plans on and changes.
   /** Every resource of the Space, all pages; entries are as GitHub sent them (not validated). */
   listResources(ref: SpaceRef): Promise<SpaceResource[]>
-  /** Only the endpoint tests (__tests__/github-api.test.ts) read one resource back. */
-  getResource(ref: SpaceRef, id: number): Promise<SpaceResource>
   /**
    * `created` is false when GitHub answered 200: an identical `github_file` (same repository,
    * path and sha) already existed and was returned instead. That is a normal answer.
@@ -216,7 +212,7 @@ async function recoverCreate(
   return match ? { status: 201, headers: {}, data: match } : undefined
 }
 
-type SpaceMethods = 'listSpaces' | 'getSpace' | 'createSpace' | 'updateSpace' | 'deleteSpace'
+type SpaceMethods = 'listSpaces' | 'getSpace' | 'createSpace' | 'updateSpace'
 
 function spaceEndpoints(request: Request): Pick<SpacesClient, SpaceMethods> {
   return {
@@ -242,24 +238,17 @@ function spaceEndpoints(request: Request): Pick<SpacesClient, SpaceMethods> {
     async updateSpace(ref, body) {
       const params = { ...spaceParams(ref), data: body }
       return (await request<Space>('PUT', route.space(ref.ownerType), params)).data
-    },
-    async deleteSpace(ref) {
-      await request('DELETE', route.space(ref.ownerType), spaceParams(ref))
     }
   }
 }
 
-type ResourceMethods =
-  'listResources' | 'getResource' | 'createResource' | 'updateResource' | 'deleteResource'
+type ResourceMethods = 'listResources' | 'createResource' | 'updateResource' | 'deleteResource'
 
 function resourceEndpoints(request: Request, list: ListAll): Pick<SpacesClient, ResourceMethods> {
   const one = (ref: SpaceRef, id: number) => ({ ...spaceParams(ref), space_resource_id: id })
   return {
     async listResources(ref) {
       return list(route.resources(ref.ownerType), spaceParams(ref))
-    },
-    async getResource(ref, id) {
-      return (await request<SpaceResource>('GET', route.resource(ref.ownerType), one(ref, id))).data
     },
     async createResource(ref, body) {
       const params = { ...spaceParams(ref), data: body }

@@ -163,6 +163,43 @@ export function readSettings(
   read: ReadInput = (name, trim) => core.getInput(name, { trimWhitespace: trim !== false }),
   mask: Mask = secret => core.setSecret(secret)
 ): Settings {
+  const token = readToken(read, mask)
+  const owner = readOwner(read)
+  const spaceNumber = readSpaceNumber(read)
+  const globs = readGlobs(read)
+  const apiUrl = readApiUrl(read, mask)
+  const namePrefix = readNamePrefix(read)
+  const resourceType = oneOf(
+    read,
+    'resource-type',
+    ['github_file', 'free_text'] as const,
+    'github_file'
+  )
+  const warnings: string[] = []
+  if (namePrefix !== '' && resourceType === 'github_file') {
+    warnings.push(
+      `Input 'name-prefix' (${JSON.stringify(namePrefix)}) is ignored: it names free_text resources, and 'resource-type' is github_file (a github_file resource is named by its path).`
+    )
+  }
+  return {
+    token,
+    owner,
+    ownerType: oneOf(read, 'owner-type', ['auto', 'org', 'user'] as const, 'auto'),
+    spaceNumber,
+    globs,
+    resourceType,
+    sync: oneOf(read, 'sync', ['auto', 'changed', 'full'] as const, 'auto'),
+    prune: boolean(read, 'prune', true),
+    dryRun: boolean(read, 'dry-run', false),
+    apiUrl,
+    namePrefix,
+    writeIntervalMs: readWriteInterval(read),
+    maxDeletions: readMaxDeletions(read),
+    warnings
+  }
+}
+
+function readToken(read: ReadInput, mask: Mask): string {
   const token = read('token')
   if (token === '') {
     throw new InputError(
@@ -177,7 +214,10 @@ export function readSettings(
         'Pass the token alone, on one line: check that the secret holds only the token (no trailing line, no second value pasted after it).'
     )
   }
+  return token
+}
 
+function readOwner(read: ReadInput): string {
   const owner = read('owner') || process.env.GITHUB_REPOSITORY_OWNER || ''
   if (!LOGIN.test(owner)) {
     throw invalid(
@@ -186,73 +226,61 @@ export function readSettings(
       'a GitHub organization or user login (letters, digits and single hyphens, at most 39 characters)'
     )
   }
+  return owner
+}
 
-  const rawNumber = read('space-number')
-  if (!/^[1-9][0-9]{0,15}$/.test(rawNumber) || !Number.isSafeInteger(Number(rawNumber))) {
+function readSpaceNumber(read: ReadInput): number {
+  const raw = read('space-number')
+  if (!/^[1-9][0-9]{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
     throw invalid(
       'space-number',
-      rawNumber,
+      raw,
       "a positive whole number (the number in the Space's URL, e.g. 3 for github.com/copilot/spaces/octo-org/3)"
     )
   }
+  return Number(raw)
+}
 
-  const rawFiles = read('files') || '**/*.md'
-  let globs: GlobSet
+function readGlobs(read: ReadInput): GlobSet {
   try {
-    globs = compileGlobs(rawFiles)
+    return compileGlobs(read('files') || '**/*.md')
   } catch (error) {
     throw new InputError(`Input 'files' ${(error as Error).message}`)
   }
+}
 
-  const rawApiUrl = read('api-url') || process.env.GITHUB_API_URL || 'https://api.github.com'
-  checkApiUrl(rawApiUrl, mask)
+function readApiUrl(read: ReadInput, mask: Mask): string {
+  const raw = read('api-url') || process.env.GITHUB_API_URL || 'https://api.github.com'
+  checkApiUrl(raw, mask)
+  return raw.replace(/\/+$/, '')
+}
 
+function readNamePrefix(read: ReadInput): string {
   // A prefix such as 'docs: ' ends in a space that matters.
   const namePrefix = read('name-prefix', false)
   if (/[\r\n]/.test(namePrefix)) {
     throw invalid('name-prefix', namePrefix, 'a single line of text')
   }
+  return namePrefix
+}
 
-  const resourceType = oneOf(
-    read,
-    'resource-type',
-    ['github_file', 'free_text'] as const,
-    'github_file'
-  )
-  const warnings: string[] = []
-  if (namePrefix !== '' && resourceType === 'github_file') {
-    warnings.push(
-      `Input 'name-prefix' (${JSON.stringify(namePrefix)}) is ignored: it names free_text resources, and 'resource-type' is github_file (a github_file resource is named by its path).`
-    )
-  }
-
-  const rawInterval = read('write-interval')
-  if (rawInterval !== '' && (!/^\d+(\.\d+)?$/.test(rawInterval) || Number(rawInterval) > 60)) {
+/** Milliseconds. */
+function readWriteInterval(read: ReadInput): number {
+  const raw = read('write-interval')
+  if (raw !== '' && (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) > 60)) {
     throw invalid(
       'write-interval',
-      rawInterval,
+      raw,
       'a number of seconds from 0 to 60, decimals allowed (default 1)'
     )
   }
-  const rawMaxDeletions = read('max-deletions')
-  if (rawMaxDeletions !== '' && !/^\d{1,9}$/.test(rawMaxDeletions)) {
-    throw invalid('max-deletions', rawMaxDeletions, 'a whole number, 0 or more (default 50)')
-  }
+  return Math.round(Number(raw === '' ? '1' : raw) * 1000)
+}
 
-  return {
-    token,
-    owner,
-    ownerType: oneOf(read, 'owner-type', ['auto', 'org', 'user'] as const, 'auto'),
-    spaceNumber: Number(rawNumber),
-    globs,
-    resourceType,
-    sync: oneOf(read, 'sync', ['auto', 'changed', 'full'] as const, 'auto'),
-    prune: boolean(read, 'prune', true),
-    dryRun: boolean(read, 'dry-run', false),
-    apiUrl: rawApiUrl.replace(/\/+$/, ''),
-    namePrefix,
-    writeIntervalMs: Math.round(Number(rawInterval === '' ? '1' : rawInterval) * 1000),
-    maxDeletions: rawMaxDeletions === '' ? 50 : Number(rawMaxDeletions),
-    warnings
+function readMaxDeletions(read: ReadInput): number {
+  const raw = read('max-deletions')
+  if (raw !== '' && !/^\d{1,9}$/.test(raw)) {
+    throw invalid('max-deletions', raw, 'a whole number, 0 or more (default 50)')
   }
+  return raw === '' ? 50 : Number(raw)
 }
