@@ -646,6 +646,58 @@ describe('a huge push without a checkout', () => {
   })
 })
 
+describe('pin: false, with a checkout', () => {
+  it('syncs unpinned on main, then a push that only edits files sends no request; another branch fails before any write', async () => {
+    const { origin, work } = createOrigin()
+    emu.addRepo({ owner: ORG, name: `${REPO}-pin`, id: REPO_ID + 3, dir: origin.dir })
+    const first = work.commit('docs', { 'docs/a.md': 'A\n', 'docs/b.md': 'B\n' })
+    const second = work.commit('edit', { 'docs/a.md': 'A, edited\n' })
+    work.push()
+    const space = emu.createSpace('org', ORG, { name: 'Unpinned' }).number
+    const repo = { id: REPO_ID + 3, default_branch: 'main' }
+    const step = (sha: string, extra: Partial<Step> = {}) => ({
+      with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org', pin: 'false' },
+      eventName: 'workflow_dispatch',
+      payload: { repository: repo },
+      workspace: cloneRepo(origin.url, { depth: 1 }).dir,
+      sha,
+      ...extra
+    })
+    const options = { repository: `${ORG}/${REPO}-pin` }
+
+    const full = await run(step(first), options)
+    expectSuccess(full)
+    expect(counts(full).created).toBe(2)
+    expect(emu.resources('org', ORG, space).map(r => r.metadata.sha)).toEqual([
+      undefined,
+      undefined
+    ])
+
+    const edit = await run(
+      step(second, {
+        eventName: 'push',
+        payload: pushPayload(first, second, { repository: repo })
+      }),
+      options
+    )
+    expectSuccess(edit)
+    expect(emu.requests).toEqual([])
+    expect(counts(edit)).toEqual({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 0,
+      skipped: 0,
+      failed: 0
+    })
+
+    const elsewhere = await run(step(second), { ...options, ref: 'refs/heads/feature' })
+    expect(elsewhere.code).not.toBe(0)
+    expect(elsewhere.stdout).toMatch(/^::error::Input 'pin' is false, .*"refs\/heads\/feature"/m)
+    expect(emu.requests.filter(r => r.method !== 'GET')).toEqual([])
+  })
+})
+
 describe('errors', () => {
   const base = {
     eventName: 'workflow_dispatch',

@@ -138,6 +138,32 @@ describe('createApiFiles: diff', () => {
     expect(error).toBeInstanceOf(ApiError)
     expect(error.status).toBe(500)
   })
+
+  it('changedPaths: one comparison per base, the paths of its diff; unknown when it fails', async () => {
+    const text = 'a paragraph that survives a rename\n'.repeat(10)
+    const repo = createRepo()
+    const first = repo.commit('one', { 'a.md': 'a', 'old.md': text })
+    repo.move('old.md', 'new.md')
+    const second = repo.commit('rename', { 'b.md': 'b' })
+    const root = repo.commit('three', { 'a.md': 'a2' })
+    repo.resetHard(second)
+    const head = repo.commit('four', { 'b.md': null })
+    const ghost = 'deadbeef'.repeat(5)
+    const files = serve(repo)
+    const answers = await files.changedPaths([first, second, first, ghost, root], head)
+    expect(answers).toEqual(
+      new Map([
+        [first, new Set(['new.md', 'old.md'])],
+        [second, new Set(['b.md'])],
+        [ghost, undefined],
+        // Diverged: the compare API cannot tell.
+        [root, undefined]
+      ])
+    )
+    expect(emu.requests.filter(r => r.path.includes('/compare/'))).toHaveLength(4)
+    emu.injectFault({ path: /\/compare\//, status: 500, body: { message: 'Server Error' } })
+    expect(await files.changedPaths([first], head)).toEqual(new Map([[first, undefined]]))
+  })
 })
 
 describe('createApiFiles: listFiles and readBlob', () => {

@@ -49,6 +49,14 @@ describe('createGit', () => {
     expect(error.message).toMatch(/^git cat-file blob nope exited with \d+: fatal: .*nope/)
   })
 
+  it('feeds standard input to a command', async () => {
+    const repo = createRepo()
+    const head = repo.commit('one', { 'a.txt': 'bytes\0\n' })
+    const git = createGit(repo.dir)
+    const res = await git.run(['hash-object', '--stdin'], { input: Buffer.from('bytes\0\n') })
+    expect(res.stdout.toString().trim()).toBe(repo.blobSha(head, 'a.txt'))
+  })
+
   it('refuses commit names that git would read as options', async () => {
     const files = filesOf(createRepo())
     await expect(files.diff('--output=/tmp/x', 'HEAD')).rejects.toThrow(/not a usable commit/)

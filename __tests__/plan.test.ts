@@ -16,6 +16,7 @@ function input(overrides: Partial<PlanInput>): PlanInput {
     renames: [],
     owned: [],
     prune: true,
+    pin: true,
     complete: true,
     changedSince: new Map(),
     ...overrides
@@ -351,6 +352,7 @@ describe('settle: the plan once the files to write have been read', () => {
     ['b-gone', { error: 'GET /repos/o/r/git/blobs/b-gone answered 404: Not Found' }]
   ])
   const common = {
+    pin: true,
     resourceType: 'free_text' as const,
     commit: HEAD,
     namePrefix: 'docs: ',

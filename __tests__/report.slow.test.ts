@@ -43,7 +43,7 @@ describe('job summary bounds', () => {
     expect(rows.length).toBeGreaterThan(0)
     expect(rows.map(r => r[1])).toEqual(outcomes.slice(0, rows.length).map(o => o.path))
     expect(paragraphs(tree)).toContain(
-      `…and ${600 - rows.length} more (see the step's resources output).`
+      `…and ${600 - rows.length} more (see the step's resources output, or resources-file for every path).`
     )
   })
 })

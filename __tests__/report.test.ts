@@ -1,9 +1,14 @@
-import { readFileSync, statSync } from 'node:fs'
-import { describe, expect, it } from '@jest/globals'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join } from 'node:path'
+import { describe, expect, it, jest } from '@jest/globals'
 import { parseOutputFile } from '../scripts/runner.js'
 import type { Outcome, OutcomeAction } from '../src/sync/apply.js'
+import type { PlannedAction } from '../src/sync/plan.js'
 import {
   countOutcomes,
+  logPlan,
+  resourcesFilePath,
   summaryMarkdown,
   writeErrorSummary,
   writeOutputs,
@@ -66,7 +71,7 @@ const GITHUB_MESSAGE =
 
 // ---- The tests ----
 
-const { summaryFile, outputFile } = useStepFiles()
+const { summaryFile, outputFile, runnerTemp } = useStepFiles()
 
 describe('job summary', () => {
   it('counts, links the Space, lists every path but the unchanged, and renders what paths hold as is', () => {
@@ -196,7 +201,9 @@ describe('job summary', () => {
     }))
     const md = summaryMarkdown(outcomes, ctx)
     expect(md.split('\n').filter(l => l.startsWith('| Created | `'))).toHaveLength(500)
-    expect(md).toContain("…and 4500 more (see the step's `resources` output).")
+    expect(md).toContain(
+      "…and 4500 more (see the step's `resources` output, or `resources-file` for every path)."
+    )
     expect(Buffer.byteLength(md)).toBeLessThan(1024 * 1024)
     expect(countOutcomes(outcomes).created).toBe(5000)
   })
@@ -211,7 +218,9 @@ describe('job summary', () => {
     const md = readFileSync(summaryFile, 'utf8')
     const rows = pathRows(md)
     expect(rows.map(r => r[1])).toEqual(outcomes.slice(0, 500).map(o => o.path))
-    expect(paragraphs(md)).toContain("…and 9500 more (see the step's resources output).")
+    expect(paragraphs(md)).toContain(
+      "…and 9500 more (see the step's resources output, or resources-file for every path)."
+    )
     expect(Buffer.byteLength(md)).toBeLessThanOrEqual(SUMMARY_LIMIT)
   })
 
@@ -236,7 +245,7 @@ describe('job summary', () => {
     expect(rows.map(r => r[1])).toEqual(outcomes.slice(0, rows.length).map(o => o.path))
     expect(paragraphs(tree)).toEqual(
       expect.arrayContaining([
-        `…and ${600 - rows.length} more (see the step's resources output).`,
+        `…and ${600 - rows.length} more (see the step's resources output, or resources-file for every path).`,
         '7 other resource(s) in the Space are not managed by this workflow and were left alone.'
       ])
     )
@@ -245,22 +254,37 @@ describe('job summary', () => {
 
 describe('step outputs', () => {
   const outputs = () => parseOutputFile(readFileSync(outputFile, 'utf8'))
+  /** The file `resources-file` names, parsed; it must be in RUNNER_TEMP. */
+  const fileEntries = (out: Record<string, string>) => {
+    const file = out['resources-file']!
+    expect(dirname(file)).toBe(runnerTemp)
+    expect(basename(file)).toMatch(/^copilot-space-sync-[\w-]+\.json$/)
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown[]
+  }
+  /** Every outcome's entry, as the `resources` output writes one. */
+  const entryOf = (o: Outcome) => ({
+    path: o.path,
+    action: o.action,
+    resource_id: o.resourceId ?? null,
+    ...(o.previousPath ? { previous_path: o.previousPath } : {}),
+    ...(o.reason ? { reason: o.reason } : {})
+  })
 
-  it('writes the counts and every entry when they fit, not truncated', () => {
+  it('writes the counts and every entry when they fit, not truncated', async () => {
     const outcomes: Outcome[] = [
       { path: 'a.md', action: 'created', resourceId: 1 },
       { path: 'b\n::x::.md', action: 'updated', resourceId: 2, previousPath: 'c.md', reason: 'r' },
       { path: 'd.md', action: 'unchanged', resourceId: 3 }
     ]
-    const result = writeOutputs(outcomes)
+    const result = await writeOutputs(outcomes)
     expect(result.resourcesTruncated).toBe(false)
-    expect(result.warning).toBeUndefined()
+    expect(result.warnings).toEqual([])
     expect(result.created).toBe(1)
     const out = outputs()
     expect(out['resources-truncated']).toBe('false')
     expect(out.created).toBe('1')
     expect(out.unchanged).toBe('1')
-    expect(JSON.parse(out.resources!)).toEqual([
+    const expected = [
       { path: 'a.md', action: 'created', resource_id: 1 },
       {
         path: 'b\n::x::.md',
@@ -270,20 +294,58 @@ describe('step outputs', () => {
         reason: 'r'
       },
       { path: 'd.md', action: 'unchanged', resource_id: 3 }
-    ])
+    ]
+    expect(JSON.parse(out.resources!)).toEqual(expected)
+    expect(out['resources-file']).toBe(result.resourcesFile)
+    expect(fileEntries(out)).toEqual(expected)
+    // An entry a line, so that grep finds a path's entry.
+    expect(readFileSync(out['resources-file']!, 'utf8').split('\n')).toHaveLength(6)
   })
 
-  it('leaves unchanged entries out first when 50,000 outcomes do not fit, and says how many', () => {
+  it('writes an empty list to a new file on each run', async () => {
+    const first = await writeOutputs([])
+    expect(fileEntries(outputs())).toEqual([])
+    writeFileSync(outputFile, '')
+    const second = await writeOutputs([])
+    expect(second.resourcesFile).not.toBe(first.resourcesFile)
+    expect(readdirSync(runnerTemp)).toHaveLength(2)
+  })
+
+  it('uses the OS temp directory when RUNNER_TEMP is not set', () => {
+    expect(dirname(resourcesFilePath({}))).toBe(tmpdir())
+    expect(dirname(resourcesFilePath({ RUNNER_TEMP: runnerTemp }))).toBe(runnerTemp)
+  })
+
+  it('still writes the other outputs when the file cannot be written, and says so', async () => {
+    const saved = process.env.RUNNER_TEMP
+    process.env.RUNNER_TEMP = join(runnerTemp, 'missing', 'dir')
+    try {
+      const result = await writeOutputs([{ path: 'a.md', action: 'created', resourceId: 1 }])
+      const out = outputs()
+      expect(out['resources-file']).toBe('')
+      expect(result.resourcesFile).toBeUndefined()
+      expect(JSON.parse(out.resources!)).toHaveLength(1)
+      expect(result.warnings).toHaveLength(1)
+      expect(result.warnings[0]).toMatch(
+        /^Could not write every entry to .*missing.*ENOENT.*; the resources-file output is empty\.$/
+      )
+    } finally {
+      process.env.RUNNER_TEMP = saved
+    }
+  })
+
+  it('leaves unchanged entries out first when 50,000 outcomes do not fit, and says how many', async () => {
     const outcomes: Outcome[] = Array.from({ length: 50_000 }, (_, i) => ({
       path: `docs/section-${i % 97}/a-rather-long-file-name-${i}.md`,
       action: i % 25 === 0 ? 'failed' : 'unchanged',
       resourceId: i,
       ...(i % 25 === 0 ? { reason: 'POST answered 422: Validation Failed' } : {})
     }))
-    const result = writeOutputs(outcomes)
+    const result = await writeOutputs(outcomes)
     const out = outputs()
     expect(Buffer.byteLength(out.resources!)).toBeLessThanOrEqual(RESOURCES_LIMIT)
-    expect(Buffer.byteLength(readFileSync(outputFile))).toBeLessThan(RESOURCES_LIMIT + 1024)
+    // The other outputs (counts, resources-file's path), each with its delimiters, stay small.
+    expect(Buffer.byteLength(readFileSync(outputFile))).toBeLessThan(RESOURCES_LIMIT + 2048)
     const kept = JSON.parse(out.resources!) as { path: string; action: string }[]
     // Every entry that is not unchanged, then unchanged ones as they come; all in order.
     const failed = outcomes.filter(o => o.action === 'failed').map(o => o.path)
@@ -303,17 +365,23 @@ describe('step outputs', () => {
     expect(result.failed).toBe(2000)
     expect(out.unchanged).toBe('48000')
     const omitted = 50_000 - kept.length
-    expect(result.warning).toContain(`leaves out ${omitted} of 50000 entries`)
-    expect(result.warning).toContain(`${omitted} unchanged, 0 other`)
+    expect(result.warnings).toHaveLength(1)
+    expect(result.warnings[0]).toContain(`leaves out ${omitted} of 50000 entries`)
+    expect(result.warnings[0]).toContain(`${omitted} unchanged, 0 other`)
+    expect(result.warnings[0]).toContain(
+      `Every entry is in the file named by the resources-file output: ${out['resources-file']}`
+    )
+    // The file holds every entry, in order, never truncated.
+    expect(fileEntries(out)).toEqual(outcomes.map(entryOf))
   })
 
-  it('cuts the rest when even the changed entries do not fit', () => {
+  it('cuts the rest when even the changed entries do not fit', async () => {
     const outcomes: Outcome[] = Array.from({ length: 50_000 }, (_, i) => ({
       path: `docs/ü日本語-${i}-${'x'.repeat(40)}.md`,
       action: i % 7 === 0 ? 'unchanged' : 'created',
       resourceId: i
     }))
-    const result = writeOutputs(outcomes)
+    const result = await writeOutputs(outcomes)
     const out = outputs()
     expect(Buffer.byteLength(out.resources!)).toBeLessThanOrEqual(RESOURCES_LIMIT)
     const kept = JSON.parse(out.resources!) as { path: string; action: string }[]
@@ -327,8 +395,64 @@ describe('step outputs', () => {
     expect(out['resources-truncated']).toBe('true')
     const omitted = 50_000 - kept.length
     const unchanged = outcomes.filter(o => o.action === 'unchanged').length
-    expect(result.warning).toContain(`leaves out ${omitted} of 50000 entries`)
-    expect(result.warning).toContain(`${unchanged} unchanged, ${omitted - unchanged} other`)
-    expect(result.warning).not.toContain('docs/')
+    const [warning] = result.warnings
+    expect(warning).toContain(`leaves out ${omitted} of 50000 entries`)
+    expect(warning).toContain(`${unchanged} unchanged, ${omitted - unchanged} other`)
+    expect(warning).not.toContain('docs/')
+    expect(fileEntries(out)).toEqual(outcomes.map(entryOf))
+  })
+})
+
+describe('the plan in the log', () => {
+  const unchanged = (i: number): PlannedAction => ({
+    kind: 'unchanged',
+    path: `docs/${i}.md`,
+    resourceId: i
+  })
+
+  it('logs one line per change and one counting the unchanged paths, in a group with the total', async () => {
+    const actions: PlannedAction[] = [
+      unchanged(0),
+      { kind: 'create', path: 'docs/new.md', blobSha: 'b'.repeat(40) },
+      ...Array.from({ length: 99_997 }, (_, i) => unchanged(i + 1)),
+      { kind: 'delete', path: 'docs/old.md', resourceId: 7, reason: 'removed' },
+      unchanged(99_998)
+    ]
+    const lines: string[] = []
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    try {
+      await logPlan(actions, line => lines.push(line))
+      const written = stdout.mock.calls.map(c => String(c[0]))
+      expect(written[0]).toBe('::group::Plan: 100001 path(s)\n')
+      expect(written.at(-1)).toBe('::endgroup::\n')
+    } finally {
+      stdout.mockRestore()
+    }
+    expect(lines).toEqual([
+      'create    docs/new.md',
+      'delete    docs/old.md (removed)',
+      'unchanged: 99,999 path(s)'
+    ])
+  })
+
+  it('keeps the line of every kind of change as it was', async () => {
+    const actions: PlannedAction[] = [
+      { kind: 'update', path: 'a.md', blobSha: 's', resourceId: 1, reason: 'content changed' },
+      { kind: 'skip', path: 'b.bin', reason: 'binary file' },
+      { kind: 'fail', path: 'c.md', reason: 'could not be read' }
+    ]
+    const lines: string[] = []
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    try {
+      await logPlan(actions, line => lines.push(line))
+    } finally {
+      stdout.mockRestore()
+    }
+    expect(lines).toEqual([
+      'update    a.md (content changed)',
+      'skip      b.bin (binary file)',
+      'fail      c.md (could not be read)',
+      'unchanged: 0 path(s)'
+    ])
   })
 })

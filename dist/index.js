@@ -304,7 +304,7 @@ const MockClient = __nccwpck_require__(7365)
 const MockAgent = __nccwpck_require__(7501)
 const MockPool = __nccwpck_require__(4004)
 const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(5435)
+const RetryHandler = __nccwpck_require__(7816)
 const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
 const DecoratorHandler = __nccwpck_require__(8155)
 const RedirectHandler = __nccwpck_require__(8754)
@@ -8952,7 +8952,7 @@ module.exports = ProxyAgent
 
 
 const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(5435)
+const RetryHandler = __nccwpck_require__(7816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -9317,7 +9317,7 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 5435:
+/***/ 7816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10336,7 +10336,7 @@ module.exports = opts => {
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(5435)
+const RetryHandler = __nccwpck_require__(7816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7816);
+/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(70);
 
 await (0,_run_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7816:
+/***/ 70:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31183,6 +31183,19 @@ function writeSafeFetch(baseUrl) {
 ;// CONCATENATED MODULE: ./src/github/failures.ts
 
 
+/**
+ * A successful answer whose body could not be read to its end (the connection closed or the
+ * attempt timed out half-way): a network fault, retried like a lost connection. `request.url`
+ * names the endpoint, as a RequestError's does.
+ */
+class ResponseBodyError extends Error {
+    name = 'ResponseBodyError';
+    request;
+    constructor(url, cause) {
+        super('the connection failed while the answer was read', { cause });
+        this.request = { url };
+    }
+}
 function lowerCaseHeaders(headers) {
     const out = {};
     for (const [k, v] of Object.entries(headers ?? {})) {
@@ -31210,7 +31223,7 @@ const isFetchFailed = ({ name, message }) => name === 'TypeError' && message ===
  * cause is the original error.
  */
 function isNetworkFault(error) {
-    return causes(error).some((e) => isAbort(e) || (isFetchFailed(e) && e.cause !== undefined));
+    return causes(error).some((e) => isAbort(e) || (isFetchFailed(e) && e.cause !== undefined) || e instanceof ResponseBodyError);
 }
 /**
  * The words of a network fault: a timeout's or an abort's own message, else the socket's error
@@ -31218,6 +31231,14 @@ function isNetworkFault(error) {
  * which fails across realms), else what @octokit/request said.
  */
 function faultMessage(error) {
+    if (error instanceof ResponseBodyError) {
+        // The socket's words under undici's "terminated", else the reason itself (a timeout's).
+        const [, inner, under] = causes(error);
+        const reason = [under, inner]
+            .map(e => e?.message)
+            .find((m) => typeof m === 'string' && m !== '');
+        return reason ? `${error.message}: ${reason}` : error.message;
+    }
     for (const e of causes(error)) {
         if (isAbort(e) && typeof e.message === 'string')
             return e.message;
@@ -31297,8 +31318,9 @@ function toApiError(error, call, baseUrl, secrets = []) {
 /**
  * One HTTP exchange with GitHub's REST API through @octokit/request: the headers every request
  * carries (token, API version), the runner's proxy, writes that follow no redirect to another
- * origin (redirects.ts), a timeout per attempt, and every failure as one `ApiError`
- * (failures.ts). Pacing and retries are the policy's (policy.ts), on top of this.
+ * origin (redirects.ts), a timeout per attempt, a successful answer's body parsed with the
+ * native `JSON.parse`, and every failure as one `ApiError` (failures.ts). Pacing and retries are
+ * the policy's (policy.ts), on top of this.
  */
 
 
@@ -31316,6 +31338,12 @@ function createTransport(options) {
         },
         request: {
             fetch: writeSafeFetch(baseUrl),
+            // A successful answer's body comes back unread and is parsed here (successData): the
+            // library's own parser (json-with-bigint) keeps big integers exact at several times the
+            // cost of JSON.parse (4-8x on a 30-50 MB listing), and no number GitHub sends the action
+            // comes near 2^53. An error's body (status 400 and up) is still read and parsed by the
+            // library, into its RequestError.
+            parseSuccessResponseBody: false,
             // @octokit/request warns about deprecated endpoints with text from response headers: into
             // the action's own log, which neutralises it, rather than to the console.
             log: {
@@ -31336,12 +31364,65 @@ function createTransport(options) {
                 ...call.params,
                 request: { signal: bound ? AbortSignal.any([timeout, bound]) : timeout }
             });
-            return { status: res.status, headers: lowerCaseHeaders(res.headers), data: res.data };
+            const headers = lowerCaseHeaders(res.headers);
+            return { status: res.status, headers, data: await successData(res, headers) };
         }
         catch (error) {
             throw toApiError(error, call, baseUrl, [options.token]);
         }
     };
+}
+/** A media type's essence (`application/json`) and its charset, both lower case. */
+function mediaType(contentType) {
+    const [type = '', ...parameters] = contentType.split(';');
+    const charset = parameters
+        .map(p => /^\s*charset\s*=\s*"?([^"]*)"?\s*$/i.exec(p)?.[1])
+        .find(c => c !== undefined);
+    return { type: type.trim().toLowerCase(), charset: charset?.toLowerCase() };
+}
+/** The body's bytes, all of them, or a `ResponseBodyError` when the connection fails first. */
+async function readBody(body, url) {
+    const chunks = [];
+    try {
+        if (body)
+            for await (const chunk of body)
+                chunks.push(chunk);
+    }
+    catch (error) {
+        throw new ResponseBodyError(url, error);
+    }
+    return Buffer.concat(chunks);
+}
+/**
+ * A successful answer's data, as @octokit/request would have made it but with `JSON.parse`: a
+ * JSON body parsed; a JSON body that does not parse (an empty one included) as its text, which
+ * the client names ("a body that is not JSON", "an empty body"); a body without a content type,
+ * or of a text type, as text; anything else as an ArrayBuffer. A 204 or 205 arrives as ''.
+ */
+async function successData(res, headers) {
+    // With parseSuccessResponseBody off, the library hands back '' for a 204 or 205, and the
+    // unread body (null when there is none) for any other success.
+    if (typeof res.data === 'string')
+        return res.data;
+    const bytes = await readBody(res.data, res.url);
+    const text = () => new TextDecoder().decode(bytes);
+    const contentType = headers['content-type'];
+    if (contentType === undefined)
+        return text();
+    const { type, charset } = mediaType(contentType);
+    if (type === 'application/json' || type === 'application/scim+json') {
+        const body = text();
+        try {
+            return JSON.parse(body);
+        }
+        catch {
+            return body;
+        }
+    }
+    if (type.startsWith('text/') || (charset === 'utf-8' && type !== 'application/octet-stream')) {
+        return text();
+    }
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
 ;// CONCATENATED MODULE: ./src/github/client.ts
@@ -31606,6 +31687,28 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  * through the REST API. Both answer the same three questions, so scope resolution and the
  * rest of the pipeline never care which one they hold.
  */
+/** The paths a diff touches: each change's path, and the old path of a rename. */
+function touchedPaths(changes) {
+    return new Set(changes.flatMap(c => (c.previousPath !== undefined ? [c.path, c.previousPath] : [c.path])));
+}
+/**
+ * `changedPaths` one base at a time through `diff`: what a reader without a batched answer does
+ * (the API reader: one compare request per base). A base whose diff fails is unknown.
+ */
+async function changedPathsByDiff(files, bases, head) {
+    const result = new Map();
+    for (const base of new Set(bases)) {
+        let changes;
+        try {
+            changes = await files.diff(base, head);
+        }
+        catch {
+            changes = undefined;
+        }
+        result.set(base, changes && touchedPaths(changes));
+    }
+    return result;
+}
 /** A commit's short name for messages (anything that is not a full object id, as it is). */
 function files_short(sha) {
     return /^[0-9a-f]{40,64}$/i.test(sha) ? sha.slice(0, 7) : sha;
@@ -31754,7 +31857,9 @@ function createApiFiles(client, owner, repo) {
         async readBlob(blobSha) {
             return client.getBlob(owner, repo, blobSha);
         },
-        modes: (commit, paths) => treeModes(client, owner, repo, commit, paths)
+        modes: (commit, paths) => treeModes(client, owner, repo, commit, paths),
+        // One compare request per base for now.
+        changedPaths: (bases, head) => changedPathsByDiff({ diff: async (base, h) => (await compareDiff(client, owner, repo, base, h)).changes }, bases, head)
     };
 }
 
@@ -31763,7 +31868,8 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 ;// CONCATENATED MODULE: ./src/repository/git.ts
 /**
  * Git behind a small interface, in the manner of actions/checkout's git command manager: every
- * command goes through `run`, which is the one place that spawns git.
+ * command goes through `run` (one command, its whole output) or `start` (a long-lived process
+ * spoken to through its standard input and output), the one place that spawns git.
  */
 
 
@@ -31792,23 +31898,34 @@ function assertRev(rev) {
     return rev;
 }
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
+/** Commits named on one `git fetch` command line (at most ~13 KB of shas, under every OS limit). */
+const FETCH_SLICE = 200;
+/** How much of a long-lived process's standard error is kept for its error message. */
+const STDERR_TAIL = 4096;
+// Never wait for a credential prompt on a runner.
+const gitEnv = () => ({ ...process.env, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never' });
 function createGit(workdir, options = {}) {
     async function run(args, opts = {}) {
         // core.quotepath=false keeps non-ASCII paths verbatim in the few outputs that are not -z.
         const full = ['-c', 'core.quotepath=false', ...args];
+        options.onSpawn?.(args);
         const result = await new Promise(resolve => {
-            (0,external_node_child_process_namespaceObject.execFile)('git', full, {
+            const child = (0,external_node_child_process_namespaceObject.execFile)('git', full, {
                 cwd: workdir,
                 encoding: 'buffer',
                 maxBuffer: MAX_BUFFER,
                 timeout: opts.timeout,
                 windowsHide: true,
-                // Never wait for a credential prompt on a runner.
-                env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never' }
+                env: gitEnv()
             }, (error, stdout, stderr) => {
                 const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
                 resolve({ stdout, stderr, code, error: error ?? undefined });
             });
+            if (opts.input !== undefined && child.stdin) {
+                // A git that exits before reading everything closes the pipe: its exit code tells.
+                child.stdin.on('error', () => { });
+                child.stdin.end(opts.input);
+            }
         });
         const { error, ...out } = result;
         if (!error)
@@ -31826,9 +31943,85 @@ function createGit(workdir, options = {}) {
         const res = await run(['cat-file', '-e', `${assertRev(sha)}^{commit}`], { allowFailure: true });
         return res.code === 0;
     }
+    function start(args) {
+        options.onSpawn?.(args);
+        const child = (0,external_node_child_process_namespaceObject.spawn)('git', ['-c', 'core.quotepath=false', ...args], {
+            cwd: workdir,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            windowsHide: true,
+            env: gitEnv()
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk) => {
+            stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
+        });
+        // A write after git exited fails with EPIPE: `exited` says what happened.
+        child.stdin.on('error', () => { });
+        const exited = new Promise(resolve => {
+            let error;
+            child.once('error', e => {
+                error = e;
+                // A process that never started emits no 'close'.
+                if (child.pid === undefined)
+                    resolve({ code: null, signal: null, error, stderr });
+            });
+            child.once('close', (code, signal) => resolve({ code, signal, error, stderr: stderr.trim() }));
+        });
+        // Sockets of the child's pipes: each one keeps Node's event loop alive while referenced.
+        const handles = [child.stdin, child.stdout, child.stderr];
+        const hold = (held) => {
+            if (held)
+                child.ref();
+            else
+                child.unref();
+            for (const h of handles)
+                (held ? h.ref : h.unref)?.call(h);
+        };
+        hold(false);
+        return {
+            args,
+            stdin: child.stdin,
+            stdout: child.stdout,
+            exited,
+            hold,
+            kill: () => {
+                child.kill();
+            }
+        };
+    }
+    async function fetchSlice(shas, remote) {
+        let wanted = shas;
+        while (wanted.length > 0) {
+            const args = ['fetch', '--no-tags', '--no-recurse-submodules', '--depth=1', remote, ...wanted];
+            let said;
+            try {
+                const res = await run(args, { allowFailure: true, timeout: FETCH_TIMEOUT_MS });
+                if (res.code === 0)
+                    return;
+                said = res.stderr.toString('utf8').trim();
+            }
+            catch (error) {
+                // A timeout or a kill: none of these commits is available.
+                options.log?.(String(error instanceof Error ? error.message : error));
+                return;
+            }
+            // The remote refuses the whole fetch for one unknown commit ("not our ref <sha>"): leave
+            // out every commit it names and fetch the others again. One it does not name means the
+            // remote refuses them all (no access, no network).
+            const refused = wanted.filter(sha => said.toLowerCase().includes(sha.toLowerCase()));
+            const shown = wanted.length > 3
+                ? `${wanted.slice(0, 3).join(' ')} … (${wanted.length})`
+                : wanted.join(' ');
+            options.log?.(`git fetch --no-tags --no-recurse-submodules --depth=1 ${remote} ${shown} failed: ${said}`);
+            if (refused.length === 0)
+                return;
+            wanted = wanted.filter(sha => !refused.includes(sha));
+        }
+    }
     return {
         workdir,
         run,
+        start,
         hasCommit,
         async isRepo() {
             try {
@@ -31858,6 +32051,14 @@ function createGit(workdir, options = {}) {
                 options.log?.(String(error instanceof Error ? error.message : error));
             }
             return hasCommit(sha);
+        },
+        async fetchCommits(shas, remote = 'origin') {
+            if (remote.startsWith('-') || /[\s\0]/.test(remote) || !remote)
+                return;
+            const wanted = [...new Set(shas.filter(sha => OBJECT_ID.test(sha)))];
+            for (let i = 0; i < wanted.length; i += FETCH_SLICE) {
+                await fetchSlice(wanted.slice(i, i + FETCH_SLICE), remote);
+            }
         }
     };
 }
@@ -31870,6 +32071,7 @@ function createGit(workdir, options = {}) {
 
 
 const GITLINK = '160000';
+const git_reader_OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /** Split NUL-terminated output into its records, each decoded on its own. */
 function records(out) {
     const parts = [];
@@ -31882,16 +32084,28 @@ function records(out) {
         parts.push(out.toString('utf8', start));
     return parts;
 }
+const RAW_HEADER = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/;
 /**
  * Parse `git diff --raw -z`: each change is a header `:oldmode newmode oldsha newsha status`
  * followed by one path, or two (source, destination) for renames and copies.
  */
 function parseRawDiff(out) {
     const fields = records(out);
+    return parseRawFields(fields, 0, false).changes;
+}
+/**
+ * Raw diff records from `fields[start]` on; with `stopAtOther`, up to the first field in a
+ * header's place that is not a raw header (the next commit of `git diff-tree --stdin`).
+ */
+function parseRawFields(fields, start, stopAtOther) {
     const changes = [];
-    for (let i = 0; i < fields.length;) {
-        const header = fields[i++] ?? '';
-        const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(header);
+    let i = start;
+    while (i < fields.length) {
+        const header = fields[i] ?? '';
+        const m = RAW_HEADER.exec(header);
+        if (!m && stopAtOther && !header.startsWith(':'))
+            break;
+        i++;
         if (!m)
             throw new Error(`unexpected git diff --raw record: ${JSON.stringify(header)}`);
         const [, oldMode, newMode, , newSha, status] = m;
@@ -31936,7 +32150,29 @@ function parseRawDiff(out) {
                 throw new Error(`unexpected git diff status ${status} for ${JSON.stringify(path)}`);
         }
     }
-    return changes;
+    return { changes, next: i };
+}
+/**
+ * Parse `git diff-tree --stdin --always -r -z` fed `<head> <base>` lines: for each line, the
+ * head's id and then that diff's raw records, in the order of the lines.
+ */
+function parseDiffTreeStdin(out, expected) {
+    const fields = records(out);
+    const diffs = [];
+    let i = 0;
+    while (i < fields.length) {
+        const id = fields[i++] ?? '';
+        if (!/^[0-9a-f]{4,64}$/.test(id)) {
+            throw new Error(`unexpected git diff-tree record: ${JSON.stringify(id)}`);
+        }
+        const { changes, next } = parseRawFields(fields, i, true);
+        diffs.push(changes);
+        i = next;
+    }
+    if (diffs.length !== expected) {
+        throw new Error(`git diff-tree --stdin answered ${diffs.length} of ${expected} diffs`);
+    }
+    return diffs;
 }
 /** Parse `git ls-tree -r -z`: `<mode> <type> <sha>\t<path>` per record; blobs only. */
 function parseLsTree(out) {
@@ -31992,9 +32228,168 @@ async function lsTreeModes(git, commit, paths) {
     }
     return found;
 }
+const NEWLINE = 0x0a;
+/**
+ * Idle this long, a `cat-file --batch` process ends (the next read starts another): a reader that
+ * nobody closes, one per run in a test process of many runs, leaves no process behind for long.
+ */
+const BATCH_IDLE_MS = 1000;
+/** One `git cat-file --batch` process and the reads it owes. */
+function batchSession(git, onEnd) {
+    const proc = git.start(['cat-file', '--batch']);
+    const waiting = [];
+    // Parser state: a header being gathered, or the content of an object being filled.
+    let header = [];
+    let object;
+    let broken;
+    let idle;
+    const close = () => {
+        clearTimeout(idle);
+        onEnd();
+        proc.stdin.end();
+    };
+    const fail = (error) => {
+        clearTimeout(idle);
+        broken ??= error;
+        for (const w of waiting.splice(0))
+            w.reject(broken);
+        proc.hold(false);
+        onEnd();
+    };
+    const answer = (a) => {
+        const w = waiting.shift();
+        if (!w)
+            throw new Error(`git cat-file --batch answered more than it was asked`);
+        w.resolve(a);
+        if (waiting.length === 0) {
+            proc.hold(false);
+            idle = setTimeout(close, BATCH_IDLE_MS).unref();
+        }
+    };
+    const onData = (chunk) => {
+        let i = 0;
+        while (i < chunk.length) {
+            if (object) {
+                const { content } = object;
+                if (object.filled < content.length) {
+                    const n = Math.min(content.length - object.filled, chunk.length - i);
+                    chunk.copy(content, object.filled, i, i + n);
+                    object.filled += n;
+                    i += n;
+                    continue;
+                }
+                // The newline after the content.
+                if (chunk[i] !== NEWLINE)
+                    throw new Error('no newline after an object');
+                i++;
+                const { type } = object;
+                object = undefined;
+                answer({ type, content });
+                continue;
+            }
+            const nl = chunk.indexOf(NEWLINE, i);
+            if (nl === -1) {
+                header.push(chunk.subarray(i));
+                break;
+            }
+            header.push(chunk.subarray(i, nl));
+            const line = Buffer.concat(header).toString('utf8');
+            header = [];
+            i = nl + 1;
+            const m = /^[0-9a-f]+ ([a-z]+) (\d+)$/.exec(line);
+            if (m) {
+                object = { type: m[1], content: Buffer.allocUnsafe(Number(m[2])), filled: 0 };
+            }
+            else if (/^\S+ (missing|ambiguous)$/.test(line)) {
+                answer({ missing: line });
+            }
+            else {
+                throw new Error(`unexpected header ${JSON.stringify(line)}`);
+            }
+        }
+    };
+    proc.stdout.on('data', (chunk) => {
+        if (broken)
+            return;
+        try {
+            onData(chunk);
+        }
+        catch (error) {
+            proc.kill();
+            fail(new GitError(['cat-file', '--batch'], 'unreadable output', '', { cause: error }));
+        }
+    });
+    void proc.exited.then((end) => {
+        const reason = end.error
+            ? (end.error.code ?? end.error.message)
+            : (end.code ?? end.signal ?? undefined);
+        fail(new GitError(['cat-file', '--batch'], reason ?? 'exited', end.stderr, { cause: end.error }));
+    });
+    return {
+        read(name) {
+            if (broken)
+                return Promise.reject(broken);
+            return new Promise((resolve, reject) => {
+                clearTimeout(idle);
+                if (waiting.length === 0)
+                    proc.hold(true);
+                waiting.push({ name, resolve, reject });
+                proc.stdin.write(`${name}\n`);
+            });
+        },
+        async close() {
+            close();
+            await proc.exited;
+        }
+    };
+}
+/** A `git cat-file --batch` reader over `git`; see CatFileBatch. */
+function createCatFileBatch(git) {
+    let session;
+    return {
+        read(name) {
+            if (/[\s\0]/.test(name) || !name) {
+                return Promise.reject(new Error(`not a usable object name: ${JSON.stringify(name)}`));
+            }
+            if (!session) {
+                const started = batchSession(git, () => {
+                    if (session === started)
+                        session = undefined;
+                });
+                session = started;
+            }
+            return session.read(name);
+        },
+        async close() {
+            const ending = session;
+            session = undefined;
+            await ending?.close();
+        }
+    };
+}
+/**
+ * What these names are here, from one `git cat-file --batch-check` fed `<name>` and
+ * `<name>^{commit}` lines: the commit's full id (a tag's commit for a tag), null for an object
+ * that is no commit, or undefined when the object is not here.
+ */
+async function commitIds(git, names) {
+    const found = new Map();
+    if (names.length === 0)
+        return found;
+    const input = names.map(n => `${assertRev(n)}\n${n}^{commit}\n`).join('');
+    const res = await git.run(['cat-file', '--batch-check'], { input });
+    const lines = res.stdout.toString('utf8').split('\n');
+    names.forEach((name, i) => {
+        const here = /^[0-9a-f]+ [a-z]+ \d+$/.test(lines[2 * i] ?? '');
+        const commit = /^([0-9a-f]+) commit \d+$/.exec(lines[2 * i + 1] ?? '')?.[1];
+        found.set(name, commit ?? (here ? null : undefined));
+    });
+    return found;
+}
 function createGitFiles(git, options = {}) {
     const renameLimit = options.renameLimit ?? 10000;
     const via = options.fallback?.kind === 'api' ? 'the REST API' : 'the fallback reader';
+    const blobs = createCatFileBatch(git);
     /** Make sure a commit is local, fetching it when a shallow checkout lacks it. */
     async function ensureCommit(sha) {
         if (await git.hasCommit(sha))
@@ -32041,6 +32436,67 @@ function createGitFiles(git, options = {}) {
         }
         return { changes: await rawDiff(git, base, head, renameLimit, options.log) };
     }
+    /**
+     * The paths each base's diff to head touches, in a bounded number of git processes: which
+     * bases are commits here (one `cat-file --batch-check`), one `git fetch` for those missing
+     * (more only past a few hundred, or when the remote refuses some), which arrived (one more
+     * `cat-file --batch-check`) and every diff from one `git diff-tree --stdin`. Renames need no
+     * detection: a rename's two paths are a deletion and an addition without it. A base git
+     * cannot get is asked of the fallback, one diff each, as `diff` would.
+     */
+    async function changedPaths(bases, head) {
+        const result = new Map();
+        const unique = [...new Set(bases)];
+        if (unique.length === 0)
+            return result;
+        // Bases are full shas (anything else is unknown to git here); head may be any commit name.
+        const ids = [...new Set([...unique.filter(b => git_reader_OBJECT_ID.test(b)), head])];
+        let found;
+        try {
+            found = await commitIds(git, ids);
+            // An object that is here but is no commit (a blob's sha) is not worth a fetch.
+            const missing = ids.filter(n => found.get(n) === undefined);
+            if (missing.length > 0) {
+                const listed = missing.slice(0, 5).map(files_short).join(', ');
+                options.log?.(`${missing.length} commit(s) not in the checkout (${listed}${missing.length > 5 ? ', …' : ''}); fetching them`);
+                await git.fetchCommits(missing);
+                for (const [name, id] of await commitIds(git, missing))
+                    found.set(name, id);
+            }
+        }
+        catch (error) {
+            options.log?.(`git cannot look up commits: ${error instanceof Error ? error.message : error}`);
+            found = new Map();
+        }
+        const headId = found.get(head);
+        const local = headId ? unique.filter(b => found.get(b)) : [];
+        if (local.length > 0) {
+            try {
+                const input = local.map(b => `${headId} ${found.get(b)}\n`).join('');
+                const res = await git.run(['diff-tree', '--stdin', '--always', '-r', '-z', '--no-abbrev', '--no-renames'], { input });
+                const diffs = parseDiffTreeStdin(res.stdout, local.length);
+                local.forEach((base, i) => result.set(base, touchedPaths(diffs[i])));
+            }
+            catch (error) {
+                // Git failing in an unexpected way: one diff at a time, each with its own fallback.
+                options.log?.(`git diff-tree --stdin failed: ${error instanceof Error ? error.message : error}`);
+            }
+        }
+        const rest = unique.filter(b => !result.has(b));
+        if (rest.length === 0)
+            return result;
+        // A commit git has but diff-tree could not answer: `diff`, with its fallback. One git cannot
+        // get (it tried above): the fallback alone, without fetching it once more.
+        const fallback = options.fallback;
+        const each = await changedPathsByDiff({
+            diff: async (base) => (headId && found.get(base)
+                ? await diffOrFallback(base, head, {})
+                : fallback && (await explainDiffOf(fallback, base, head)))?.changes
+        }, rest, head);
+        for (const [base, paths] of each)
+            result.set(base, paths);
+        return result;
+    }
     return {
         kind: 'git',
         git,
@@ -32061,15 +32517,26 @@ function createGitFiles(git, options = {}) {
         modes: (commit, paths) => lsTreeModes(git, commit, paths),
         async readBlob(blobSha) {
             assertRev(blobSha);
-            // One git process per blob; a missing object is the rare case, so ask git first.
-            const res = await git.run(['cat-file', 'blob', blobSha], {
-                allowFailure: options.fallback !== undefined
-            });
-            if (res.code === 0)
-                return res.stdout;
-            options.log?.(`blob ${files_short(blobSha)} is not in the checkout; reading it through ${via}`);
+            // One long-lived `git cat-file --batch` answers every blob of the reader.
+            let why;
+            try {
+                const answer = await blobs.read(blobSha);
+                if ('content' in answer && answer.type === 'blob')
+                    return answer.content;
+                why = 'missing' in answer ? answer.missing : `${blobSha} is a ${answer.type}, not a blob`;
+                if (!options.fallback)
+                    throw new GitError(['cat-file', '--batch'], 'no blob', why);
+            }
+            catch (error) {
+                if (!options.fallback)
+                    throw error;
+                why = error instanceof Error ? error.message : String(error);
+            }
+            options.log?.(`blob ${files_short(blobSha)} is not in the checkout (${why}); reading it through ${via}`);
             return options.fallback.readBlob(blobSha);
-        }
+        },
+        changedPaths: (bases, head) => changedPaths(bases, head),
+        close: () => blobs.close()
     };
 }
 
@@ -34421,6 +34888,14 @@ function log_group(title, fn) {
     return group(forLog(title), fn);
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 /**
  * Untrusted text (paths, GitHub's messages, inputs) written into Markdown as data: what a reader
@@ -34511,6 +34986,10 @@ function clipText(text, max) {
 
 
 
+
+
+
+
 const COUNTED = [
     'created',
     'updated',
@@ -34543,8 +35022,7 @@ function resourceEntry(o) {
  * The `resources` JSON array within `budget` bytes. When everything does not fit, the unchanged
  * entries go first (they say the least), then the rest is cut; the kept entries stay in order.
  */
-function resourcesJson(outcomes, budget) {
-    const entries = outcomes.map(resourceEntry);
+function resourcesJson(outcomes, entries, budget) {
     const bytes = entries.map(e => Buffer.byteLength(e));
     const all = 2 + bytes.reduce((sum, b) => sum + b, 0) + Math.max(0, entries.length - 1);
     if (all <= budget)
@@ -34575,26 +35053,72 @@ function resourcesJson(outcomes, budget) {
     };
 }
 /**
- * Sets the step's outputs. It never logs: a warning about a truncated `resources` output comes
- * back in the result for the caller to log.
+ * A new file for the `resources-file` output, one per step run: in the runner's temp directory
+ * (emptied after each job) when there is one, else in the OS's.
  */
-function writeOutputs(outcomes, budget = RESOURCES_BUDGET_BYTES) {
+function resourcesFilePath(env = process.env) {
+    return (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), `copilot-space-sync-${(0,external_node_crypto_.randomUUID)()}.json`);
+}
+/** The file is written in pieces of about this many characters, never as one string. */
+const FILE_CHUNK_CHARS = 1 << 20;
+/**
+ * Every entry as one JSON array, an entry a line, written piece by piece. The file must not
+ * exist yet; a file left half-written by a failure is removed.
+ */
+async function writeResourcesFile(path, entries) {
+    const file = await (0,promises_namespaceObject.open)(path, 'wx');
+    let complete = false;
+    try {
+        let chunk = '[';
+        for (let i = 0; i < entries.length; i++) {
+            chunk += `${i > 0 ? ',' : ''}\n${entries[i]}`;
+            if (chunk.length >= FILE_CHUNK_CHARS) {
+                await file.write(chunk);
+                chunk = '';
+            }
+        }
+        await file.write(`${chunk}\n]\n`);
+        complete = true;
+    }
+    finally {
+        await file.close();
+        if (!complete)
+            await (0,promises_namespaceObject.rm)(path, { force: true });
+    }
+}
+/**
+ * Sets the step's outputs, and writes every entry to the file `resources-file` names. It never
+ * logs: warnings come back in the result for the caller to log.
+ */
+async function writeOutputs(outcomes, budget = RESOURCES_BUDGET_BYTES) {
     const counts = countOutcomes(outcomes);
     for (const key of COUNTED)
         setOutput(key, String(counts[key]));
-    const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, budget);
+    const entries = outcomes.map(resourceEntry);
+    const warnings = [];
+    let resourcesFile = resourcesFilePath();
+    try {
+        await writeResourcesFile(resourcesFile, entries);
+    }
+    catch (error) {
+        warnings.push(`Could not write every entry to ${resourcesFile} (${error instanceof Error ? error.message : String(error)}); ` +
+            'the resources-file output is empty.');
+        resourcesFile = undefined;
+    }
+    setOutput('resources-file', resourcesFile ?? '');
+    const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, entries, budget);
     setOutput('resources', json);
     setOutput('resources-truncated', omitted > 0 ? 'true' : 'false');
-    if (omitted === 0)
-        return { ...counts, resourcesTruncated: false };
-    const others = omitted - omittedUnchanged;
-    return {
-        ...counts,
-        resourcesTruncated: true,
-        warning: `The resources output leaves out ${omitted} of ${outcomes.length} entries ` +
+    if (omitted > 0) {
+        const others = omitted - omittedUnchanged;
+        warnings.unshift(`The resources output leaves out ${omitted} of ${outcomes.length} entries ` +
             `(${omittedUnchanged} unchanged, ${others} other) to stay within ${budget} bytes ` +
-            `(GitHub keeps at most 1 MB of outputs per job); resources-truncated is true.`
-    };
+            `(GitHub keeps at most 1 MB of outputs per job); resources-truncated is true.` +
+            (resourcesFile
+                ? ` Every entry is in the file named by the resources-file output: ${resourcesFile}`
+                : ''));
+    }
+    return { ...counts, resourcesTruncated: omitted > 0, resourcesFile, warnings };
 }
 /**
  * GitHub refuses a step summary over 1 MiB (1,048,576 bytes); the summary stays under a round
@@ -34626,7 +35150,7 @@ const pathText = (path) => {
     return clipped === path ? codeText(path) : plainText(clipped);
 };
 const bytesOf = (lines) => Buffer.byteLength(lines.join('\n'));
-const omittedLine = (count) => `…and ${count} more (see the step's \`resources\` output).`;
+const omittedLine = (count) => `…and ${count} more (see the step's \`resources\` output, or \`resources-file\` for every path).`;
 /**
  * The job summary as Markdown of at most `budget` bytes (as long as the heading and counts fit).
  * Everything that came from outside, from paths to GitHub's messages, renders as the text it is;
@@ -34736,9 +35260,9 @@ function reportContext(settings, run, scope, write) {
 }
 /** The outputs, the job summary and the closing lines of the log; fails the step if a path failed. */
 async function reportRun(outcomes, report) {
-    const counts = writeOutputs(outcomes);
-    if (counts.warning)
-        log_warning(counts.warning);
+    const counts = await writeOutputs(outcomes);
+    for (const warning of counts.warnings)
+        log_warning(warning);
     await writeSummary(outcomes, report);
     log_info(`${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
         `${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed.`);
@@ -34748,17 +35272,25 @@ async function reportRun(outcomes, report) {
         fail(`${counts.failed} path(s) failed to sync; the others were synced. See the log and the job summary.`);
     }
 }
-/** The plan as it will be applied, one line a path, in a collapsible group. */
+/**
+ * The plan as it will be applied, in a collapsible group titled with the number of paths: one
+ * line per change (every kind but `unchanged`), then one line counting the unchanged paths, so a
+ * no-op reconcile of 100,000 files logs one line in the group, not 100,000.
+ */
 async function logPlan(actions, log) {
     await log_group(`Plan: ${actions.length} path(s)`, async () => {
+        let unchanged = 0;
         for (const a of actions) {
+            if (a.kind === 'unchanged') {
+                unchanged++;
+                continue;
+            }
             log(`${a.kind.padEnd(9)} ${a.path}${'reason' in a ? ` (${a.reason})` : ''}`);
         }
+        log(`unchanged: ${unchanged.toLocaleString('en-US')} path(s)`);
     });
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/space/marker.ts
 /**
  * A `free_text` resource this action creates ends with a marker naming the repository, the path,
@@ -34918,8 +35450,9 @@ function isCurrent(s, r, file) {
             r.blobSha === file.blobSha &&
             r.name === resourceName(s.namePrefix, file.path));
     }
-    if (r.commit === undefined)
-        return false;
+    // An unpinned resource follows the branch by itself; a change of `pin` converts it.
+    if (!s.pin || r.commit === undefined)
+        return !s.pin && r.commit === undefined;
     if (r.commit === s.commit)
         return true;
     const changed = s.changedSince.get(r.commit);
@@ -34931,6 +35464,11 @@ function staleReason(s, r, file) {
         return r.intact !== true
             ? 'text edited in the Space; restored from the file'
             : 'name differs from name-prefix + path';
+    }
+    if (r.type === 'github_file' && (r.commit === undefined) === s.pin) {
+        return s.pin
+            ? 'pin is true: pinned at the synced commit'
+            : 'pin is false: follows the default branch';
     }
     return 'file changed';
 }
@@ -34962,7 +35500,11 @@ function bodyFor(s, file, bytes) {
     if (s.resourceType === 'github_file') {
         return {
             resource_type: 'github_file',
-            metadata: { repository_id: s.repositoryId, file_path: file.path, sha: s.commit }
+            metadata: {
+                repository_id: s.repositoryId,
+                file_path: file.path,
+                ...(s.pin ? { sha: s.commit } : {})
+            }
         };
     }
     const text = withMarker(content, {
@@ -35091,9 +35633,21 @@ async function write(a, o) {
 }
 
 ;// CONCATENATED MODULE: ./src/sync/desired.ts
-/** Whether a change set touches any path in scope (before or after a rename). */
-function touchesScope(changes, globs) {
-    return changes.some(c => globs.matches(c.path) || (c.previousPath !== undefined && globs.matches(c.previousPath)));
+
+
+/**
+ * Why a change set needs no request at all, or undefined when it touches a path in scope (before
+ * or after a rename). Unpinned (`pin: false`), an edit of a regular file changes nothing in the
+ * Space: GitHub serves the branch's latest version by itself.
+ */
+function nothingToSync(changes, globs, pin) {
+    const inScope = (c) => globs.matches(c.path) || (c.previousPath !== undefined && globs.matches(c.previousPath));
+    const writes = (c) => pin || c.status !== 'modified' || unsyncableMode(c.mode) !== undefined;
+    if (changes.some(c => inScope(c) && writes(c)))
+        return undefined;
+    return pin || !changes.some(inScope)
+        ? `None of the ${changes.length} changed path(s) matches files: nothing to sync.`
+        : `None of the ${changes.length} changed path(s) adds, removes or renames a path that matches files, and pin is false (GitHub serves an edited file's latest version by itself): nothing to sync.`;
 }
 async function desiredState(scope, files, globs, owned, say) {
     if (scope.kind === 'full')
@@ -35177,22 +35731,31 @@ async function changedSinceCommits(owned, desired, scope, files) {
         .filter(r => r.type === 'github_file' && r.commit && r.commit !== scope.commit && wanted.has(r.path))
         .map(r => r.commit));
     const result = new Map();
-    // A resource's sha is whatever its creator wrote; one that is no commit we can diff is "unknown".
-    const diff = async (commit) => {
-        if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit))
-            return undefined;
-        try {
-            return await files.diff(commit, scope.commit);
-        }
-        catch {
-            return undefined;
-        }
-    };
+    const ask = [];
     for (const commit of commits) {
-        const changes = scope.kind === 'changed' && commit === scope.base ? scope.changes : await diff(commit);
-        result.set(commit, changes &&
-            new Set(changes.flatMap(c => (c.previousPath !== undefined ? [c.path, c.previousPath] : [c.path]))));
+        if (scope.kind === 'changed' && commit === scope.base) {
+            result.set(commit, touchedPaths(scope.changes));
+        }
+        else if (/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) {
+            ask.push(commit);
+        }
+        else {
+            // A resource's sha is whatever its creator wrote; one that is no commit is "unknown".
+            result.set(commit, undefined);
+        }
     }
+    if (ask.length === 0)
+        return result;
+    // Every commit at once: the git reader answers them in a bounded number of git processes.
+    let answers;
+    try {
+        answers = await files.changedPaths(ask, scope.commit);
+    }
+    catch {
+        answers = new Map();
+    }
+    for (const commit of ask)
+        result.set(commit, answers.get(commit));
     return result;
 }
 
@@ -38330,6 +38893,10 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
     if (namePrefix !== '' && resourceType === 'github_file') {
         warnings.push(`Input 'name-prefix' (${JSON.stringify(namePrefix)}) is ignored: it names free_text resources, and 'resource-type' is github_file (a github_file resource is named by its path).`);
     }
+    const pin = inputs_boolean(read, 'pin', true);
+    if (!pin && resourceType === 'free_text') {
+        warnings.push("Input 'pin' (false) is ignored: it is about github_file resources, and 'resource-type' is free_text (a free_text resource holds the file's text as synced).");
+    }
     return {
         token,
         owner,
@@ -38339,6 +38906,7 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
         resourceType,
         sync: oneOf(read, 'sync', ['auto', 'changed', 'full'], 'auto'),
         prune: inputs_boolean(read, 'prune', true),
+        pin,
         dryRun: inputs_boolean(read, 'dry-run', false),
         apiUrl,
         namePrefix,
@@ -38444,7 +39012,8 @@ function readRunContext(env = process.env) {
         repoOwner,
         repoName,
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
-        serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+        serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
+        ref: env.GITHUB_REF
     };
 }
 /** The repository's id: from the event payload, else asked once. */
@@ -38454,7 +39023,26 @@ async function repositoryId(client, ctx) {
         return fromPayload;
     return Number((await client.getRepo(ctx.repoOwner, ctx.repoName)).id);
 }
-/** The files that should be in the Space, and which of our resources this run decides. */
+/**
+ * `pin: false` sends files without a commit, so the Space shows the default branch's latest
+ * version: a run that writes from any other ref would put the wrong content in the Space. It
+ * fails before any write; a preview only warns.
+ */
+async function checkUnpinnedRef(client, ctx, preview, warn) {
+    const fromPayload = ctx.payload.repository?.default_branch;
+    const branch = typeof fromPayload === 'string' && fromPayload !== ''
+        ? fromPayload
+        : (await client.getRepo(ctx.repoOwner, ctx.repoName)).default_branch;
+    const ref = ctx.ref ?? (typeof ctx.payload.ref === 'string' ? ctx.payload.ref : '');
+    if (ref === `refs/heads/${branch}`)
+        return;
+    const message = `Input 'pin' is false, which syncs files that follow the default branch (${branch}), but this run is for ${JSON.stringify(ref || 'an unknown ref')}: ` +
+        `the Space would show ${branch}'s content, not this commit's. Run with pin: false only on ${branch} (e.g. on: push: branches: [${branch}]), or set pin: true here.`;
+    if (preview)
+        warn(message);
+    else
+        throw new InputError(`${message} Nothing was written.`);
+}
 
 ;// CONCATENATED MODULE: ./src/run/owner.ts
 
@@ -38526,31 +39114,32 @@ async function sync(settings, ctx, options = {}) {
     }
 }
 async function syncSpace(settings, ctx, client, ref, log) {
-    const repo = { client, owner: ctx.repoOwner, repo: ctx.repoName, log };
-    const { files } = await chooseFiles({
-        ...repo,
-        workspace: ctx.workspace,
-        commit: ctx.sha
-    });
+    const { repoOwner: owner, repoName: repo, workspace, sha: commit } = ctx;
+    const { files } = await chooseFiles({ client, owner, repo, workspace, commit, log });
     const { scope, write } = await resolveScope({ ...ctx, sync: settings.sync, files, log });
     log(`Scope: ${scope.reason}`);
     const report = reportContext(settings, ctx, scope, write);
     if (scope.kind === 'none')
         return { outcomes: [], report };
+    const { resourceType, namePrefix, prune, pin, globs } = settings;
+    const unpinned = !pin && resourceType === 'github_file';
+    if (unpinned)
+        await checkUnpinnedRef(client, ctx, report.previewReason !== undefined, log_warning);
     // A push that touched no path the globs match cannot change any resource of ours: no request.
-    if (scope.kind === 'changed' && !touchesScope(scope.changes, settings.globs)) {
-        log(`None of the ${scope.changes.length} changed path(s) matches files: nothing to sync.`);
+    const idle = scope.kind === 'changed' && nothingToSync(scope.changes, globs, !unpinned);
+    if (idle) {
+        log(idle);
         return { outcomes: [], report };
     }
     const repoId = await repositoryId(client, ctx);
-    const state = await readSpaceState(client, ref, repoId, settings.globs.matches);
+    const state = await readSpaceState(client, ref, repoId, globs.matches);
     report.othersCount = state.othersCount;
     log(`Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`);
-    const say = { log, warn: log_warning };
-    const wanted = await desiredState(scope, files, settings.globs, state.ours, say);
-    const changedSince = await changedSinceCommits(state.ours, wanted.desired, scope, files);
-    const { resourceType, namePrefix, prune } = settings;
-    const common = { resourceType, namePrefix, prune, commit: scope.commit, changedSince };
+    const wanted = await desiredState(scope, files, globs, state.ours, { log, warn: log_warning });
+    const changedSince = unpinned
+        ? new Map()
+        : await changedSinceCommits(state.ours, wanted.desired, scope, files);
+    const common = { resourceType, namePrefix, prune, pin, commit: scope.commit, changedSince };
     const draft = plan({ ...common, ...wanted, owned: state.ours });
     const explain = (error) => explainApiError(error, ref);
     const contents = await readBlobs(files, blobsToRead(draft), explain);

@@ -1,8 +1,8 @@
 /**
  * The job summary as GitHub reads it (GFM, through mdast), and the step's summary and output
- * files, for the report suites.
+ * files and temp directory, for the report suites.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach } from '@jest/globals'
@@ -84,23 +84,34 @@ export function paragraphs(doc: string | AnyNode): string[] {
 }
 
 /**
- * GITHUB_STEP_SUMMARY and GITHUB_OUTPUT, emptied before each test of the suite. @actions/core
- * remembers the summary file's path after its first write: one file for the whole suite.
+ * GITHUB_STEP_SUMMARY and GITHUB_OUTPUT, emptied before each test of the suite, and RUNNER_TEMP,
+ * where `resources-file` goes. @actions/core remembers the summary file's path after its first
+ * write: one file for the whole suite.
  */
-export function useStepFiles(): { summaryFile: string; outputFile: string } {
+export function useStepFiles(): { summaryFile: string; outputFile: string; runnerTemp: string } {
   const dir = mkdtempSync(join(tmpdir(), 'report-test-'))
-  const files = { summaryFile: join(dir, 'summary.md'), outputFile: join(dir, 'output.txt') }
+  const files = {
+    summaryFile: join(dir, 'summary.md'),
+    outputFile: join(dir, 'output.txt'),
+    runnerTemp: join(dir, 'runner-temp')
+  }
+  const saved = process.env.RUNNER_TEMP
   beforeAll(() => {
     process.env.GITHUB_STEP_SUMMARY = files.summaryFile
     process.env.GITHUB_OUTPUT = files.outputFile
+    process.env.RUNNER_TEMP = files.runnerTemp
   })
   beforeEach(() => {
     writeFileSync(files.summaryFile, '')
     writeFileSync(files.outputFile, '')
+    rmSync(files.runnerTemp, { recursive: true, force: true })
+    mkdirSync(files.runnerTemp)
   })
   afterAll(() => {
     delete process.env.GITHUB_STEP_SUMMARY
     delete process.env.GITHUB_OUTPUT
+    if (saved === undefined) delete process.env.RUNNER_TEMP
+    else process.env.RUNNER_TEMP = saved
     rmSync(dir, { recursive: true, force: true })
   })
   return files

@@ -142,6 +142,7 @@ export function buildSettings(h: Harness, input: SyncInput = {}): Settings {
     resourceType: 'github_file',
     sync: 'auto',
     prune: true,
+    pin: true,
     dryRun: false,
     apiUrl: h.emu.url,
     namePrefix: '',

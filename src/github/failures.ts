@@ -7,6 +7,20 @@ import type { RequestError } from '@octokit/request-error'
 import { ApiError, type ApiCall } from './api.js'
 import { RedirectRefusedError } from './redirects.js'
 
+/**
+ * A successful answer whose body could not be read to its end (the connection closed or the
+ * attempt timed out half-way): a network fault, retried like a lost connection. `request.url`
+ * names the endpoint, as a RequestError's does.
+ */
+export class ResponseBodyError extends Error {
+  override readonly name = 'ResponseBodyError'
+  readonly request: { url: string }
+  constructor(url: string, cause: unknown) {
+    super('the connection failed while the answer was read', { cause })
+    this.request = { url }
+  }
+}
+
 /** What may be read off a thrown value: a RequestError's fields, when it is one. */
 type Thrown = Partial<Pick<RequestError, 'message' | 'request' | 'response'>>
 
@@ -48,7 +62,10 @@ const isFetchFailed = ({ name, message }: Named) =>
  * cause is the original error.
  */
 function isNetworkFault(error: unknown): boolean {
-  return causes(error).some((e: Named) => isAbort(e) || (isFetchFailed(e) && e.cause !== undefined))
+  return causes(error).some(
+    (e: Named) =>
+      isAbort(e) || (isFetchFailed(e) && e.cause !== undefined) || e instanceof ResponseBodyError
+  )
 }
 
 /**
@@ -57,6 +74,14 @@ function isNetworkFault(error: unknown): boolean {
  * which fails across realms), else what @octokit/request said.
  */
 function faultMessage(error: unknown): string {
+  if (error instanceof ResponseBodyError) {
+    // The socket's words under undici's "terminated", else the reason itself (a timeout's).
+    const [, inner, under] = causes(error) as Named[]
+    const reason = [under, inner]
+      .map(e => e?.message)
+      .find((m): m is string => typeof m === 'string' && m !== '')
+    return reason ? `${error.message}: ${reason}` : error.message
+  }
   for (const e of causes(error) as Named[]) {
     if (isAbort(e) && typeof e.message === 'string') return e.message
     if (isFetchFailed(e)) {

@@ -1,7 +1,11 @@
 /**
  * Report: the step's outputs and its job summary, from the outcomes of a run.
  */
+import { randomUUID } from 'node:crypto'
 import { statSync } from 'node:fs'
+import { open, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as core from '@actions/core'
 import type { OutcomeAction, Outcome } from '../sync/apply.js'
 import type { PlannedAction } from '../sync/plan.js'
@@ -41,12 +45,17 @@ export interface ReportContext {
  */
 export const RESOURCES_BUDGET_BYTES = 512 * 1024
 
-/** The counts, as before, and what the caller must log about `resources`. */
+/** The counts, as before, and what the caller must log about `resources` and `resources-file`. */
 export interface WrittenOutputs extends Counts {
   /** Some entries were left out of `resources` to keep it within its budget. */
   resourcesTruncated: boolean
-  /** For the log, when `resources` was truncated: how many entries it left out. No path in it. */
-  warning?: string
+  /** The file holding every entry (the `resources-file` output); undefined when it could not be written. */
+  resourcesFile?: string
+  /**
+   * For the log: how many entries a truncated `resources` left out, and a `resources-file` that
+   * could not be written. No path of the repository in them.
+   */
+  warnings: string[]
 }
 
 function resourceEntry(o: Outcome): string {
@@ -65,9 +74,9 @@ function resourceEntry(o: Outcome): string {
  */
 function resourcesJson(
   outcomes: readonly Outcome[],
+  entries: readonly string[],
   budget: number
 ): { json: string; omitted: number; omittedUnchanged: number } {
-  const entries = outcomes.map(resourceEntry)
   const bytes = entries.map(e => Buffer.byteLength(e))
   const all = 2 + bytes.reduce((sum, b) => sum + b, 0) + Math.max(0, entries.length - 1)
   if (all <= budget) return { json: `[${entries.join(',')}]`, omitted: 0, omittedUnchanged: 0 }
@@ -96,28 +105,80 @@ function resourcesJson(
 }
 
 /**
- * Sets the step's outputs. It never logs: a warning about a truncated `resources` output comes
- * back in the result for the caller to log.
+ * A new file for the `resources-file` output, one per step run: in the runner's temp directory
+ * (emptied after each job) when there is one, else in the OS's.
  */
-export function writeOutputs(
+export function resourcesFilePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.RUNNER_TEMP || tmpdir(), `copilot-space-sync-${randomUUID()}.json`)
+}
+
+/** The file is written in pieces of about this many characters, never as one string. */
+const FILE_CHUNK_CHARS = 1 << 20
+
+/**
+ * Every entry as one JSON array, an entry a line, written piece by piece. The file must not
+ * exist yet; a file left half-written by a failure is removed.
+ */
+async function writeResourcesFile(path: string, entries: readonly string[]): Promise<void> {
+  const file = await open(path, 'wx')
+  let complete = false
+  try {
+    let chunk = '['
+    for (let i = 0; i < entries.length; i++) {
+      chunk += `${i > 0 ? ',' : ''}\n${entries[i]}`
+      if (chunk.length >= FILE_CHUNK_CHARS) {
+        await file.write(chunk)
+        chunk = ''
+      }
+    }
+    await file.write(`${chunk}\n]\n`)
+    complete = true
+  } finally {
+    await file.close()
+    if (!complete) await rm(path, { force: true })
+  }
+}
+
+/**
+ * Sets the step's outputs, and writes every entry to the file `resources-file` names. It never
+ * logs: warnings come back in the result for the caller to log.
+ */
+export async function writeOutputs(
   outcomes: readonly Outcome[],
   budget: number = RESOURCES_BUDGET_BYTES
-): WrittenOutputs {
+): Promise<WrittenOutputs> {
   const counts = countOutcomes(outcomes)
   for (const key of COUNTED) core.setOutput(key, String(counts[key]))
-  const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, budget)
+  const entries = outcomes.map(resourceEntry)
+  const warnings: string[] = []
+
+  let resourcesFile: string | undefined = resourcesFilePath()
+  try {
+    await writeResourcesFile(resourcesFile, entries)
+  } catch (error) {
+    warnings.push(
+      `Could not write every entry to ${resourcesFile} (${error instanceof Error ? error.message : String(error)}); ` +
+        'the resources-file output is empty.'
+    )
+    resourcesFile = undefined
+  }
+  core.setOutput('resources-file', resourcesFile ?? '')
+
+  const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, entries, budget)
   core.setOutput('resources', json)
   core.setOutput('resources-truncated', omitted > 0 ? 'true' : 'false')
-  if (omitted === 0) return { ...counts, resourcesTruncated: false }
-  const others = omitted - omittedUnchanged
-  return {
-    ...counts,
-    resourcesTruncated: true,
-    warning:
+  if (omitted > 0) {
+    const others = omitted - omittedUnchanged
+    warnings.unshift(
       `The resources output leaves out ${omitted} of ${outcomes.length} entries ` +
-      `(${omittedUnchanged} unchanged, ${others} other) to stay within ${budget} bytes ` +
-      `(GitHub keeps at most 1 MB of outputs per job); resources-truncated is true.`
+        `(${omittedUnchanged} unchanged, ${others} other) to stay within ${budget} bytes ` +
+        `(GitHub keeps at most 1 MB of outputs per job); resources-truncated is true.` +
+        (resourcesFile
+          ? ` Every entry is in the file named by the resources-file output: ${resourcesFile}`
+          : '')
+    )
   }
+  return { ...counts, resourcesTruncated: omitted > 0, resourcesFile, warnings }
 }
 
 /**
@@ -156,7 +217,8 @@ const pathText = (path: string) => {
 
 const bytesOf = (lines: readonly string[]) => Buffer.byteLength(lines.join('\n'))
 
-const omittedLine = (count: number) => `…and ${count} more (see the step's \`resources\` output).`
+const omittedLine = (count: number) =>
+  `…and ${count} more (see the step's \`resources\` output, or \`resources-file\` for every path).`
 
 /**
  * The job summary as Markdown of at most `budget` bytes (as long as the heading and counts fit).
@@ -295,8 +357,8 @@ export async function reportRun(
   outcomes: readonly Outcome[],
   report: ReportContext
 ): Promise<void> {
-  const counts = writeOutputs(outcomes)
-  if (counts.warning) out.warning(counts.warning)
+  const counts = await writeOutputs(outcomes)
+  for (const warning of counts.warnings) out.warning(warning)
   await writeSummary(outcomes, report)
   out.info(
     `${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
@@ -310,14 +372,24 @@ export async function reportRun(
   }
 }
 
-/** The plan as it will be applied, one line a path, in a collapsible group. */
+/**
+ * The plan as it will be applied, in a collapsible group titled with the number of paths: one
+ * line per change (every kind but `unchanged`), then one line counting the unchanged paths, so a
+ * no-op reconcile of 100,000 files logs one line in the group, not 100,000.
+ */
 export async function logPlan(
   actions: readonly PlannedAction[],
   log: (line: string) => void
 ): Promise<void> {
   await out.group(`Plan: ${actions.length} path(s)`, async () => {
+    let unchanged = 0
     for (const a of actions) {
+      if (a.kind === 'unchanged') {
+        unchanged++
+        continue
+      }
       log(`${a.kind.padEnd(9)} ${a.path}${'reason' in a ? ` (${a.reason})` : ''}`)
     }
+    log(`unchanged: ${unchanged.toLocaleString('en-US')} path(s)`)
   })
 }

@@ -5,6 +5,7 @@
 import { type Client, type Comparison } from '../github/client.js'
 import { ApiError } from '../github/api.js'
 import {
+  changedPathsByDiff,
   short,
   type ChangeStatus,
   type CommitNames,
@@ -154,6 +155,14 @@ export function createApiFiles(client: Client, owner: string, repo: string): Api
       return client.getBlob(owner, repo, blobSha)
     },
 
-    modes: (commit, paths) => treeModes(client, owner, repo, commit, paths)
+    modes: (commit, paths) => treeModes(client, owner, repo, commit, paths),
+
+    // One compare request per base for now.
+    changedPaths: (bases, head) =>
+      changedPathsByDiff(
+        { diff: async (base, h) => (await compareDiff(client, owner, repo, base, h)).changes },
+        bases,
+        head
+      )
   }
 }

@@ -15,7 +15,11 @@ export interface EventPayload {
   before?: Push['before']
   after?: Push['after']
   deleted?: Push['deleted']
-  repository?: { id?: Push['repository']['id']; [key: string]: unknown }
+  repository?: {
+    id?: Push['repository']['id']
+    default_branch?: Push['repository']['default_branch']
+    [key: string]: unknown
+  }
   pull_request?: {
     number?: PullRequest['number']
     head?: { sha?: PullRequest['head']['sha'] }

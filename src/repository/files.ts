@@ -49,6 +49,50 @@ export interface RepoFiles {
    * without modes (the compare API's) needs so that symbolic links and submodules are skipped.
    */
   modes(commit: string, paths: readonly string[]): Promise<Map<string, FileMode>>
+  /**
+   * `diff` for many base commits at once, as the paths each one's diff touches (both paths of a
+   * rename): for each base, the paths that differ between it and `head`, or undefined when this
+   * reader cannot tell (not a commit, or one it cannot get). Never throws for one base. The git
+   * reader answers in a bounded number of git processes, however many bases.
+   */
+  changedPaths(
+    bases: readonly string[],
+    head: string
+  ): Promise<Map<string, ReadonlySet<string> | undefined>>
+  /**
+   * Release what the reader holds (the git reader's long-lived `git cat-file --batch`). Optional
+   * to call: an idle reader never keeps Node running. The reader still works afterwards.
+   */
+  close?(): Promise<void>
+}
+
+/** The paths a diff touches: each change's path, and the old path of a rename. */
+export function touchedPaths(changes: readonly FileChange[]): Set<string> {
+  return new Set(
+    changes.flatMap(c => (c.previousPath !== undefined ? [c.path, c.previousPath] : [c.path]))
+  )
+}
+
+/**
+ * `changedPaths` one base at a time through `diff`: what a reader without a batched answer does
+ * (the API reader: one compare request per base). A base whose diff fails is unknown.
+ */
+export async function changedPathsByDiff(
+  files: Pick<RepoFiles, 'diff'>,
+  bases: readonly string[],
+  head: string
+): Promise<Map<string, ReadonlySet<string> | undefined>> {
+  const result = new Map<string, ReadonlySet<string> | undefined>()
+  for (const base of new Set(bases)) {
+    let changes: FileChange[] | undefined
+    try {
+      changes = await files.diff(base, head)
+    } catch {
+      changes = undefined
+    }
+    result.set(base, changes && touchedPaths(changes))
+  }
+  return result
 }
 
 /** What the two commits of a diff are called in explanations ("before commit", "merge commit"). */

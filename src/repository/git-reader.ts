@@ -2,11 +2,13 @@
  * RepoFiles from a local git checkout: no API calls, no rate limits, and exact answers for any
  * two commits the checkout has (or can fetch).
  */
-import { assertRev, type Git } from './git.js'
+import { assertRev, GitError, type Git, type GitExit, type GitProcess } from './git.js'
 import {
+  changedPathsByDiff,
   explainDiffOf,
   short,
   sourceName,
+  touchedPaths,
   type CommitNames,
   type DiffOutcome,
   type ExplainingRepoFiles,
@@ -41,6 +43,8 @@ export interface GitFiles extends ExplainingRepoFiles {
 
 const GITLINK = '160000'
 
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
+
 /** Split NUL-terminated output into its records, each decoded on its own. */
 function records(out: Buffer): string[] {
   const parts: string[] = []
@@ -53,16 +57,33 @@ function records(out: Buffer): string[] {
   return parts
 }
 
+const RAW_HEADER = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/
+
 /**
  * Parse `git diff --raw -z`: each change is a header `:oldmode newmode oldsha newsha status`
  * followed by one path, or two (source, destination) for renames and copies.
  */
 export function parseRawDiff(out: Buffer): FileChange[] {
   const fields = records(out)
+  return parseRawFields(fields, 0, false).changes
+}
+
+/**
+ * Raw diff records from `fields[start]` on; with `stopAtOther`, up to the first field in a
+ * header's place that is not a raw header (the next commit of `git diff-tree --stdin`).
+ */
+function parseRawFields(
+  fields: readonly string[],
+  start: number,
+  stopAtOther: boolean
+): { changes: FileChange[]; next: number } {
   const changes: FileChange[] = []
-  for (let i = 0; i < fields.length;) {
-    const header = fields[i++] ?? ''
-    const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(header)
+  let i = start
+  while (i < fields.length) {
+    const header = fields[i] ?? ''
+    const m = RAW_HEADER.exec(header)
+    if (!m && stopAtOther && !header.startsWith(':')) break
+    i++
     if (!m) throw new Error(`unexpected git diff --raw record: ${JSON.stringify(header)}`)
     const [, oldMode, newMode, , newSha, status] = m as unknown as [
       string,
@@ -107,7 +128,30 @@ export function parseRawDiff(out: Buffer): FileChange[] {
         throw new Error(`unexpected git diff status ${status} for ${JSON.stringify(path)}`)
     }
   }
-  return changes
+  return { changes, next: i }
+}
+
+/**
+ * Parse `git diff-tree --stdin --always -r -z` fed `<head> <base>` lines: for each line, the
+ * head's id and then that diff's raw records, in the order of the lines.
+ */
+export function parseDiffTreeStdin(out: Buffer, expected: number): FileChange[][] {
+  const fields = records(out)
+  const diffs: FileChange[][] = []
+  let i = 0
+  while (i < fields.length) {
+    const id = fields[i++] ?? ''
+    if (!/^[0-9a-f]{4,64}$/.test(id)) {
+      throw new Error(`unexpected git diff-tree record: ${JSON.stringify(id)}`)
+    }
+    const { changes, next } = parseRawFields(fields, i, true)
+    diffs.push(changes)
+    i = next
+  }
+  if (diffs.length !== expected) {
+    throw new Error(`git diff-tree --stdin answered ${diffs.length} of ${expected} diffs`)
+  }
+  return diffs
 }
 
 /** Parse `git ls-tree -r -z`: `<mode> <type> <sha>\t<path>` per record; blobs only. */
@@ -174,9 +218,197 @@ async function lsTreeModes(
   return found
 }
 
+/** What `git cat-file --batch` answered for one name: the object, or why there is none. */
+export type BatchAnswer = { type: string; content: Buffer } | { missing: string }
+
+/**
+ * `git cat-file --batch`, spoken to by one long-lived process: names written one a line, answers
+ * read back in the same order, `<sha> <type> <size>\n<content>\n` or `<name> missing\n` (or
+ * `ambiguous`). Requests are pipelined: many may be in flight at once, each answered in turn.
+ * The process starts on the first read, holds Node only while an answer is awaited, ends after
+ * a second idle or on `close`, and is started again by the next read; one that died fails the
+ * reads it owed with a GitError.
+ */
+export interface CatFileBatch {
+  /** The object a name (a full sha) points at. The name must hold no whitespace. */
+  read(name: string): Promise<BatchAnswer>
+  /** End the process once it has answered what it was asked. */
+  close(): Promise<void>
+}
+
+interface Waiting {
+  name: string
+  resolve(answer: BatchAnswer): void
+  reject(error: Error): void
+}
+
+const NEWLINE = 0x0a
+
+/**
+ * Idle this long, a `cat-file --batch` process ends (the next read starts another): a reader that
+ * nobody closes, one per run in a test process of many runs, leaves no process behind for long.
+ */
+const BATCH_IDLE_MS = 1000
+
+/** One `git cat-file --batch` process and the reads it owes. */
+function batchSession(git: Git, onEnd: () => void) {
+  const proc: GitProcess = git.start(['cat-file', '--batch'])
+  const waiting: Waiting[] = []
+  // Parser state: a header being gathered, or the content of an object being filled.
+  let header: Buffer[] = []
+  let object: { type: string; content: Buffer; filled: number } | undefined
+  let broken: Error | undefined
+  let idle: NodeJS.Timeout | undefined
+
+  const close = () => {
+    clearTimeout(idle)
+    onEnd()
+    proc.stdin.end()
+  }
+
+  const fail = (error: Error) => {
+    clearTimeout(idle)
+    broken ??= error
+    for (const w of waiting.splice(0)) w.reject(broken)
+    proc.hold(false)
+    onEnd()
+  }
+
+  const answer = (a: BatchAnswer) => {
+    const w = waiting.shift()
+    if (!w) throw new Error(`git cat-file --batch answered more than it was asked`)
+    w.resolve(a)
+    if (waiting.length === 0) {
+      proc.hold(false)
+      idle = setTimeout(close, BATCH_IDLE_MS).unref()
+    }
+  }
+
+  const onData = (chunk: Buffer) => {
+    let i = 0
+    while (i < chunk.length) {
+      if (object) {
+        const { content } = object
+        if (object.filled < content.length) {
+          const n = Math.min(content.length - object.filled, chunk.length - i)
+          chunk.copy(content, object.filled, i, i + n)
+          object.filled += n
+          i += n
+          continue
+        }
+        // The newline after the content.
+        if (chunk[i] !== NEWLINE) throw new Error('no newline after an object')
+        i++
+        const { type } = object
+        object = undefined
+        answer({ type, content })
+        continue
+      }
+      const nl = chunk.indexOf(NEWLINE, i)
+      if (nl === -1) {
+        header.push(chunk.subarray(i))
+        break
+      }
+      header.push(chunk.subarray(i, nl))
+      const line = Buffer.concat(header).toString('utf8')
+      header = []
+      i = nl + 1
+      const m = /^[0-9a-f]+ ([a-z]+) (\d+)$/.exec(line)
+      if (m) {
+        object = { type: m[1]!, content: Buffer.allocUnsafe(Number(m[2])), filled: 0 }
+      } else if (/^\S+ (missing|ambiguous)$/.test(line)) {
+        answer({ missing: line })
+      } else {
+        throw new Error(`unexpected header ${JSON.stringify(line)}`)
+      }
+    }
+  }
+
+  proc.stdout.on('data', (chunk: Buffer) => {
+    if (broken) return
+    try {
+      onData(chunk)
+    } catch (error) {
+      proc.kill()
+      fail(new GitError(['cat-file', '--batch'], 'unreadable output', '', { cause: error }))
+    }
+  })
+  void proc.exited.then((end: GitExit) => {
+    const reason = end.error
+      ? ((end.error as NodeJS.ErrnoException).code ?? end.error.message)
+      : (end.code ?? end.signal ?? undefined)
+    fail(
+      new GitError(['cat-file', '--batch'], reason ?? 'exited', end.stderr, { cause: end.error })
+    )
+  })
+
+  return {
+    read(name: string): Promise<BatchAnswer> {
+      if (broken) return Promise.reject(broken)
+      return new Promise<BatchAnswer>((resolve, reject) => {
+        clearTimeout(idle)
+        if (waiting.length === 0) proc.hold(true)
+        waiting.push({ name, resolve, reject })
+        proc.stdin.write(`${name}\n`)
+      })
+    },
+    async close() {
+      close()
+      await proc.exited
+    }
+  }
+}
+
+/** A `git cat-file --batch` reader over `git`; see CatFileBatch. */
+export function createCatFileBatch(git: Git): CatFileBatch {
+  let session: ReturnType<typeof batchSession> | undefined
+  return {
+    read(name) {
+      if (/[\s\0]/.test(name) || !name) {
+        return Promise.reject(new Error(`not a usable object name: ${JSON.stringify(name)}`))
+      }
+      if (!session) {
+        const started = batchSession(git, () => {
+          if (session === started) session = undefined
+        })
+        session = started
+      }
+      return session.read(name)
+    },
+    async close() {
+      const ending = session
+      session = undefined
+      await ending?.close()
+    }
+  }
+}
+
+/**
+ * What these names are here, from one `git cat-file --batch-check` fed `<name>` and
+ * `<name>^{commit}` lines: the commit's full id (a tag's commit for a tag), null for an object
+ * that is no commit, or undefined when the object is not here.
+ */
+async function commitIds(
+  git: Git,
+  names: readonly string[]
+): Promise<Map<string, string | null | undefined>> {
+  const found = new Map<string, string | null | undefined>()
+  if (names.length === 0) return found
+  const input = names.map(n => `${assertRev(n)}\n${n}^{commit}\n`).join('')
+  const res = await git.run(['cat-file', '--batch-check'], { input })
+  const lines = res.stdout.toString('utf8').split('\n')
+  names.forEach((name, i) => {
+    const here = /^[0-9a-f]+ [a-z]+ \d+$/.test(lines[2 * i] ?? '')
+    const commit = /^([0-9a-f]+) commit \d+$/.exec(lines[2 * i + 1] ?? '')?.[1]
+    found.set(name, commit ?? (here ? null : undefined))
+  })
+  return found
+}
+
 export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFiles {
   const renameLimit = options.renameLimit ?? 10000
   const via = options.fallback?.kind === 'api' ? 'the REST API' : 'the fallback reader'
+  const blobs = createCatFileBatch(git)
 
   /** Make sure a commit is local, fetching it when a shallow checkout lacks it. */
   async function ensureCommit(sha: string): Promise<boolean> {
@@ -227,6 +459,78 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
     return { changes: await rawDiff(git, base, head, renameLimit, options.log) }
   }
 
+  /**
+   * The paths each base's diff to head touches, in a bounded number of git processes: which
+   * bases are commits here (one `cat-file --batch-check`), one `git fetch` for those missing
+   * (more only past a few hundred, or when the remote refuses some), which arrived (one more
+   * `cat-file --batch-check`) and every diff from one `git diff-tree --stdin`. Renames need no
+   * detection: a rename's two paths are a deletion and an addition without it. A base git
+   * cannot get is asked of the fallback, one diff each, as `diff` would.
+   */
+  async function changedPaths(
+    bases: readonly string[],
+    head: string
+  ): Promise<Map<string, ReadonlySet<string> | undefined>> {
+    const result = new Map<string, ReadonlySet<string> | undefined>()
+    const unique = [...new Set(bases)]
+    if (unique.length === 0) return result
+    // Bases are full shas (anything else is unknown to git here); head may be any commit name.
+    const ids = [...new Set([...unique.filter(b => OBJECT_ID.test(b)), head])]
+    let found: Map<string, string | null | undefined>
+    try {
+      found = await commitIds(git, ids)
+      // An object that is here but is no commit (a blob's sha) is not worth a fetch.
+      const missing = ids.filter(n => found.get(n) === undefined)
+      if (missing.length > 0) {
+        const listed = missing.slice(0, 5).map(short).join(', ')
+        options.log?.(
+          `${missing.length} commit(s) not in the checkout (${listed}${missing.length > 5 ? ', …' : ''}); fetching them`
+        )
+        await git.fetchCommits(missing)
+        for (const [name, id] of await commitIds(git, missing)) found.set(name, id)
+      }
+    } catch (error) {
+      options.log?.(`git cannot look up commits: ${error instanceof Error ? error.message : error}`)
+      found = new Map()
+    }
+    const headId = found.get(head)
+    const local = headId ? unique.filter(b => found.get(b)) : []
+    if (local.length > 0) {
+      try {
+        const input = local.map(b => `${headId} ${found.get(b)}\n`).join('')
+        const res = await git.run(
+          ['diff-tree', '--stdin', '--always', '-r', '-z', '--no-abbrev', '--no-renames'],
+          { input }
+        )
+        const diffs = parseDiffTreeStdin(res.stdout, local.length)
+        local.forEach((base, i) => result.set(base, touchedPaths(diffs[i]!)))
+      } catch (error) {
+        // Git failing in an unexpected way: one diff at a time, each with its own fallback.
+        options.log?.(
+          `git diff-tree --stdin failed: ${error instanceof Error ? error.message : error}`
+        )
+      }
+    }
+    const rest = unique.filter(b => !result.has(b))
+    if (rest.length === 0) return result
+    // A commit git has but diff-tree could not answer: `diff`, with its fallback. One git cannot
+    // get (it tried above): the fallback alone, without fetching it once more.
+    const fallback = options.fallback
+    const each = await changedPathsByDiff(
+      {
+        diff: async base =>
+          (headId && found.get(base)
+            ? await diffOrFallback(base, head, {})
+            : fallback && (await explainDiffOf(fallback, base, head))
+          )?.changes
+      },
+      rest,
+      head
+    )
+    for (const [base, paths] of each) result.set(base, paths)
+    return result
+  }
+
   return {
     kind: 'git',
     git,
@@ -251,13 +555,25 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
 
     async readBlob(blobSha) {
       assertRev(blobSha)
-      // One git process per blob; a missing object is the rare case, so ask git first.
-      const res = await git.run(['cat-file', 'blob', blobSha], {
-        allowFailure: options.fallback !== undefined
-      })
-      if (res.code === 0) return res.stdout
-      options.log?.(`blob ${short(blobSha)} is not in the checkout; reading it through ${via}`)
-      return (options.fallback as RepoFiles).readBlob(blobSha)
-    }
+      // One long-lived `git cat-file --batch` answers every blob of the reader.
+      let why: string
+      try {
+        const answer = await blobs.read(blobSha)
+        if ('content' in answer && answer.type === 'blob') return answer.content
+        why = 'missing' in answer ? answer.missing : `${blobSha} is a ${answer.type}, not a blob`
+        if (!options.fallback) throw new GitError(['cat-file', '--batch'], 'no blob', why)
+      } catch (error) {
+        if (!options.fallback) throw error
+        why = error instanceof Error ? error.message : String(error)
+      }
+      options.log?.(
+        `blob ${short(blobSha)} is not in the checkout (${why}); reading it through ${via}`
+      )
+      return options.fallback.readBlob(blobSha)
+    },
+
+    changedPaths: (bases, head) => changedPaths(bases, head),
+
+    close: () => blobs.close()
   }
 }

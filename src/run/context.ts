@@ -15,6 +15,8 @@ export interface RunContext {
   repoName: string
   workspace: string
   serverUrl: string
+  /** GITHUB_REF: the branch or tag the run is for. */
+  ref?: string
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
@@ -46,7 +48,8 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     repoOwner,
     repoName,
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
-    serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+    serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
+    ref: env.GITHUB_REF
   }
 }
 
@@ -57,4 +60,27 @@ export async function repositoryId(client: Client, ctx: RunContext): Promise<num
   return Number((await client.getRepo(ctx.repoOwner, ctx.repoName)).id)
 }
 
-/** The files that should be in the Space, and which of our resources this run decides. */
+/**
+ * `pin: false` sends files without a commit, so the Space shows the default branch's latest
+ * version: a run that writes from any other ref would put the wrong content in the Space. It
+ * fails before any write; a preview only warns.
+ */
+export async function checkUnpinnedRef(
+  client: Client,
+  ctx: RunContext,
+  preview: boolean,
+  warn: (line: string) => void
+): Promise<void> {
+  const fromPayload = ctx.payload.repository?.default_branch
+  const branch =
+    typeof fromPayload === 'string' && fromPayload !== ''
+      ? fromPayload
+      : (await client.getRepo(ctx.repoOwner, ctx.repoName)).default_branch
+  const ref = ctx.ref ?? (typeof ctx.payload.ref === 'string' ? ctx.payload.ref : '')
+  if (ref === `refs/heads/${branch}`) return
+  const message =
+    `Input 'pin' is false, which syncs files that follow the default branch (${branch}), but this run is for ${JSON.stringify(ref || 'an unknown ref')}: ` +
+    `the Space would show ${branch}'s content, not this commit's. Run with pin: false only on ${branch} (e.g. on: push: branches: [${branch}]), or set pin: true here.`
+  if (preview) warn(message)
+  else throw new InputError(`${message} Nothing was written.`)
+}

@@ -19,6 +19,8 @@ export interface Settings {
   resourceType: ResourceType
   sync: SyncMode
   prune: boolean
+  /** github_file: pin each file at the synced commit (true), or follow the default branch (false). */
+  pin: boolean
   dryRun: boolean
   apiUrl: string
   namePrefix: string
@@ -181,6 +183,12 @@ export function readSettings(
       `Input 'name-prefix' (${JSON.stringify(namePrefix)}) is ignored: it names free_text resources, and 'resource-type' is github_file (a github_file resource is named by its path).`
     )
   }
+  const pin = boolean(read, 'pin', true)
+  if (!pin && resourceType === 'free_text') {
+    warnings.push(
+      "Input 'pin' (false) is ignored: it is about github_file resources, and 'resource-type' is free_text (a free_text resource holds the file's text as synced)."
+    )
+  }
   return {
     token,
     owner,
@@ -190,6 +198,7 @@ export function readSettings(
     resourceType,
     sync: oneOf(read, 'sync', ['auto', 'changed', 'full'] as const, 'auto'),
     prune: boolean(read, 'prune', true),
+    pin,
     dryRun: boolean(read, 'dry-run', false),
     apiUrl,
     namePrefix,

@@ -19,9 +19,9 @@ import {
 import { isCreatedResource } from '../space/resource.js'
 import { readSpaceState } from '../space/state.js'
 import { applyPlan, type Outcome } from '../sync/apply.js'
-import { changedSinceCommits, desiredState, touchesScope } from '../sync/desired.js'
+import { changedSinceCommits, desiredState, nothingToSync } from '../sync/desired.js'
 import { blobsToRead, checkDeletions, plan, RefusedError, settle } from '../sync/plan.js'
-import { readRunContext, repositoryId, type RunContext } from './context.js'
+import { checkUnpinnedRef, readRunContext, repositoryId, type RunContext } from './context.js'
 import { InputError, readSettings, type Settings } from './inputs.js'
 import { resolveSpace } from './owner.js'
 
@@ -64,34 +64,34 @@ async function syncSpace(
   ref: SpaceRef,
   log: (line: string) => void
 ): Promise<SyncResult> {
-  const repo = { client, owner: ctx.repoOwner, repo: ctx.repoName, log }
-  const { files } = await chooseFiles({
-    ...repo,
-    workspace: ctx.workspace,
-    commit: ctx.sha
-  })
+  const { repoOwner: owner, repoName: repo, workspace, sha: commit } = ctx
+  const { files } = await chooseFiles({ client, owner, repo, workspace, commit, log })
   const { scope, write } = await resolveScope({ ...ctx, sync: settings.sync, files, log })
   log(`Scope: ${scope.reason}`)
   const report = reportContext(settings, ctx, scope, write)
   if (scope.kind === 'none') return { outcomes: [], report }
+  const { resourceType, namePrefix, prune, pin, globs } = settings
+  const unpinned = !pin && resourceType === 'github_file'
+  if (unpinned) await checkUnpinnedRef(client, ctx, report.previewReason !== undefined, out.warning)
   // A push that touched no path the globs match cannot change any resource of ours: no request.
-  if (scope.kind === 'changed' && !touchesScope(scope.changes, settings.globs)) {
-    log(`None of the ${scope.changes.length} changed path(s) matches files: nothing to sync.`)
+  const idle = scope.kind === 'changed' && nothingToSync(scope.changes, globs, !unpinned)
+  if (idle) {
+    log(idle)
     return { outcomes: [], report }
   }
 
   const repoId = await repositoryId(client, ctx)
-  const state = await readSpaceState(client, ref, repoId, settings.globs.matches)
+  const state = await readSpaceState(client, ref, repoId, globs.matches)
   report.othersCount = state.othersCount
   log(
     `Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`
   )
 
-  const say = { log, warn: out.warning }
-  const wanted = await desiredState(scope, files, settings.globs, state.ours, say)
-  const changedSince = await changedSinceCommits(state.ours, wanted.desired, scope, files)
-  const { resourceType, namePrefix, prune } = settings
-  const common = { resourceType, namePrefix, prune, commit: scope.commit, changedSince }
+  const wanted = await desiredState(scope, files, globs, state.ours, { log, warn: out.warning })
+  const changedSince = unpinned
+    ? new Map()
+    : await changedSinceCommits(state.ours, wanted.desired, scope, files)
+  const common = { resourceType, namePrefix, prune, pin, commit: scope.commit, changedSince }
   const draft = plan({ ...common, ...wanted, owned: state.ours })
   const explain = (error: unknown) => explainApiError(error, ref)
   const contents = await readBlobs(files, blobsToRead(draft), explain)

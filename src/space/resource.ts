@@ -39,6 +39,11 @@ export interface ResourceSettings {
   /** The commit the run syncs to. */
   commit: string
   namePrefix: string
+  /**
+   * github_file: pinned at `commit` (true), or sent without a commit (false), so that GitHub
+   * serves the default branch's latest version, as a file added in the web UI.
+   */
+  pin: boolean
   /** github_file: the paths changed between a commit and `commit`; undefined when unknown. */
   changedSince: ReadonlyMap<string, ReadonlySet<string> | undefined>
 }
@@ -136,7 +141,8 @@ export function isCurrent(s: ResourceSettings, r: OwnedResource, file: DesiredFi
       r.name === resourceName(s.namePrefix, file.path)
     )
   }
-  if (r.commit === undefined) return false
+  // An unpinned resource follows the branch by itself; a change of `pin` converts it.
+  if (!s.pin || r.commit === undefined) return !s.pin && r.commit === undefined
   if (r.commit === s.commit) return true
   const changed = s.changedSince.get(r.commit)
   return changed !== undefined && !changed.has(file.path)
@@ -148,6 +154,11 @@ export function staleReason(s: ResourceSettings, r: OwnedResource, file: Desired
     return r.intact !== true
       ? 'text edited in the Space; restored from the file'
       : 'name differs from name-prefix + path'
+  }
+  if (r.type === 'github_file' && (r.commit === undefined) === s.pin) {
+    return s.pin
+      ? 'pin is true: pinned at the synced commit'
+      : 'pin is false: follows the default branch'
   }
   return 'file changed'
 }
@@ -182,7 +193,11 @@ export function bodyFor(
   if (s.resourceType === 'github_file') {
     return {
       resource_type: 'github_file',
-      metadata: { repository_id: s.repositoryId, file_path: file.path, sha: s.commit }
+      metadata: {
+        repository_id: s.repositoryId,
+        file_path: file.path,
+        ...(s.pin ? { sha: s.commit } : {})
+      }
     }
   }
   const text = withMarker(content, {

@@ -4,19 +4,32 @@
  * Every match against the `files` globs for the plan happens here.
  */
 import type { GlobSet } from '../repository/globs.js'
-import type { FileChange, RepoFiles } from '../repository/files.js'
+import { touchedPaths, type FileChange, type RepoFiles } from '../repository/files.js'
 import type { Scope } from '../repository/scope.js'
-import type { DesiredFile, OwnedResource } from '../space/resource.js'
+import { unsyncableMode, type DesiredFile, type OwnedResource } from '../space/resource.js'
 import type { PlanInput } from './plan.js'
 
 type Log = (line: string) => void
 type Active = Exclude<Scope, { kind: 'none' }>
 
-/** Whether a change set touches any path in scope (before or after a rename). */
-export function touchesScope(changes: readonly FileChange[], globs: GlobSet): boolean {
-  return changes.some(
-    c => globs.matches(c.path) || (c.previousPath !== undefined && globs.matches(c.previousPath))
-  )
+/**
+ * Why a change set needs no request at all, or undefined when it touches a path in scope (before
+ * or after a rename). Unpinned (`pin: false`), an edit of a regular file changes nothing in the
+ * Space: GitHub serves the branch's latest version by itself.
+ */
+export function nothingToSync(
+  changes: readonly FileChange[],
+  globs: GlobSet,
+  pin: boolean
+): string | undefined {
+  const inScope = (c: FileChange) =>
+    globs.matches(c.path) || (c.previousPath !== undefined && globs.matches(c.previousPath))
+  const writes = (c: FileChange) =>
+    pin || c.status !== 'modified' || unsyncableMode(c.mode) !== undefined
+  if (changes.some(c => inScope(c) && writes(c))) return undefined
+  return pin || !changes.some(inScope)
+    ? `None of the ${changes.length} changed path(s) matches files: nothing to sync.`
+    : `None of the ${changes.length} changed path(s) adds, removes or renames a path that matches files, and pin is false (GitHub serves an edited file's latest version by itself): nothing to sync.`
 }
 
 type Desired = Pick<PlanInput, 'desired' | 'decide' | 'renames' | 'complete'>
@@ -118,7 +131,7 @@ export async function changedSinceCommits(
   desired: readonly DesiredFile[],
   scope: Active,
   files: RepoFiles
-): Promise<Map<string, Set<string> | undefined>> {
+): Promise<Map<string, ReadonlySet<string> | undefined>> {
   const wanted = new Set(desired.map(d => d.path))
   const commits = new Set(
     owned
@@ -127,26 +140,26 @@ export async function changedSinceCommits(
       )
       .map(r => r.commit!)
   )
-  const result = new Map<string, Set<string> | undefined>()
-  // A resource's sha is whatever its creator wrote; one that is no commit we can diff is "unknown".
-  const diff = async (commit: string) => {
-    if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) return undefined
-    try {
-      return await files.diff(commit, scope.commit)
-    } catch {
-      return undefined
+  const result = new Map<string, ReadonlySet<string> | undefined>()
+  const ask: string[] = []
+  for (const commit of commits) {
+    if (scope.kind === 'changed' && commit === scope.base) {
+      result.set(commit, touchedPaths(scope.changes))
+    } else if (/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) {
+      ask.push(commit)
+    } else {
+      // A resource's sha is whatever its creator wrote; one that is no commit is "unknown".
+      result.set(commit, undefined)
     }
   }
-  for (const commit of commits) {
-    const changes =
-      scope.kind === 'changed' && commit === scope.base ? scope.changes : await diff(commit)
-    result.set(
-      commit,
-      changes &&
-        new Set(
-          changes.flatMap(c => (c.previousPath !== undefined ? [c.path, c.previousPath] : [c.path]))
-        )
-    )
+  if (ask.length === 0) return result
+  // Every commit at once: the git reader answers them in a bounded number of git processes.
+  let answers: ReadonlyMap<string, ReadonlySet<string> | undefined>
+  try {
+    answers = await files.changedPaths(ask, scope.commit)
+  } catch {
+    answers = new Map()
   }
+  for (const commit of ask) result.set(commit, answers.get(commit))
   return result
 }
