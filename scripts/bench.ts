@@ -117,6 +117,28 @@ try {
       })
     }
   }
+
+  // pin: false: an edit needs no write; a real push payload names the default branch.
+  for (const checkout of [true, false]) {
+    const space = emu.createSpace('org', ORG, { name: `unpinned ${checkout}` }).number
+    const w = { 'space-number': String(space), pin: 'false' }
+    const where = `github_file, pin: false, ${checkout ? 'checkout' : 'no checkout'}`
+    const repository = { default_branch: 'main' }
+    await measure(`full sync of ${FILES} files (${where})`, {
+      sha: first,
+      eventName: 'workflow_dispatch',
+      payload: { repository },
+      checkout,
+      with: w
+    })
+    await measure(`push changing ${CHANGED} of them (${where})`, {
+      sha: second,
+      eventName: 'push',
+      payload: { before: first, after: second, ref: 'refs/heads/main', repository },
+      checkout,
+      with: w
+    })
+  }
 } finally {
   await emu.close()
   removeRepos()
