@@ -1,9 +1,11 @@
+import { symlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../emulator/index.js'
-import { createApiFiles } from '../src/repository/api-reader.js'
+import { createApiFiles, TREE_WALK_CONCURRENCY } from '../src/repository/api-reader.js'
 import { createGit } from '../src/repository/git.js'
 import { createGitFiles } from '../src/repository/git-reader.js'
-import { createClient } from '../src/github/client.js'
+import { createClient, type Client } from '../src/github/client.js'
 import { ApiError } from '../src/github/api.js'
 import type { FileChange } from '../src/repository/files.js'
 import { createRepo, removeRepos, type TestRepo } from './helpers/git-repo.js'
@@ -33,6 +35,26 @@ function serve(repo: TestRepo, server: Emulator = emu) {
   server.addRepo({ owner: OWNER, name, id: 1000 + nextId++, dir: repo.dir })
   const client = createClient({ baseUrl: server.url, token: TOKEN })
   return createApiFiles(client, OWNER, name)
+}
+
+/** A second emulator with these options, set up like the shared one, closed afterwards. */
+async function withEmulator(
+  options: Parameters<typeof startEmulator>[0],
+  run: (server: Emulator) => Promise<void>
+): Promise<void> {
+  const server = await startEmulator(options)
+  try {
+    server.addOrg(OWNER)
+    server.addToken(TOKEN, { login: 'octocat', access: { [OWNER]: 'write' } })
+    await run(server)
+    expectConforming(server)
+  } finally {
+    await server.close()
+  }
+}
+
+function treeRequests(server: Emulator) {
+  return server.requests.filter(r => r.route === '/repos/{owner}/{repo}/git/trees/{tree_sha}')
 }
 
 function byPath(changes: FileChange[] | undefined): FileChange[] | undefined {
@@ -191,11 +213,8 @@ describe('createApiFiles: listFiles and readBlob', () => {
     expect(fromGit.files.sort((a, b) => (a.path < b.path ? -1 : 1))).toEqual(listing.files)
   })
 
-  it('reports a truncated tree as incomplete', async () => {
-    const small = await startEmulator({ treeLimit: 5 })
-    try {
-      small.addOrg(OWNER)
-      small.addToken(TOKEN, { login: 'octocat', access: { [OWNER]: 'write' } })
+  it('reports a flat tree whose root listing is itself truncated as incomplete', async () => {
+    await withEmulator({ treeLimit: 5 }, async small => {
       const repo = createRepo()
       const head = repo.commit(
         'many',
@@ -204,10 +223,9 @@ describe('createApiFiles: listFiles and readBlob', () => {
       const listing = await serve(repo, small).listFiles(head)
       expect(listing.complete).toBe(false)
       expect(listing.files.length).toBeLessThanOrEqual(5)
-      expectConforming(small)
-    } finally {
-      await small.close()
-    }
+      // The recursive tree, then the root on its own: also cut, and there is nothing more to ask.
+      expect(treeRequests(small).map(r => r.query.recursive)).toEqual(['1', undefined])
+    })
   })
 
   it('reads blobs byte for byte: binary and unicode', async () => {
@@ -223,5 +241,145 @@ describe('createApiFiles: listFiles and readBlob', () => {
     const missing = await files.readBlob('1'.repeat(40)).catch(e => e)
     expect(missing).toBeInstanceOf(ApiError)
     expect(missing.status).toBe(404)
+  })
+})
+
+describe('createApiFiles: listFiles past a truncated tree', () => {
+  /**
+   * 60 files, no folder with more than 9 entries of its own: r0-r3.md, the submodule `lib` and
+   * d0-d3 at the root; in each dN, f0-f3.md and s0, s1; in each of those, f0-f4.md. One file is
+   * executable and one a symbolic link. 13 trees (the root and 12 folders), 73 entries in all.
+   */
+  function nestedRepo(): { repo: TestRepo; head: string; trees: number } {
+    const repo = createRepo()
+    const edits: Record<string, string> = {}
+    for (let r = 0; r < 4; r++) edits[`r${r}.md`] = `root ${r}`
+    for (let d = 0; d < 4; d++) {
+      for (let f = 0; f < 4; f++) edits[`d${d}/f${f}.md`] = `d${d} ${f}`
+      for (let s = 0; s < 2; s++) {
+        for (let f = 0; f < 5; f++) edits[`d${d}/s${s}/f${f}.md`] = `d${d} s${s} ${f}`
+      }
+    }
+    repo.write(edits)
+    symlinkSync('../r0.md', join(repo.dir, 'd1/link.md'))
+    repo.write({ 'd1/f3.md': null })
+    repo.git('add', '-A')
+    repo.git('update-index', '--chmod=+x', 'd0/s0/f0.md')
+    repo.git('update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},lib`)
+    repo.git('commit', '-q', '-m', 'nested')
+    return { repo, head: repo.rev(), trees: 13 }
+  }
+
+  it('walks the tree folder by folder: the same files as the recursive listing, complete', async () => {
+    const { repo, head, trees } = nestedRepo()
+    const whole = await serve(repo).listFiles(head)
+    expect(whole.complete).toBe(true)
+    expect(whole.files).toHaveLength(60)
+    expect(treeRequests(emu)).toHaveLength(1)
+    expect(whole.files.find(f => f.path === 'd0/s0/f0.md')?.mode).toBe('100755')
+    expect(whole.files.find(f => f.path === 'd1/link.md')?.mode).toBe('120000')
+    expect(whole.files.some(f => f.path === 'lib')).toBe(false)
+
+    await withEmulator({ treeLimit: 10 }, async small => {
+      const listing = await serve(repo, small).listFiles(head)
+      expect(listing.complete).toBe(true)
+      // Same paths, blobs and modes, in the same order.
+      expect(listing.files).toEqual(whole.files)
+      // The truncated recursive tree, then one request per tree, the root included.
+      const requests = treeRequests(small)
+      expect(requests[0]?.query.recursive).toBe('1')
+      expect(requests[0]?.responseBody).toMatchObject({ truncated: true })
+      expect(requests).toHaveLength(1 + trees)
+      expect(requests.slice(1).every(r => r.query.recursive === undefined)).toBe(true)
+      expect(new Set(requests.slice(1).map(r => r.path)).size).toBe(trees)
+    })
+    // And what git lists.
+    const fromGit = await createGitFiles(createGit(repo.dir)).listFiles(head)
+    expect(fromGit.files.sort((a, b) => (a.path < b.path ? -1 : 1))).toEqual(
+      [...whole.files].sort((a, b) => (a.path < b.path ? -1 : 1))
+    )
+  })
+
+  it(`keeps at most ${TREE_WALK_CONCURRENCY} tree requests in flight`, async () => {
+    const { repo, head, trees } = nestedRepo()
+    await withEmulator({ treeLimit: 10 }, async small => {
+      const name = `repo-${nextId}`
+      small.addRepo({ owner: OWNER, name, id: 1000 + nextId++, dir: repo.dir })
+      const client = createClient({ baseUrl: small.url, token: TOKEN })
+      let active = 0
+      let most = 0
+      let calls = 0
+      const counting: Client = {
+        ...client,
+        async getTree(...args) {
+          calls++
+          most = Math.max(most, ++active)
+          try {
+            return await client.getTree(...args)
+          } finally {
+            active--
+          }
+        }
+      }
+      const listing = await createApiFiles(counting, OWNER, name).listFiles(head)
+      expect(listing.complete).toBe(true)
+      expect(calls).toBe(1 + trees)
+      // The root's four folders are asked for at once, and never more.
+      expect(most).toBe(TREE_WALK_CONCURRENCY)
+    })
+  })
+
+  it("is incomplete when a folder's own listing is truncated, but lists every other folder", async () => {
+    const repo = createRepo()
+    const edits: Record<string, string> = { 'a.md': 'a', 'small/b.md': 'b', 'small/deep/c.md': 'c' }
+    for (let i = 0; i < 12; i++) edits[`big/f${String(i).padStart(2, '0')}.md`] = `${i}`
+    const head = repo.commit('one big folder', edits)
+    await withEmulator({ treeLimit: 10 }, async small => {
+      const listing = await serve(repo, small).listFiles(head)
+      expect(listing.complete).toBe(false)
+      expect(listing.files.map(f => f.path)).toEqual([
+        'a.md',
+        ...Array.from({ length: 10 }, (_, i) => `big/f${String(i).padStart(2, '0')}.md`),
+        'small/b.md',
+        'small/deep/c.md'
+      ])
+      for (const f of listing.files) expect(f.blobSha).toBe(repo.blobSha(head, f.path))
+      // Recursive, then the root, big, small and small/deep.
+      expect(treeRequests(small)).toHaveLength(5)
+      expect(
+        treeRequests(small).filter(r => (r.responseBody as { truncated: boolean }).truncated)
+      ).toHaveLength(2)
+    })
+  })
+
+  it('fails when a folder cannot be listed, once the requests in flight have settled', async () => {
+    const { repo, head } = nestedRepo()
+    await withEmulator({ treeLimit: 10 }, async small => {
+      const name = `repo-${nextId}`
+      small.addRepo({ owner: OWNER, name, id: 1000 + nextId++, dir: repo.dir })
+      const client = createClient({ baseUrl: small.url, token: TOKEN })
+      let started = 0
+      let settled = 0
+      const counting: Client = {
+        ...client,
+        async getTree(...args) {
+          started++
+          try {
+            return await client.getTree(...args)
+          } finally {
+            settled++
+          }
+        }
+      }
+      // The third tree request: one of the root's folders.
+      small.injectFault({ path: /\/git\/trees\//, nth: 3, status: 500 })
+      const error = await createApiFiles(counting, OWNER, name)
+        .listFiles(head)
+        .catch(e => e)
+      expect(error).toBeInstanceOf(ApiError)
+      expect(error.status).toBe(500)
+      expect(settled).toBe(started)
+      expect(started).toBeLessThan(1 + 13)
+    })
   })
 })

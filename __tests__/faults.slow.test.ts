@@ -821,9 +821,10 @@ describe('guards', () => {
     })
     const run = await runSync(harness)
     expectClean(run)
-    // The tree, the listing, a.md's blob and whether a.md changed since `old`; no DELETE.
+    // The recursive tree, then the root walked on its own (cut short too), the listing, a.md's
+    // blob and whether a.md changed since `old`; no DELETE.
     expect(routeCounts(run.requests)).toEqual({
-      'GET /repos/{owner}/{repo}/git/trees/{tree_sha}': 1,
+      'GET /repos/{owner}/{repo}/git/trees/{tree_sha}': 2,
       'GET /repos/{owner}/{repo}/compare/{basehead}': 1,
       'GET /repos/{owner}/{repo}/git/blobs/{file_sha}': 1,
       'GET /resources': 1,

@@ -31840,6 +31840,69 @@ async function treeModes(client, owner, repo, commit, paths) {
     }
     return found;
 }
+/** How many non-recursive tree requests a walk keeps in flight (the policy's read bound). */
+const TREE_WALK_CONCURRENCY = 4;
+/**
+ * Every file at a commit, one non-recursive tree request per folder (the root included), at most
+ * `TREE_WALK_CONCURRENCY` in flight: what GitHub advises when the recursive tree is truncated.
+ * Files come in the order the recursive tree lists them. Complete only when no folder's own
+ * listing was truncated; otherwise the files that were listed, with `complete: false`.
+ */
+async function walkTree(client, owner, repo, commit) {
+    const listed = new Map(); // by folder path, '' for the root
+    const queue = [{ path: '', sha: commit }];
+    let complete = true;
+    let failure;
+    let active = 0;
+    await new Promise(done => {
+        const pump = () => {
+            while (!failure && active < TREE_WALK_CONCURRENCY && queue.length > 0) {
+                const folder = queue.shift();
+                active++;
+                client.getTree(owner, repo, folder.sha, false).then(tree => {
+                    if (tree.truncated)
+                        complete = false;
+                    listed.set(folder.path, tree.tree);
+                    for (const e of tree.tree) {
+                        if (e.type === 'tree' && e.path && e.sha) {
+                            queue.push({ path: join(folder.path, e.path), sha: e.sha });
+                        }
+                    }
+                    active--;
+                    pump();
+                }, (error) => {
+                    failure ??= { error };
+                    active--;
+                    pump();
+                });
+            }
+            // Done when nothing is in flight and nothing is left to ask (or a request failed).
+            if (active === 0 && (failure || queue.length === 0))
+                done();
+        };
+        pump();
+    });
+    if (failure)
+        throw failure.error;
+    // Depth first, in each tree's order: the order `recursive=1` gives.
+    const files = [];
+    const collect = (path) => {
+        for (const e of listed.get(path) ?? []) {
+            if (!e.path)
+                continue;
+            const full = join(path, e.path);
+            if (e.type === 'blob' && e.sha && e.mode)
+                files.push({ path: full, blobSha: e.sha, mode: e.mode });
+            else if (e.type === 'tree')
+                collect(full);
+        }
+    };
+    collect('');
+    return { files, complete };
+}
+function join(folder, name) {
+    return folder === '' ? name : `${folder}/${name}`;
+}
 function createApiFiles(client, owner, repo) {
     return {
         kind: 'api',
@@ -31849,10 +31912,13 @@ function createApiFiles(client, owner, repo) {
         },
         async listFiles(commit) {
             const tree = await client.getTree(owner, repo, commit);
-            const files = tree.tree
-                .filter(entry => entry.type === 'blob')
-                .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }));
-            return { files, complete: !tree.truncated };
+            if (!tree.truncated) {
+                const files = tree.tree
+                    .filter(entry => entry.type === 'blob')
+                    .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }));
+                return { files, complete: true };
+            }
+            return walkTree(client, owner, repo, commit);
         },
         async readBlob(blobSha) {
             return client.getBlob(owner, repo, blobSha);

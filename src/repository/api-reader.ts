@@ -134,6 +134,79 @@ async function treeModes(
   return found
 }
 
+/** How many non-recursive tree requests a walk keeps in flight (the policy's read bound). */
+export const TREE_WALK_CONCURRENCY = 4
+
+type TreeEntries = Awaited<ReturnType<Client['getTree']>>['tree']
+
+/**
+ * Every file at a commit, one non-recursive tree request per folder (the root included), at most
+ * `TREE_WALK_CONCURRENCY` in flight: what GitHub advises when the recursive tree is truncated.
+ * Files come in the order the recursive tree lists them. Complete only when no folder's own
+ * listing was truncated; otherwise the files that were listed, with `complete: false`.
+ */
+async function walkTree(
+  client: Client,
+  owner: string,
+  repo: string,
+  commit: string
+): Promise<FileListing> {
+  const listed = new Map<string, TreeEntries>() // by folder path, '' for the root
+  const queue: { path: string; sha: string }[] = [{ path: '', sha: commit }]
+  let complete = true
+  let failure: { error: unknown } | undefined
+  let active = 0
+
+  await new Promise<void>(done => {
+    const pump = (): void => {
+      while (!failure && active < TREE_WALK_CONCURRENCY && queue.length > 0) {
+        const folder = queue.shift() as { path: string; sha: string }
+        active++
+        client.getTree(owner, repo, folder.sha, false).then(
+          tree => {
+            if (tree.truncated) complete = false
+            listed.set(folder.path, tree.tree)
+            for (const e of tree.tree) {
+              if (e.type === 'tree' && e.path && e.sha) {
+                queue.push({ path: join(folder.path, e.path), sha: e.sha })
+              }
+            }
+            active--
+            pump()
+          },
+          (error: unknown) => {
+            failure ??= { error }
+            active--
+            pump()
+          }
+        )
+      }
+      // Done when nothing is in flight and nothing is left to ask (or a request failed).
+      if (active === 0 && (failure || queue.length === 0)) done()
+    }
+    pump()
+  })
+  if (failure) throw failure.error
+
+  // Depth first, in each tree's order: the order `recursive=1` gives.
+  const files: FileListing['files'] = []
+  const collect = (path: string): void => {
+    for (const e of listed.get(path) ?? []) {
+      if (!e.path) continue
+      const full = join(path, e.path)
+      if (e.type === 'blob' && e.sha && e.mode)
+        files.push({ path: full, blobSha: e.sha, mode: e.mode })
+      else if (e.type === 'tree') collect(full)
+    }
+  }
+  collect('')
+  return { files, complete }
+}
+
+function join(folder: string, name: string): string {
+  return folder === '' ? name : `${folder}/${name}`
+}
+
 export function createApiFiles(client: Client, owner: string, repo: string): ApiFiles {
   return {
     kind: 'api',
@@ -145,10 +218,13 @@ export function createApiFiles(client: Client, owner: string, repo: string): Api
 
     async listFiles(commit): Promise<FileListing> {
       const tree = await client.getTree(owner, repo, commit)
-      const files = tree.tree
-        .filter(entry => entry.type === 'blob')
-        .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }))
-      return { files, complete: !tree.truncated }
+      if (!tree.truncated) {
+        const files = tree.tree
+          .filter(entry => entry.type === 'blob')
+          .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }))
+        return { files, complete: true }
+      }
+      return walkTree(client, owner, repo, commit)
     },
 
     async readBlob(blobSha) {
