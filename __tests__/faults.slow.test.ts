@@ -4,13 +4,12 @@
  * by method and route, and that none touched a resource not ours), the waits taken and the
  * message a person sees.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Exchange } from '../emulator/exchange.js'
 import type { Fault } from '../emulator/index.js'
 import { createClient } from '../src/github/client.js'
 import { withMarker } from '../src/space/marker.js'
 import { createOrigin, removeRepos, type TestRepo } from './helpers/git-repo.js'
-import { contractViolations } from './helpers/github.js'
 import {
   createFakeClock,
   isWrite,
@@ -20,12 +19,11 @@ import {
   routeCounts,
   runSync,
   START,
-  startHarness,
+  harnessPerTest,
   TOKEN,
   writtenIds,
   type FakeClock,
   type Harness,
-  type HarnessOptions,
   type SyncRun
 } from './helpers/sync-harness.js'
 import { pushPayload } from './helpers/payloads.js'
@@ -52,21 +50,7 @@ beforeAll(() => {
 })
 afterAll(removeRepos)
 
-let h: Harness | undefined
-
-async function start(options: Partial<HarnessOptions> = {}): Promise<Harness> {
-  h = await startHarness({ origin: origin.dir, workspace: work.dir, sha: head, ...options })
-  return h
-}
-
-afterEach(async () => {
-  const done = h
-  h = undefined
-  if (!done) return
-  await done.close()
-  // Every request the action sent conforms to GitHub's description (faulted answers are exempt).
-  expect(contractViolations(done.emu.requests)).toEqual([])
-})
+const start = harnessPerTest(() => ({ origin: origin.dir, workspace: work.dir, sha: head }))
 
 const SECONDARY = {
   message:

@@ -9,8 +9,7 @@ import { connect, type AddressInfo } from 'node:net'
 import type { Emulator } from '../emulator/index.js'
 import { createClient, nextLink, type OwnerType, type SpaceRef } from '../src/github/client.js'
 import { API_VERSION } from '../src/github/transport.js'
-import { ApiError } from '../src/github/api.js'
-import { expectConforming, ORG, startGitHub, TOKEN, USER } from './helpers/github.js'
+import { expectConforming, failure, ORG, startGitHub, TOKEN, USER } from './helpers/github.js'
 
 let emu: Emulator
 let client: ReturnType<typeof createClient>
@@ -22,16 +21,6 @@ beforeAll(async () => {
 afterAll(() => emu.close())
 beforeEach(() => emu.clearLog())
 afterEach(() => expectConforming(emu))
-
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError)
-    return error as ApiError
-  }
-  throw new Error('expected the request to fail')
-}
 
 const owners: [OwnerType, string, string][] = [
   ['org', ORG, 'orgs'],

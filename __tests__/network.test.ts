@@ -8,15 +8,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createClient } from '../src/github/client.js'
-import { ApiError } from '../src/github/api.js'
 import { createOrigin, removeRepos } from './helpers/git-repo.js'
-import { contractViolations } from './helpers/github.js'
+import { failure } from './helpers/github.js'
 import {
   createFakeClock,
   ORG,
   REPO_ID,
   runSync,
-  startHarness,
+  harnessPerTest,
   TOKEN,
   type Harness
 } from './helpers/sync-harness.js'
@@ -34,24 +33,14 @@ beforeAll(() => {
 })
 afterAll(removeRepos)
 
-let h: Harness | undefined
 const servers: Server[] = []
-
-async function start(): Promise<Harness> {
-  h = await startHarness({ origin: originDir, workspace: workDir, sha: head })
-  return h
-}
+const start = harnessPerTest(() => ({ origin: originDir, workspace: workDir, sha: head }))
 
 afterEach(async () => {
   for (const s of servers.splice(0)) {
     s.closeAllConnections()
     await new Promise(resolve => s.close(resolve))
   }
-  const done = h
-  h = undefined
-  if (!done) return
-  await done.close()
-  expect(contractViolations(done.emu.requests)).toEqual([])
 })
 
 /** A loopback server; `answer` may leave a request unanswered. */
@@ -66,16 +55,6 @@ async function listen(
   servers.push(server)
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests }
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError)
-    return error as ApiError
-  }
-  throw new Error('expected the request to fail')
 }
 
 /** A resource of ours for a file that is not in the repository: a full sync deletes it. */

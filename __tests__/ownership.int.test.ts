@@ -3,14 +3,13 @@
  * emulator, with and without a checkout. Each test checks the Space afterwards and the requests
  * that were sent.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 
 import { withMarker } from '../src/space/marker.js'
 import { isCreatedResource, MAX_FREE_TEXT_BYTES } from '../src/space/resource.js'
 import { createOrigin, removeRepos, type TestRepo } from './helpers/git-repo.js'
-import { contractViolations } from './helpers/github.js'
 import { pushPayload } from './helpers/payloads.js'
 import {
   isWrite,
@@ -18,9 +17,8 @@ import {
   ORG,
   REPO_ID,
   runSync,
-  startHarness,
-  type Harness,
-  type HarnessOptions
+  harnessPerTest,
+  type Harness
 } from './helpers/sync-harness.js'
 
 let origin: TestRepo
@@ -40,18 +38,7 @@ beforeAll(() => {
 })
 afterAll(removeRepos)
 
-let h: Harness | undefined
-async function start(options: Partial<HarnessOptions> = {}): Promise<Harness> {
-  h = await startHarness({ origin: origin.dir, workspace: work.dir, sha: head, ...options })
-  return h
-}
-afterEach(async () => {
-  const done = h
-  h = undefined
-  if (!done) return
-  await done.close()
-  expect(contractViolations(done.emu.requests)).toEqual([])
-})
+const start = harnessPerTest(() => ({ origin: origin.dir, workspace: work.dir, sha: head }))
 
 const push = (before: string, after: string) => ({
   eventName: 'push',
@@ -300,8 +287,6 @@ describe('files that cannot be synced as they are', () => {
         { path: 'docs/latin1.md', action: 'skipped', reason: 'not valid UTF-8' }
       ])
       expect(run.requests.filter(isWrite)).toEqual([])
-      await harness.close()
-      h = undefined
     }
   })
 
@@ -340,8 +325,6 @@ describe('files that cannot be synced as they are', () => {
       ])
       expect(run.requests.filter(e => e.path.includes('/git/blobs/'))).toEqual([])
       expect(run.requests.filter(isWrite)).toEqual([])
-      await harness.close()
-      h = undefined
     }
     work.commit('unlink', { 'docs/link.md': null })
     work.push()

@@ -4,19 +4,17 @@
  * a push that only edits files sends no request; switching `pin` converts our resources on the
  * next full reconcile; a run for another ref fails before any write.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { readSettings } from '../src/run/inputs.js'
 import { createOrigin, removeRepos, type TestRepo } from './helpers/git-repo.js'
-import { contractViolations } from './helpers/github.js'
 import { pushPayload, repository } from './helpers/payloads.js'
 import {
   isWrite,
   ORG,
   REPO_ID,
   runSync,
-  startHarness,
+  harnessPerTest,
   type Harness,
-  type HarnessOptions,
   type SyncInput
 } from './helpers/sync-harness.js'
 
@@ -41,18 +39,7 @@ beforeAll(() => {
 })
 afterAll(removeRepos)
 
-let h: Harness | undefined
-async function start(options: Partial<HarnessOptions> = {}): Promise<Harness> {
-  h = await startHarness({ origin: originDir, workspace: work.dir, sha: base, ...options })
-  return h
-}
-afterEach(async () => {
-  const done = h
-  h = undefined
-  if (!done) return
-  await done.close()
-  expect(contractViolations(done.emu.requests)).toEqual([])
-})
+const start = harnessPerTest(() => ({ origin: originDir, workspace: work.dir, sha: base }))
 
 const onMain = { ref: 'refs/heads/main' }
 const unpinned = (extra: SyncInput = {}): SyncInput => ({

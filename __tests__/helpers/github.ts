@@ -4,6 +4,7 @@
  * description.
  */
 import { expect } from '@jest/globals'
+import { ApiError } from '../../src/github/api.js'
 import { createContractChecker } from '../../emulator/contract.js'
 import type { Exchange } from '../../emulator/exchange.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js'
@@ -32,3 +33,14 @@ export function expectConforming(emu: Emulator): void {
 }
 
 export const writesOf = (emu: Emulator) => emu.requests.filter(r => r.method !== 'GET')
+
+/** The ApiError a request ends with; fails the test if it succeeds or throws anything else. */
+export async function failure(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError)
+    return error as ApiError
+  }
+  throw new Error('expected the request to fail')
+}

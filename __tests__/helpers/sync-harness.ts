@@ -14,6 +14,7 @@
  * secondary-limit window, `x-ratelimit-reset` and the log's `startedAt` move with the waits
  * the action takes, and nothing ever really sleeps.
  */
+import { afterEach, expect } from '@jest/globals'
 import type { Exchange } from '../../emulator/exchange.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/index.js'
 import type { Outcome } from '../../src/sync/apply.js'
@@ -26,6 +27,7 @@ import type { Clock } from '../../src/github/policy.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ORG, REPO, REPO_ID, TOKEN, USER } from './constants.js'
+import { contractViolations } from './github.js'
 
 // Re-exported for the suites that import them from here.
 export { ORG, REPO, REPO_ID, TOKEN, USER }
@@ -116,6 +118,27 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     resourcePath: id => `${resourcesPath}/${id}`,
     defaults: { workspace: options.workspace, sha: options.sha },
     close: () => emu.close()
+  }
+}
+
+/**
+ * Harnesses for the tests of a suite: `start(options)` opens one (options over `defaults()`);
+ * after each test every harness it opened is closed, and every request it saw is checked
+ * against GitHub's description (faulted answers are exempt).
+ */
+export function harnessPerTest(
+  defaults: () => HarnessOptions
+): (options?: Partial<HarnessOptions>) => Promise<Harness> {
+  const open: Harness[] = []
+  afterEach(async () => {
+    const done = open.splice(0)
+    for (const harness of done) await harness.close()
+    for (const harness of done) expect(contractViolations(harness.emu.requests)).toEqual([])
+  })
+  return async options => {
+    const harness = await startHarness({ ...defaults(), ...options })
+    open.push(harness)
+    return harness
   }
 }
 
