@@ -119,11 +119,22 @@ function seedHandMade(ownerType: 'org' | 'user', owner: string, number: number) 
   ].map(r => r.id)
 }
 
+/** No write named a resource made by hand: not in its path, nor as an entry of a batch. */
 function expectUntouched(handMade: number[]) {
   for (const w of writesOf(emu)) {
     const id = Number(w.path.split('/').pop())
-    expect(handMade).not.toContain(id)
+    const entries = (w.requestBody as { resources_attributes?: { id?: number }[] } | undefined)
+      ?.resources_attributes
+    if (entries) for (const e of entries) expect(handMade).not.toContain(e.id)
+    else expect(handMade).not.toContain(id)
   }
+}
+
+/** What one Set Space batch named: `+` create, `~ id` update, `- id` delete. */
+function batchEntries(w: { requestBody?: unknown }): string[] {
+  const entries = (w.requestBody as { resources_attributes: Record<string, unknown>[] })
+    .resources_attributes
+  return entries.map(e => (e.id === undefined ? '+' : e._destroy ? `- ${e.id}` : `~ ${e.id}`))
 }
 
 describe('push to an organization Space (github_file), with a shallow checkout', () => {
@@ -238,11 +249,19 @@ describe('push to an organization Space (github_file), with a shallow checkout',
     ])
     // Reads: the listing only (owner-type given, repository id in the payload, git did the diff).
     expect(emu.requests.filter(r => r.method === 'GET')).toHaveLength(1)
-    expect(
-      writesOf(emu)
-        .map(w => w.method)
-        .sort()
-    ).toEqual(['DELETE', 'POST', 'PUT', 'PUT'])
+    // One Set Space batch: the two updates, the create, then the delete.
+    const writes = writesOf(emu)
+    expect(writes.map(w => `${w.method} ${w.route}`)).toEqual([
+      'PUT /orgs/{org}/copilot-spaces/{space_number}'
+    ])
+    expect(batchEntries(writes[0]!).sort()).toEqual(
+      [
+        '+',
+        `- ${ids['docs/naïve café.md']}`,
+        `~ ${ids['docs/a.md']}`,
+        `~ ${ids['docs/b.md']}`
+      ].sort()
+    )
     expect(result.summary).toMatch(/from `docs\/b.md`/)
     expectUntouched(handMade)
 
@@ -448,7 +467,8 @@ describe('push to an organization Space (github_file), with a shallow checkout',
     })
     expect(failing.code).toBe(1)
     expect(counts(failing)).toMatchObject({ updated: 0, failed: 2 })
-    expect(writesOf(emu)).toHaveLength(2)
+    // Both updates in one batch, refused as a whole.
+    expect(writesOf(emu)).toHaveLength(1)
     expect(failing.stdout).toMatch(/answered 403/)
     expect(failing.stdout).toContain(
       'GitHub accepts the permission(s): organization_copilot_spaces=write'
@@ -600,8 +620,8 @@ describe('workflow_dispatch to a user Space (free_text), without a checkout', ()
       // The compare API gives no modes: one tree read tells symbolic links from files.
       'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
       'GET /repos/{owner}/{repo}/git/blobs/{file_sha}',
-      'PUT /users/{username}/copilot-spaces/{space_number}/resources/{space_resource_id}',
-      'DELETE /users/{username}/copilot-spaces/{space_number}/resources/{space_resource_id}'
+      // The update and the delete, in one Set Space batch.
+      'PUT /users/{username}/copilot-spaces/{space_number}'
     ])
     expectUntouched(handMade)
   })

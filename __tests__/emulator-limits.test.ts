@@ -2,7 +2,7 @@
  * The emulator's rate limits, injected faults and latency, through real HTTP.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { Emulator, EmulatorOptions } from '../emulator/index.js'
+import { CONTENT_CREATION_LIMITS, type Emulator, type EmulatorOptions } from '../emulator/index.js'
 import {
   ADMIN,
   allViolations,
@@ -105,6 +105,37 @@ describe('secondary rate limit', () => {
     })
     expect(next.status).toBe(403)
     expect(next.headers.get('retry-after')).toBe('10')
+  })
+
+  it('applies every window at once, as GitHub limits content creation per minute and per hour', async () => {
+    const perMinute = CONTENT_CREATION_LIMITS[0]
+    const perHour = CONTENT_CREATION_LIMITS[1]
+    expect([perMinute, perHour]).toEqual([
+      { maxWrites: 80, windowMs: 60_000 },
+      { maxWrites: 500, windowMs: 3_600_000 }
+    ])
+    const e = await start({
+      secondaryRateLimit: [
+        { maxWrites: 2, windowMs: 60_000 },
+        { maxWrites: 3, windowMs: 3_600_000 }
+      ]
+    })
+    const post = () => call(e, 'POST', resources, { body: note })
+    expect((await post()).status).toBe(201)
+    expect((await post()).status).toBe(201)
+    clock += 5_000
+    // The minute is full: free again when the first write is a minute old.
+    const minute = await post()
+    expect(minute.status).toBe(403)
+    expect(minute.headers.get('retry-after')).toBe('55')
+    clock += 56_000
+    expect((await post()).status).toBe(201)
+    clock += 60_000
+    // The hour is full (3 writes), although the last minute holds only one.
+    const hour = await post()
+    expect(hour.status).toBe(403)
+    expect(hour.headers.get('retry-after')).toBe(String(3600 - 121))
+    expect(e.resources('org', ORG, 1)).toHaveLength(3)
   })
 })
 

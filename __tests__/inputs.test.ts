@@ -40,7 +40,8 @@ describe('readSettings', () => {
       apiUrl: 'https://api.github.com',
       namePrefix: '',
       writeIntervalMs: 1000,
-      maxDeletions: 50
+      maxDeletions: 50,
+      batchSize: 100
     })
     expect(s.globs.patterns).toEqual(['**/*.md'])
   })
@@ -57,7 +58,8 @@ describe('readSettings', () => {
       'name-prefix': 'repo: ',
       'api-url': 'https://ghe.example.com/api/v3',
       'write-interval': '0.25',
-      'max-deletions': '0'
+      'max-deletions': '0',
+      'batch-size': '1'
     })
     expect(s).toMatchObject({
       ownerType: 'user',
@@ -68,7 +70,8 @@ describe('readSettings', () => {
       namePrefix: 'repo: ',
       apiUrl: 'https://ghe.example.com/api/v3',
       writeIntervalMs: 250,
-      maxDeletions: 0
+      maxDeletions: 0,
+      batchSize: 1
     })
     expect(s.globs.patterns).toEqual(['docs/**', '!docs/drafts/**'])
   })
@@ -120,7 +123,13 @@ describe('readSettings', () => {
       { 'max-deletions': '2.5' },
       /Input 'max-deletions' must be a whole number, 0 or more.*got "2.5"/
     ],
-    [{ 'name-prefix': 'a\nb' }, /Input 'name-prefix' must be a single line/]
+    [{ 'name-prefix': 'a\nb' }, /Input 'name-prefix' must be a single line/],
+    [
+      { 'batch-size': '0' },
+      /Input 'batch-size' must be a whole number from 1 to 1000 \(default 100; 1 sends one request per resource\).*got "0"/
+    ],
+    [{ 'batch-size': '1001' }, /Input 'batch-size'.*got "1001"/],
+    [{ 'batch-size': '10.5' }, /Input 'batch-size'.*got "10.5"/]
   ])('rejects %j', (override, message) => {
     expect(errorFor({ ...valid, ...override }).message).toMatch(message)
   })

@@ -210,6 +210,8 @@ interface Scenario {
   checkout: boolean
   latencyMs: number
   secondaryRateLimit?: EmulatorOptions['secondaryRateLimit']
+  /** Writes per Set Space request (1: one request per resource). */
+  batchSize: number
   faults: { fault: Fault; flush: { method: string; path: string } }[]
 }
 
@@ -281,8 +283,11 @@ function makeScenario(seed: number, rng: Rng): Scenario {
     checkout: rng.chance(0.85),
     latencyMs: rng.chance(0.1) ? 1 : 0,
     secondaryRateLimit: rng.chance(0.15) ? { maxWrites: 4, windowMs: 10_000 } : undefined,
+    batchSize: 1,
     faults: []
   }
+  // Drawn before the faults: a fault on Set Space only makes sense when batches are sent.
+  scenario.batchSize = rng.pick([1, 1, 2, 5, 100])
   const count = rng.pick([0, 1, 1, 2, 2, 3, 4])
   for (let i = 0; i < count; i++) scenario.faults.push(randomFault(rng, scenario))
   return scenario
@@ -290,6 +295,7 @@ function makeScenario(seed: number, rng: Rng): Scenario {
 
 const SPACE_RESOURCES = /\/copilot-spaces\/\d+\/resources$/
 const SPACE_RESOURCE = /\/copilot-spaces\/\d+\/resources\/\d+$/
+const SPACE = /\/copilot-spaces\/\d+$/
 
 /** A fault, and a request that matches it without touching the Space, to use it up. */
 function randomFault(rng: Rng, s: Scenario): Scenario['faults'][number] {
@@ -298,6 +304,9 @@ function randomFault(rng: Rng, s: Scenario): Scenario['faults'][number] {
     { method: 'PUT', path: SPACE_RESOURCE, flush: `/orgs/${ORG}/copilot-spaces/0/resources/1` },
     { method: 'DELETE', path: SPACE_RESOURCE, flush: `/orgs/${ORG}/copilot-spaces/0/resources/1` },
     { method: 'GET', path: SPACE_RESOURCES, flush: `/orgs/${ORG}/copilot-spaces/0/resources` },
+    ...(s.batchSize > 1
+      ? [{ method: 'PUT', path: SPACE, flush: `/orgs/${ORG}/copilot-spaces/0` }]
+      : []),
     ...(s.checkout
       ? []
       : [
@@ -685,7 +694,8 @@ function inputFor(h: Harness, s: Scenario, rng: Rng): SyncInput {
       sync: s.sync,
       prune: s.prune,
       namePrefix: s.namePrefix,
-      maxDeletions: 1000
+      maxDeletions: 1000,
+      batchSize: s.batchSize
     },
     ctx: { ...ctx, sha: target, workspace: s.checkout ? work.dir : noCheckout() },
     random: rng.next

@@ -177,13 +177,19 @@ describe('no file name or GitHub message becomes a workflow command', () => {
 
   it('failing writes whose GitHub message holds line breaks and commands', async () => {
     const n = space()
-    emu.injectFault({
-      method: 'POST',
-      path: `/orgs/${ORG}/copilot-spaces/${n}/resources`,
-      times: 100,
-      status: 422,
-      body: { message: HOSTILE_MESSAGE, errors: [{ code: 'custom', message: HOSTILE_MESSAGE }] }
-    })
+    // Refused as a batch and one by one, GitHub's message each time.
+    for (const path of [
+      `/orgs/${ORG}/copilot-spaces/${n}/resources`,
+      `/orgs/${ORG}/copilot-spaces/${n}`
+    ]) {
+      emu.injectFault({
+        method: path.endsWith('/resources') ? 'POST' : 'PUT',
+        path,
+        times: 100,
+        status: 422,
+        body: { message: HOSTILE_MESSAGE, errors: [{ code: 'custom', message: HOSTILE_MESSAGE }] }
+      })
+    }
     const result = await run(n)
     expect(result.code).not.toBe(0)
     expect(result.outputs.failed).toBe(String(HOSTILE.length + 1))

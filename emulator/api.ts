@@ -31,7 +31,10 @@ const SECONDARY_DOCS =
   'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits'
 
 /** What the API needs besides the request: the state, the clock and the options handlers read. */
-export interface ApiEnv extends Pick<EmulatorOptions, 'resourcesPageSize' | 'storeText'> {
+export interface ApiEnv extends Pick<
+  EmulatorOptions,
+  'resourcesPageSize' | 'storeText' | 'nestedAttributes'
+> {
   state: State
   now: () => number
   secondary: SecondaryLimit
@@ -140,7 +143,8 @@ async function runHandler(env: ApiEnv, inc: Incoming, token: Token): Promise<Ans
       token,
       treeLimit: env.treeLimit,
       resourcesPageSize: env.resourcesPageSize,
-      storeText: env.storeText
+      storeText: env.storeText,
+      nestedAttributes: env.nestedAttributes
     })
   } catch (error) {
     if (error instanceof ApiError) return error.answer

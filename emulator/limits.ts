@@ -54,22 +54,41 @@ export interface SecondaryLimit {
   admit(): number | undefined
 }
 
-/** More than `maxWrites` writes within `windowMs` (a sliding window) are refused until one ages out. */
+/** GitHub's secondary limits on content-creating requests: 80 a minute and 500 an hour. */
+export const CONTENT_CREATION_LIMITS: readonly SecondaryWindow[] = [
+  { maxWrites: 80, windowMs: 60_000 },
+  { maxWrites: 500, windowMs: 3_600_000 }
+]
+
+type SecondaryWindow = { maxWrites: number; windowMs: number }
+
+/**
+ * More than `maxWrites` writes within `windowMs` (a sliding window) are refused until one ages
+ * out; with several windows, a write must fit in each, and the wait is the longest.
+ */
 export function secondaryLimit(
   options: EmulatorOptions['secondaryRateLimit'],
   now: () => number
 ): SecondaryLimit {
+  const windows = options === undefined ? [] : Array.isArray(options) ? options : [options]
   const writes: number[] = []
+  const longest = Math.max(0, ...windows.map(w => w.windowMs))
   return {
     admit() {
-      if (!options) return undefined
       const t = now()
-      while (writes.length > 0 && (writes[0] as number) <= t - options.windowMs) writes.shift()
-      if (writes.length >= options.maxWrites) {
-        const frees = (writes[0] as number) + options.windowMs
-        return Math.max(1, Math.ceil((frees - t) / 1000))
+      while (writes.length > 0 && (writes[0] as number) <= t - longest) writes.shift()
+      let wait = 0
+      for (const w of windows) {
+        // Writes are in time order: the ones within this window are the last few.
+        let first = writes.length
+        while (first > 0 && (writes[first - 1] as number) > t - w.windowMs) first--
+        if (writes.length - first >= w.maxWrites) {
+          const frees = (writes[writes.length - w.maxWrites] as number) + w.windowMs
+          wait = Math.max(wait, Math.max(1, Math.ceil((frees - t) / 1000)))
+        }
       }
-      writes.push(t)
+      if (wait > 0) return wait
+      if (windows.length > 0) writes.push(t)
       return undefined
     }
   }

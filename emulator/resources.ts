@@ -119,7 +119,7 @@ function findResource(ctx: Ctx, space: StoredSpace): ResourceRecord {
 }
 
 /** Metadata as the server keeps it: a `free_text` text through the server's normalisation. */
-function stored(
+export function stored(
   ctx: Ctx,
   type: unknown,
   metadata: Record<string, unknown>

@@ -1,5 +1,6 @@
 import type { Answer } from './http.js'
 import type { State, Token } from './state.js'
+import type { NestedAttributes } from './types.js'
 
 export interface Ctx {
   state: State
@@ -16,6 +17,7 @@ export interface Ctx {
   treeLimit: number
   resourcesPageSize?: number
   storeText?: (text: string) => string
+  nestedAttributes?: NestedAttributes
 }
 
 export type Handler = (ctx: Ctx) => Answer | Promise<Answer>

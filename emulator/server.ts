@@ -77,7 +77,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       base: () => base,
       treeLimit: options.treeLimit ?? 100000,
       resourcesPageSize: options.resourcesPageSize,
-      storeText: options.storeText
+      storeText: options.storeText,
+      nestedAttributes: options.nestedAttributes
     },
     primaryLimit(options.rateLimit, now),
     options.latencyMs

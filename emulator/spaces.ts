@@ -3,7 +3,7 @@ import { atLeast, ownerLevel, spaceLevel } from './auth.js'
 import { fail, forbidden, isObject, notFound, ok, validationFailed } from './http.js'
 import type { Answer, FieldError } from './http.js'
 import { cursorPage, linkHeader } from './pagination.js'
-import { validateMetadata, validateNewResource, validateType } from './resources.js'
+import { stored, validateMetadata, validateNewResource, validateType } from './resources.js'
 import type { Ctx } from './routes.js'
 import { loadOwner, loadSpace, requireSpaceLevel } from './space-access.js'
 import {
@@ -203,14 +203,24 @@ function applyNested(ctx: Ctx, space: StoredSpace, plan: NestedPlan): boolean {
   const stamp = iso(ctx.state.now())
   for (const { resource, resource_type, metadata } of plan.updates) {
     resource.resource_type = resource_type
-    if (metadata !== undefined) resource.metadata = structuredClone(metadata)
+    if (metadata !== undefined) {
+      resource.metadata = structuredClone(stored(ctx, resource_type, metadata))
+    }
     resource.updated_at = stamp
   }
-  space.resources = space.resources.filter(r => !plan.destroys.includes(r))
+  const named = new Set(plan.updates.map(u => u.resource))
+  const before = space.resources.length
+  space.resources = space.resources.filter(r =>
+    ctx.nestedAttributes === 'replace'
+      ? named.has(r)
+      : ctx.nestedAttributes === 'ignore-destroy' || !plan.destroys.includes(r)
+  )
   for (const { resource_type, metadata } of plan.creates) {
-    space.resources.push(newResource(ctx.state, resource_type, metadata))
+    space.resources.push(
+      newResource(ctx.state, resource_type, stored(ctx, resource_type, metadata))
+    )
   }
-  return plan.updates.length + plan.destroys.length + plan.creates.length > 0
+  return plan.updates.length + plan.creates.length > 0 || space.resources.length < before
 }
 
 function bodyOf(ctx: Ctx): Record<string, unknown> {
@@ -297,7 +307,8 @@ export function setSpace(type: OwnerType) {
     }
     changed = applyNested(ctx, space, plan) || changed
     if (changed) space.updated_at = iso(ctx.state.now())
-    return ok(spaceJson(ctx, space, true), 200, changed)
+    const terse = ctx.nestedAttributes === 'terse' && body.resources_attributes !== undefined
+    return ok(spaceJson(ctx, space, !terse), 200, changed)
   }
 }
 

@@ -5,6 +5,8 @@ export type AccessLevel = 'read' | 'write' | 'admin'
 export type TokenKind = 'classic' | 'fine_grained' | 'installation'
 export type BaseRole = 'reader' | 'writer' | 'admin' | 'no_access'
 
+export type NestedAttributes = 'documented' | 'replace' | 'ignore-destroy' | 'terse'
+
 export interface EmulatorOptions {
   /** Default 0 (ephemeral); the server listens on 127.0.0.1. */
   port?: number
@@ -12,8 +14,12 @@ export interface EmulatorOptions {
   now?: () => number
   /** Added before every answer. */
   latencyMs?: number
-  /** Off unless given. */
-  secondaryRateLimit?: { maxWrites: number; windowMs: number }
+  /**
+   * Off unless given: writes past `maxWrites` within a sliding `windowMs` are refused with a
+   * `retry-after`. Several windows all apply (`CONTENT_CREATION_LIMITS` is GitHub's).
+   */
+  secondaryRateLimit?:
+    { maxWrites: number; windowMs: number } | readonly { maxWrites: number; windowMs: number }[]
   /** Primary limit; default 5000 requests an hour. `resetAt` is in epoch seconds. */
   rateLimit?: { limit: number; remaining?: number; resetAt?: number }
   /** Entries in a recursive tree before `truncated: true`; GitHub's is 100,000. */
@@ -25,6 +31,13 @@ export interface EmulatorOptions {
   resourcesPageSize?: number
   /** How the server stores a `free_text` text (GitHub may normalise line endings or whitespace). */
   storeText?: (text: string) => string
+  /**
+   * How Set Space treats `resources_attributes`. `documented` (the default) follows GitHub's
+   * example. The others are surprises a client must notice: `replace` also deletes every resource
+   * not named; `ignore-destroy` keeps the resources `_destroy` names; `terse` applies as
+   * documented but answers without `resources_attributes`.
+   */
+  nestedAttributes?: NestedAttributes
 }
 
 export interface TokenGrant {

@@ -19,7 +19,8 @@ export const reportContext: ReportContext = {
   spaceUrl: 'https://github.com/copilot/spaces/octo-org/3',
   scopeReason: 'push: 2 files changed between a and b',
   commit: 'c'.repeat(40),
-  othersCount: 2
+  othersCount: 2,
+  notices: []
 }
 
 // ---- Rendering, the way GitHub reads the Markdown (GFM) ----

@@ -171,6 +171,8 @@ export function buildSettings(h: Harness, input: SyncInput = {}): Settings {
     namePrefix: '',
     writeIntervalMs: 0,
     maxDeletions: 50,
+    // One request per resource unless a test batches: most tests count requests per path.
+    batchSize: 1,
     warnings: [],
     ...input.settings,
     globs: compileGlobs(input.files ?? '**/*.md')

@@ -32,6 +32,24 @@ export type CreateResourceBody = Endpoints[`POST ${OrgResources}`]['request']['d
   resource_type: SpaceResource['resource_type']
   metadata: Record<string, unknown>
 }
+/** The resource types the API can create (`media_content` and `uploaded_text_file` it cannot). */
+export const CREATABLE_TYPES: readonly string[] = [
+  'repository',
+  'github_file',
+  'free_text',
+  'github_issue',
+  'github_pull_request'
+]
+
+/**
+ * One entry of Set Space's `resources_attributes` (Rails nested attributes, as GitHub's example
+ * shows): without `id` it creates a resource, with `id` it updates that resource, and with `id`
+ * and `_destroy` it deletes it. Resources not named are left as they are.
+ */
+export type ResourceEntry =
+  | { resource_type: SpaceResource['resource_type']; metadata: Record<string, unknown> }
+  | { id: number; resource_type: SpaceResource['resource_type']; metadata: Record<string, unknown> }
+  | { id: number; _destroy: true }
 export type Repository = Endpoints['GET /repos/{owner}/{repo}']['response']['data']
 export type Comparison =
   Endpoints['GET /repos/{owner}/{repo}/compare/{basehead}']['response']['data']
@@ -50,6 +68,8 @@ export interface ClientOptions {
    * it (GitHub may normalise what it stores, so this is the resource's identity, not its bytes).
    */
   isCreated?: (sent: CreateResourceBody, listed: SpaceResource) => boolean
+  /** How an update whose answer was lost is recognised as applied (by default, as `isCreated`). */
+  isUpdated?: (sent: CreateResourceBody, listed: SpaceResource) => boolean
   /** Abort a request that has not answered in this long (a timeout is retried like a lost connection). */
   timeoutMs?: number
 }
@@ -83,6 +103,15 @@ export interface SpacesClient {
     metadata: Record<string, unknown>
   ): Promise<SpaceResource>
   deleteResource(ref: SpaceRef, id: number): Promise<void>
+  /**
+   * Creates, updates and deletes many resources in one Set Space request. Answers the Space's
+   * resources as the response lists them, or undefined when it lists none (then only a read-back
+   * can tell what happened).
+   */
+  setResources(
+    ref: SpaceRef,
+    entries: readonly ResourceEntry[]
+  ): Promise<SpaceResource[] | undefined>
 
   // Accounts and repositories: the owner's type, the repository's id, and the files in scope.
   getAccount(login: string): Promise<Account>
@@ -212,6 +241,39 @@ async function recoverCreate(
   return match ? { status: 201, headers: {}, data: match } : undefined
 }
 
+/** How a lost answer's write is recognised in a read-back. */
+interface Recognisers {
+  created: (sent: CreateResourceBody, listed: SpaceResource) => boolean
+  updated: (sent: CreateResourceBody, listed: SpaceResource) => boolean
+}
+
+/**
+ * A Set Space batch whose answer was lost may have been applied, wholly or in part: read the
+ * Space back first. Nothing applied: send it again. Everything, or only some of it: answer with
+ * the listing, so the caller sees exactly which entries took effect (and repeats none of them).
+ */
+async function recoverBatch(
+  call: ApiCall,
+  list: ListAll,
+  is: Recognisers
+): Promise<ApiResponse<unknown> | undefined> {
+  const data = call.params.data as { resources_attributes?: unknown } | undefined
+  if (call.method !== 'PUT' || !Array.isArray(data?.resources_attributes)) return undefined
+  const entries = data.resources_attributes as ResourceEntry[]
+  const listed = await list(`${call.route}/resources`, { ...call.params, data: undefined })
+  const byId = new Map(listed.map(r => [r.id, r]))
+  const applied = (e: ResourceEntry): boolean => {
+    if ('_destroy' in e) return !byId.has(e.id)
+    if ('id' in e) {
+      const r = byId.get(e.id)
+      return r !== undefined && is.updated(e as CreateResourceBody, r)
+    }
+    return listed.some(r => is.created(e as CreateResourceBody, r))
+  }
+  if (!entries.some(applied)) return undefined
+  return { status: 200, headers: {}, data: { resources_attributes: listed } }
+}
+
 type SpaceMethods = 'listSpaces' | 'getSpace' | 'createSpace' | 'updateSpace'
 
 function spaceEndpoints(request: Request): Pick<SpacesClient, SpaceMethods> {
@@ -242,7 +304,8 @@ function spaceEndpoints(request: Request): Pick<SpacesClient, SpaceMethods> {
   }
 }
 
-type ResourceMethods = 'listResources' | 'createResource' | 'updateResource' | 'deleteResource'
+type ResourceMethods =
+  'listResources' | 'createResource' | 'updateResource' | 'deleteResource' | 'setResources'
 
 function resourceEndpoints(request: Request, list: ListAll): Pick<SpacesClient, ResourceMethods> {
   const one = (ref: SpaceRef, id: number) => ({ ...spaceParams(ref), space_resource_id: id })
@@ -261,6 +324,16 @@ function resourceEndpoints(request: Request, list: ListAll): Pick<SpacesClient, 
     },
     async deleteResource(ref, id) {
       await request('DELETE', route.resource(ref.ownerType), one(ref, id))
+    },
+    async setResources(ref, entries) {
+      const params = { ...spaceParams(ref), data: { resources_attributes: entries } }
+      const res = await request<{ resources_attributes?: unknown }>(
+        'PUT',
+        route.space(ref.ownerType),
+        params
+      )
+      const listed = res.data?.resources_attributes
+      return Array.isArray(listed) ? (listed as SpaceResource[]) : undefined
     }
   }
 }
@@ -301,11 +374,12 @@ export function createClient(options: ClientOptions): SpacesClient {
     log: options.policy?.log
   })
   const list: ListAll = (route, params) => listAll(send, route, params)
-  const same = options.isCreated ?? sameContent
+  const created = options.isCreated ?? sameContent
+  const is: Recognisers = { created, updated: options.isUpdated ?? created }
+  const recover = async (call: ApiCall) =>
+    (await recoverCreate(call, list, is.created)) ?? (await recoverBatch(call, list, is))
   const send: Transport = options.policy
-    ? createPolicy({ ...options.policy, recover: call => recoverCreate(call, list, same) })(
-        transport
-      )
+    ? createPolicy({ ...options.policy, recover })(transport)
     : transport
   const request: Request = async <T>(
     method: ApiCall['method'],

@@ -37,6 +37,8 @@ export interface ReportContext {
   /** Why nothing was written, when nothing was: dry run or a pull request preview. */
   previewReason?: string
   othersCount: number
+  /** What went wrong beyond single paths (batching surprised by GitHub's answer): shown first. */
+  notices: string[]
 }
 
 /**
@@ -238,6 +240,7 @@ export function summaryMarkdown(
   ]
   if (ctx.previewReason)
     head.push(`> **Preview: nothing was written.** ${prose(ctx.previewReason)}`, '')
+  for (const notice of ctx.notices) head.push(`> **Warning:** ${prose(notice)}`, '')
   head.push(
     `Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).`,
     '',
@@ -348,7 +351,8 @@ export function reportContext(
       : !write
         ? `${run.eventName} events only preview the sync.`
         : undefined,
-    othersCount: 0
+    othersCount: 0,
+    notices: []
   }
 }
 
@@ -358,7 +362,7 @@ export async function reportRun(
   report: ReportContext
 ): Promise<void> {
   const counts = await writeOutputs(outcomes)
-  for (const warning of counts.warnings) out.warning(warning)
+  for (const warning of [...report.notices, ...counts.warnings]) out.warning(warning)
   await writeSummary(outcomes, report)
   out.info(
     `${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +

@@ -28,6 +28,8 @@ export interface Settings {
   writeIntervalMs: number
   /** A run that would delete more of our resources than this is refused before any write. */
   maxDeletions: number
+  /** Creates, updates and deletes per Set Space request; 1 sends one request per resource. */
+  batchSize: number
   /** Inputs that are valid but have no effect, said once; the caller prints them. */
   warnings: string[]
 }
@@ -204,6 +206,7 @@ export function readSettings(
     namePrefix,
     writeIntervalMs: readWriteInterval(read),
     maxDeletions: readMaxDeletions(read),
+    batchSize: readBatchSize(read),
     warnings
   }
 }
@@ -284,6 +287,20 @@ function readWriteInterval(read: ReadInput): number {
     )
   }
   return Math.round(Number(raw === '' ? '1' : raw) * 1000)
+}
+
+export const MAX_BATCH_SIZE = 1000
+
+function readBatchSize(read: ReadInput): number {
+  const raw = read('batch-size')
+  if (raw !== '' && (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_BATCH_SIZE)) {
+    throw invalid(
+      'batch-size',
+      raw,
+      `a whole number from 1 to ${MAX_BATCH_SIZE} (default 100; 1 sends one request per resource)`
+    )
+  }
+  return raw === '' ? 100 : Number(raw)
 }
 
 function readMaxDeletions(read: ReadInput): number {

@@ -16,7 +16,7 @@ import {
   writeErrorSummary,
   type ReportContext
 } from '../report/report.js'
-import { isCreatedResource } from '../space/resource.js'
+import { isCreatedResource, isUpdatedResource } from '../space/resource.js'
 import { readSpaceState } from '../space/state.js'
 import { applyPlan, type Outcome } from '../sync/apply.js'
 import { changedSinceCommits, desiredState, nothingToSync } from '../sync/desired.js'
@@ -46,7 +46,8 @@ export async function sync(
   const log = out.safeLog(options.log)
   const policy = { ...options, writeIntervalMs: settings.writeIntervalMs, log }
   const { apiUrl: baseUrl, token } = settings
-  const client = createClient({ baseUrl, token, policy, isCreated: isCreatedResource })
+  const is = { isCreated: isCreatedResource, isUpdated: isUpdatedResource }
+  const client = createClient({ baseUrl, token, policy, ...is })
   let ref: SpaceRef | undefined
   try {
     ref = await resolveSpace(client, settings, log)
@@ -99,8 +100,10 @@ async function syncSpace(
   await logPlan(actions, log)
   const dryRun = report.previewReason !== undefined
   if (!dryRun) checkDeletions(actions, settings.maxDeletions)
+  const batched = { batchSize: settings.batchSize, listing: state.listing }
+  const warn = (message: string) => report.notices.push(message)
   const outcomes = await out.group(dryRun ? 'Writes (none: preview)' : 'Writes', () =>
-    applyPlan(actions, { client, space: ref, dryRun, log, explain })
+    applyPlan(actions, { client, space: ref, dryRun, log, explain, ...batched, warn })
   )
   return { outcomes, report }
 }

@@ -130,6 +130,15 @@ export function isCreatedResource(sent: CreateResourceBody, listed: SpaceResourc
   return false
 }
 
+/**
+ * Whether a listed resource holds what an update sent: the identity `isCreatedResource` compares,
+ * and for `free_text` the name too, since a rename of the name alone is an update of its own.
+ */
+export function isUpdatedResource(sent: CreateResourceBody, listed: SpaceResource): boolean {
+  if (!isCreatedResource(sent, listed)) return false
+  return sent.resource_type !== 'free_text' || listed.metadata?.name === sent.metadata.name
+}
+
 /** Whether a resource of ours already holds what syncing this file would write. */
 export function isCurrent(s: ResourceSettings, r: OwnedResource, file: DesiredFile): boolean {
   if (r.type !== s.resourceType || r.path !== file.path) return false

@@ -3,20 +3,22 @@
  * Ours, and only ours, may be changed or deleted; anything else, including entries of a shape
  * we do not expect, is left alone and counted.
  */
-import type { Client, SpaceRef } from '../github/client.js'
+import type { Client, SpaceRef, SpaceResource } from '../github/client.js'
 import { recognise, type OwnedResource } from './resource.js'
 
 export interface SpaceState {
   ours: OwnedResource[]
   /** Resources left alone: attached by hand, by another repository or glob set, or not understood. */
   othersCount: number
+  /** Every resource as listed, ours or not: what batched writes check each answer against. */
+  listing: readonly SpaceResource[]
 }
 
 export function classifyResources(
   resources: readonly unknown[],
   repositoryId: number,
   inScope: (path: string) => boolean
-): SpaceState {
+): Omit<SpaceState, 'listing'> {
   const ours: OwnedResource[] = []
   for (const r of resources) {
     const mine = recognise(r, repositoryId, inScope)
@@ -31,5 +33,6 @@ export async function readSpaceState(
   repositoryId: number,
   inScope: (path: string) => boolean
 ): Promise<SpaceState> {
-  return classifyResources(await client.listResources(ref), repositoryId, inScope)
+  const listing = await client.listResources(ref)
+  return { ...classifyResources(listing, repositoryId, inScope), listing }
 }

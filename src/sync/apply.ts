@@ -3,8 +3,16 @@
  * failure on one path is recorded and the rest go on. Updates and creates go before deletes, so
  * a replaced resource disappears only once its successor exists.
  */
-import type { Client, SpaceRef } from '../github/client.js'
 import { ApiError } from '../github/api.js'
+import {
+  CREATABLE_TYPES,
+  type Client,
+  type CreateResourceBody,
+  type SpaceRef,
+  type SpaceResource
+} from '../github/client.js'
+import { isCreatedResource, isUpdatedResource } from '../space/resource.js'
+import { cutBatches, checkBatch, entryFor, type BatchCheck, type Write } from './batch.js'
 import type { PlannedAction } from './plan.js'
 
 export type OutcomeAction = 'created' | 'updated' | 'deleted' | 'unchanged' | 'skipped' | 'failed'
@@ -25,6 +33,12 @@ export interface ApplyOptions {
   log: (line: string) => void
   /** Turns a failure into the message shown for its path. */
   explain: (error: unknown) => string
+  /** Writes per Set Space request; 1 (the default) sends one request per resource. */
+  batchSize?: number
+  /** The Space's resources as read at the start: batching needs them to check each answer. */
+  listing?: readonly SpaceResource[]
+  /** What must not be missed: a warning in the log and in the job summary. */
+  warn?: (message: string) => void
 }
 
 const DONE: Record<PlannedAction['kind'], OutcomeAction> = {
@@ -55,20 +69,163 @@ export async function applyPlan(
 ): Promise<Outcome[]> {
   const outcomes = new Map<PlannedAction, Outcome>()
   if (!o.dryRun) {
-    for (const kind of ['update', 'create', 'delete'] as const) {
-      for (const a of actions) {
-        if (a.kind !== kind) continue
-        try {
-          outcomes.set(a, await write(a, o))
-        } catch (error) {
-          const message = o.explain(error)
-          o.log(`✗ ${a.path}: ${message}`)
-          outcomes.set(a, { ...planned(a), action: 'failed', reason: message })
-        }
-      }
+    const writes = (['update', 'create', 'delete'] as const).flatMap(kind =>
+      actions.filter((a): a is Write => a.kind === kind)
+    )
+    const batchSize = o.batchSize ?? 1
+    if (batchSize > 1 && writes.length > 1 && o.listing) {
+      await applyBatched(writes, { ...o, batchSize, listing: o.listing }, outcomes)
+    } else {
+      for (const w of writes) outcomes.set(w, await writeOne(w, o))
     }
   }
   return actions.map(a => outcomes.get(a) ?? planned(a))
+}
+
+/** One write through its own endpoint; a failure is the path's outcome, not the run's. */
+async function writeOne(w: Write, o: ApplyOptions): Promise<Outcome> {
+  try {
+    return await write(w, o)
+  } catch (error) {
+    return failed(w, o.explain(error), o)
+  }
+}
+
+function failed(w: Write, message: string, o: ApplyOptions): Outcome {
+  o.log(`✗ ${w.path}: ${message}`)
+  return { ...planned(w), action: 'failed', reason: message }
+}
+
+const is = { created: isCreatedResource, updated: isUpdatedResource }
+
+type Batched = ApplyOptions & { batchSize: number; listing: readonly SpaceResource[] }
+
+/** What a run of batches shares: the Space as last seen, and whether batching still holds. */
+interface Progress {
+  known: Map<number, SpaceResource>
+  surprised: boolean
+  /** Resources recreated after a surprise: old id to new, for the writes still to come. */
+  restored: Map<number, number>
+}
+
+/**
+ * Writes in Set Space batches, each answer checked (batch.ts). After the first surprise the rest
+ * go one request per resource, as with `batch-size: 1`.
+ */
+async function applyBatched(
+  writes: readonly Write[],
+  o: Batched,
+  outcomes: Map<PlannedAction, Outcome>
+): Promise<void> {
+  const progress: Progress = {
+    known: new Map(o.listing.map(r => [r.id, r])),
+    surprised: false,
+    restored: new Map()
+  }
+  for (const batch of cutBatches(writes, o.batchSize)) {
+    if (progress.surprised) break
+    await sendBatch(batch, o, progress, outcomes)
+  }
+  for (const w of writes) {
+    if (outcomes.has(w)) continue
+    const id = w.kind === 'create' ? undefined : progress.restored.get(w.resourceId)
+    const again = id === undefined || w.kind === 'create' ? w : { ...w, resourceId: id }
+    outcomes.set(w, await writeOne(again, o))
+  }
+}
+
+/**
+ * One batch. A batch of one goes through the resource's own endpoint (its exact answers: a
+ * delete already done, an identical file already there). A 422 (or 413) is split in halves until the
+ * refused entries stand alone; any other failure is every entry's.
+ */
+async function sendBatch(
+  batch: readonly Write[],
+  o: Batched,
+  p: Progress,
+  outcomes: Map<PlannedAction, Outcome>
+): Promise<void> {
+  if (p.surprised) return
+  if (batch.length === 1) {
+    const [w] = batch as [Write]
+    outcomes.set(w, await writeOne(w, o))
+    return
+  }
+  let answer: SpaceResource[] | undefined
+  try {
+    answer = await o.client.setResources(o.space, batch.map(entryFor))
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 422 || error.status === 413)) {
+      o.log(
+        `A batch of ${batch.length} was refused (${error.status}): splitting it to find the entries GitHub refuses.`
+      )
+      const half = Math.ceil(batch.length / 2)
+      await sendBatch(batch.slice(0, half), o, p, outcomes)
+      await sendBatch(batch.slice(half), o, p, outcomes)
+      return
+    }
+    const message = o.explain(error)
+    for (const w of batch) outcomes.set(w, failed(w, message, o))
+    return
+  }
+  let after = answer ?? []
+  let check = checkBatch(p.known, batch, after, is)
+  if (!answer || check.notApplied.length > 0 || check.vanished.length > 0) {
+    // The answer may list the Space only in part: only the Space itself can tell.
+    after = await o.client.listResources(o.space)
+    check = checkBatch(p.known, batch, after, is)
+  }
+  for (const [w, id] of check.applied) {
+    outcomes.set(w, { ...planned(w), ...(id === undefined ? {} : { resourceId: id }) })
+    o.log(`${SIGN[w.kind]} ${w.path}${id === undefined ? '' : ` (resource ${id})`}`)
+  }
+  p.known = new Map(after.map(r => [r.id, r]))
+  if (check.notApplied.length > 0 || check.vanished.length > 0) await surprised(check, o, p)
+}
+
+const SIGN: Record<Write['kind'], string> = { create: '+', update: '~', delete: '-' }
+
+/**
+ * GitHub's answer contradicts the semantics batching relies on: stop batching for the run, put
+ * back every resource that went without being named (as far as the API can create its type),
+ * and say so where nobody can miss it. Entries that did not take effect are sent again, one
+ * request per resource.
+ */
+async function surprised(check: BatchCheck, o: Batched, p: Progress): Promise<void> {
+  p.surprised = true
+  const lines: string[] = []
+  if (check.notApplied.length > 0) {
+    lines.push(
+      `${check.notApplied.length} change(s) the batch named did not take effect (first: ${check.notApplied[0]?.path}); they are sent again one at a time.`
+    )
+  }
+  let restored = 0
+  const lost: number[] = []
+  for (const r of check.vanished) {
+    if (!CREATABLE_TYPES.includes(r.resource_type)) {
+      lost.push(r.id)
+      continue
+    }
+    try {
+      const body = { resource_type: r.resource_type, metadata: r.metadata } as CreateResourceBody
+      const { resource } = await o.client.createResource(o.space, body)
+      p.restored.set(r.id, resource.id)
+      p.known.set(resource.id, resource)
+      o.log(`Restored resource ${r.id} (${r.resource_type}) as resource ${resource.id}.`)
+      restored++
+    } catch (error) {
+      o.log(`Could not restore resource ${r.id} (${r.resource_type}): ${o.explain(error)}`)
+      lost.push(r.id)
+    }
+  }
+  if (check.vanished.length > 0) {
+    lines.push(
+      `${check.vanished.length} resource(s) the batch did not name disappeared; ${restored} restored from the listing read at the start${lost.length > 0 ? `, ${lost.length} could not be (resource ${lost.slice(0, 20).join(', ')}${lost.length > 20 ? ', …' : ''}): add them again in the Space` : ''}.`
+    )
+  }
+  o.warn?.(
+    `Set Space did not behave as documented, so batching stopped for this run and the rest is written one request per resource. ${lines.join(' ')} Set batch-size: 1 to avoid batching until this is resolved.`
+  )
 }
 
 async function write(a: PlannedAction, o: ApplyOptions): Promise<Outcome> {
