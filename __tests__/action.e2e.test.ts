@@ -628,7 +628,7 @@ describe('workflow_dispatch to a user Space (free_text), without a checkout', ()
 })
 
 describe('a huge push without a checkout', () => {
-  it('more than 300 changed files: the compare API is cut short, so the run reconciles fully', async () => {
+  it('more than 300 changed files: the compare API is cut short, so the run reconciles fully, from one archive; a reconcile after 320 edits updates exactly those', async () => {
     const { origin, work } = createOrigin()
     emu.addRepo({ owner: ORG, name: `${REPO}-huge`, id: REPO_ID + 2, dir: origin.dir })
     const before = work.commit('seed', { 'README.md': '# r\n' })
@@ -663,6 +663,41 @@ describe('a huge push without a checkout', () => {
     expect(paths).toContain('docs/p 349.md')
     const compare = emu.requests.find(r => r.route === '/repos/{owner}/{repo}/compare/{basehead}')
     expect((compare?.responseBody as { files: unknown[] }).files).toHaveLength(300)
+    // The contents from one archive, not 351 blob requests; the writes in 5 batches (10, then
+    // up to 100 each).
+    const routes = (path: string) => emu.requests.filter(r => r.route?.endsWith(path)).length
+    expect(routes('/tarball/{ref}')).toBe(1)
+    expect(routes('/git/blobs/{file_sha}')).toBe(0)
+    expect(writesOf(emu)).toHaveLength(5)
+
+    // 320 of the 350 pages edited, then a full reconcile: exactly those are updated, by
+    // comparing the trees of the pinned commit and the synced one (no compare request).
+    const edited = work.commit(
+      'edit 320',
+      Object.fromEntries(
+        Array.from({ length: 320 }, (_, i) => [`docs/p ${i}.md`, `page ${i}, v2\n`])
+      )
+    )
+    work.push()
+    const reconcile = await run(
+      {
+        with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org' },
+        eventName: 'workflow_dispatch',
+        payload: { repository: { id: REPO_ID + 2 } },
+        workspace: mkdtempSync(join(tmpdir(), 'no-checkout-')),
+        sha: edited
+      },
+      { repository: `${ORG}/${REPO}-huge` }
+    )
+    expectSuccess(reconcile)
+    expect(counts(reconcile)).toMatchObject({ created: 0, updated: 320, unchanged: 31, deleted: 0 })
+    expect(routes('/compare/{basehead}')).toBe(0)
+    // The synced commit's tree; the pinned commit's root and its docs folder.
+    expect(routes('/git/trees/{tree_sha}')).toBe(3)
+    expect(routes('/tarball/{ref}')).toBe(1)
+    expect(writesOf(emu)).toHaveLength(5)
+    const pinned = emu.resources('org', ORG, space).filter(r => r.metadata.sha === edited)
+    expect(pinned).toHaveLength(320)
   })
 })
 

@@ -2,12 +2,17 @@ import { symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../emulator/index.js'
-import { createApiFiles, TREE_WALK_CONCURRENCY } from '../src/repository/api-reader.js'
+import {
+  createApiFiles,
+  PINNED_TREE_BUDGET,
+  TREE_WALK_CONCURRENCY
+} from '../src/repository/api-reader.js'
 import { createGit } from '../src/repository/git.js'
 import { createGitFiles } from '../src/repository/git-reader.js'
 import { createClient, type Client } from '../src/github/client.js'
 import { ApiError } from '../src/github/api.js'
 import type { FileChange } from '../src/repository/files.js'
+import { MANY_BLOBS, readBlobs } from '../src/repository/blobs.js'
 import { createRepo, removeRepos, type TestRepo } from './helpers/git-repo.js'
 import { ORG as OWNER, TOKEN } from './helpers/constants.js'
 import { expectConforming } from './helpers/github.js'
@@ -161,30 +166,78 @@ describe('createApiFiles: diff', () => {
     expect(error.status).toBe(500)
   })
 
-  it('changedPaths: one comparison per base, the paths of its diff; unknown when it fails', async () => {
+  it('changedPaths: by tree comparison, the paths at head whose file differs from each base; unknown when it fails', async () => {
     const text = 'a paragraph that survives a rename\n'.repeat(10)
     const repo = createRepo()
     const first = repo.commit('one', { 'a.md': 'a', 'old.md': text })
     repo.move('old.md', 'new.md')
     const second = repo.commit('rename', { 'b.md': 'b' })
-    const root = repo.commit('three', { 'a.md': 'a2' })
+    const diverged = repo.commit('three', { 'a.md': 'a2' })
     repo.resetHard(second)
     const head = repo.commit('four', { 'b.md': null })
     const ghost = 'deadbeef'.repeat(5)
     const files = serve(repo)
-    const answers = await files.changedPaths([first, second, first, ghost, root], head)
+    const answers = await files.changedPaths([first, second, first, ghost, diverged], head)
     expect(answers).toEqual(
       new Map([
-        [first, new Set(['new.md', 'old.md'])],
-        [second, new Set(['b.md'])],
+        // new.md is not at `first` (old.md is, with the same text): it differs there.
+        [first, new Set(['new.md'])],
+        // b.md is gone at head: no file of head differs.
+        [second, new Set()],
         [ghost, undefined],
-        // Diverged: the compare API cannot tell.
-        [root, undefined]
+        // A commit head does not descend from is compared as exactly as any other.
+        [diverged, new Set(['a.md'])]
       ])
     )
-    expect(emu.requests.filter(r => r.path.includes('/compare/'))).toHaveLength(4)
-    emu.injectFault({ path: /\/compare\//, status: 500, body: { message: 'Server Error' } })
-    expect(await files.changedPaths([first], head)).toEqual(new Map([[first, undefined]]))
+    // Head's recursive tree, then each base's root tree (the two roots of `first` and
+    // `diverged` differ from head's; `second`'s too); no compare request.
+    expect(emu.requests.filter(r => r.path.includes('/compare/'))).toHaveLength(0)
+    expect(treeRequests(emu)).toHaveLength(5)
+    emu.injectFault({ path: /\/git\/trees\//, status: 500, body: { message: 'Server Error' } })
+    expect(await serve(repo).changedPaths([first], head)).toEqual(new Map([[first, undefined]]))
+  })
+
+  it('changedPaths: exact past the compare limit, reading only the folders that differ, each once', async () => {
+    const repo = createRepo()
+    const many = (tag: string) =>
+      Object.fromEntries(
+        Array.from({ length: 400 }, (_, i) => [`docs/part-${i % 4}/p${i}.md`, `${tag} ${i}\n`])
+      )
+    const still = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`guide/deep/er/g${i}.md`, `g ${i}\n`])
+    )
+    const base = repo.commit('base', { ...many('v1'), ...still, 'guide/deep/er/x.md': 'x' })
+    const middle = repo.commit('one deep edit', { 'guide/deep/er/x.md': 'x2' })
+    const head = repo.commit('400 edits', many('v2'))
+    const files = serve(repo)
+    const answers = await files.changedPaths([base, middle], head)
+    const edited = Object.keys(many('v2'))
+    expect(answers.get(middle)).toEqual(new Set(edited))
+    expect(answers.get(base)).toEqual(new Set([...edited, 'guide/deep/er/x.md']))
+    // Head's recursive tree; `middle`: root, docs, its 4 parts; `base`: its root, then only
+    // guide → deep → er (its docs is `middle`'s, already read).
+    expect(treeRequests(emu)).toHaveLength(1 + 6 + 4)
+  })
+
+  it('changedPaths: past its budget of tree requests, the commits not yet answered are unknown', async () => {
+    const repo = createRepo()
+    const commits = Array.from({ length: 70 }, (_, i) =>
+      repo.commit(`c${i}`, { [`f${i}/a.md`]: `${i}` })
+    )
+    const head = commits.at(-1)!
+    // A server of its own: the shared one's idle connections may have closed while the 70
+    // commits were made.
+    await withEmulator({}, async server => {
+      const answers = await serve(repo, server).changedPaths(commits.slice(0, -1), head)
+      const known = [...answers.values()].filter(a => a !== undefined)
+      // Each commit costs its root tree (its other folders are head's, or missing from it).
+      expect(known).toHaveLength(PINNED_TREE_BUDGET)
+      expect(answers.get(commits[0]!)).toEqual(
+        new Set(commits.slice(1).map((_, i) => `f${i + 1}/a.md`))
+      )
+      expect(answers.get(commits[PINNED_TREE_BUDGET]!)).toBeUndefined()
+      expect(treeRequests(server)).toHaveLength(1 + PINNED_TREE_BUDGET)
+    })
   })
 })
 
@@ -380,6 +433,106 @@ describe('createApiFiles: listFiles past a truncated tree', () => {
       expect(error.status).toBe(500)
       expect(settled).toBe(started)
       expect(started).toBeLessThan(1 + 13)
+    })
+  })
+})
+
+describe('createApiFiles: many blobs from one archive', () => {
+  it('readMany: every asked blob from the tarball (a redirect to the archive), byte for byte', async () => {
+    const binary = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) % 256))
+    const long = `docs/${'a-very-long-folder-name/'.repeat(6)}file.md`
+    const repo = createRepo()
+    const head = repo.commit('files', {
+      'bin/data.bin': binary,
+      '文档/说明.md': 'naïve café 🚀\r\n',
+      [long]: 'past the 100 bytes of a tar header name\n',
+      'docs/line\nbreak.md': 'odd name\n',
+      'empty.md': '',
+      'other.md': 'not asked for\n'
+    })
+    const files = serve(repo)
+    const paths = ['bin/data.bin', '文档/说明.md', long, 'docs/line\nbreak.md', 'empty.md']
+    const shas = paths.map(p => repo.blobSha(head, p))
+    const got = await files.readMany!(head, [...shas, '1'.repeat(40)])
+    expect([...got.keys()].sort()).toEqual([...shas].sort())
+    for (const [i, sha] of shas.entries()) {
+      expect(got.get(sha)!.equals(await files.readBlob(sha))).toBe(true)
+      expect(paths[i]).toBeDefined()
+    }
+    const tarballs = emu.requests.filter(r => r.route === '/repos/{owner}/{repo}/tarball/{ref}')
+    expect(tarballs.map(r => [r.status, r.responseHeaders.location])).toEqual([
+      [
+        302,
+        expect.stringMatching(
+          new RegExp(`/_codeload/octo-org/repo-\\d+/legacy\\.tar\\.gz/${head}$`)
+        )
+      ]
+    ])
+  })
+
+  it('readBlobs: from ten files on, one archive request; what the archive changed is read one by one', async () => {
+    const repo = createRepo()
+    const edits: Record<string, string> = { '.gitattributes': 'subst.md export-subst\n' }
+    for (let i = 0; i < 12; i++) edits[`docs/f${i}.md`] = `file ${i}\n`
+    edits['subst.md'] = 'commit $Format:%H$\n'
+    const head = repo.commit('files', edits)
+    const files = serve(repo)
+    const wanted = [...Array.from({ length: 12 }, (_, i) => `docs/f${i}.md`), 'subst.md'].map(p =>
+      repo.blobSha(head, p)
+    )
+    const lines: string[] = []
+    const read = await readBlobs(files, head, wanted, { explain: String, log: l => lines.push(l) })
+    expect(read.get(repo.blobSha(head, 'subst.md'))?.toString()).toBe('commit $Format:%H$\n')
+    expect(read.get(repo.blobSha(head, 'docs/f3.md'))?.toString()).toBe('file 3\n')
+    expect(emu.requests.map(r => r.route?.split('/').at(-2))).toEqual(['tarball', 'blobs'])
+    expect(lines).toEqual([
+      'Read 12 file(s) from one archive of the commit; 1 not in it are read one by one.'
+    ])
+
+    // Fewer than ten: one blob request each, no archive.
+    emu.clearLog()
+    await readBlobs(files, head, wanted.slice(0, MANY_BLOBS - 1), { explain: String })
+    expect(emu.requests.map(r => r.route?.split('/').at(-2))).toEqual(
+      Array(MANY_BLOBS - 1).fill('blobs')
+    )
+  })
+
+  it('readBlobs: an archive that cannot be read falls back to one request per file', async () => {
+    const repo = createRepo()
+    const head = repo.commit(
+      'files',
+      Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}.md`, `${i}\n`]))
+    )
+    const files = serve(repo)
+    emu.injectFault({ path: /\/tarball\//, status: 404, body: { message: 'Not Found' } })
+    const lines: string[] = []
+    const wanted = Array.from({ length: 10 }, (_, i) => repo.blobSha(head, `f${i}.md`))
+    const read = await readBlobs(files, head, wanted, { explain: String, log: l => lines.push(l) })
+    expect(wanted.map(w => read.get(w)!.toString())).toEqual(
+      Array.from({ length: 10 }, (_, i) => `${i}\n`)
+    )
+    expect(lines[0]).toMatch(
+      /^Could not read the commit's archive \(.*404.*\); reading files one by one\.$/
+    )
+  })
+
+  it('the emulator answers 404 for a ref it does not know, and cuts a recursive tree at 7 MB', async () => {
+    const repo = createRepo()
+    const head = repo.commit(
+      'files',
+      Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}.md`, `${i}\n`]))
+    )
+    const files = serve(repo)
+    const error = await files.readMany!('f'.repeat(40), ['1'.repeat(40)]).catch(e => e)
+    expect(error).toBeInstanceOf(ApiError)
+    expect(error.status).toBe(404)
+    await withEmulator({ treeBytesLimit: 2000 }, async small => {
+      const listing = await serve(repo, small).listFiles(head)
+      // Cut short by bytes, then walked folder by folder (the root is the only folder and is
+      // itself cut short): incomplete.
+      expect(listing.complete).toBe(false)
+      expect(listing.files.length).toBeGreaterThan(0)
+      expect(listing.files.length).toBeLessThan(40)
     })
   })
 })

@@ -77,7 +77,7 @@ describe('readBlob: one git cat-file --batch', () => {
     const { git, spawned, started } = counting(repo.dir)
     const files = createGitFiles(git)
 
-    const read = await readBlobs(files, shas, String)
+    const read = await readBlobs(files, head, shas, { explain: String })
     expect(read.size).toBe(n)
     shas.forEach((sha, i) => expect((read.get(sha) as Buffer).toString('utf8')).toBe(contents[i]))
     // Before: one `git cat-file blob` per blob (2,000 processes).

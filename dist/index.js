@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2286);
+/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5442);
 
 await (0,_run_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2286:
+/***/ 5442:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31619,6 +31619,14 @@ function repositoryEndpoints(request) {
             const params = { owner, repo, file_sha: sha };
             const res = await request('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', params);
             return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64');
+        },
+        async getTarball(owner, repo, ref) {
+            const params = { owner, repo, ref };
+            const res = await request('GET', '/repos/{owner}/{repo}/tarball/{ref}', params);
+            if (!(res.data instanceof ArrayBuffer)) {
+                throw new ApiError(`GET /repos/${owner}/${repo}/tarball/${ref}`, res.status, 'the answer is not an archive (expected a gzipped tar)', res.headers);
+            }
+            return Buffer.from(res.data);
         }
     };
 }
@@ -31702,26 +31710,205 @@ function explainApiError(error, space) {
 
 ;// CONCATENATED MODULE: ./src/repository/blobs.ts
 const READ_CONCURRENCY = 4;
-async function readBlobs(files, blobs, explain) {
+/**
+ * From this many blobs on, a reader's `readMany` is tried first: one archive of the whole
+ * commit costs one request, however many files it holds, but also the download of every file.
+ */
+const MANY_BLOBS = 10;
+async function readBlobs(files, commit, blobs, o) {
     const contents = new Map();
+    if (files.readMany && blobs.length >= MANY_BLOBS) {
+        try {
+            for (const [blob, bytes] of await files.readMany(commit, blobs))
+                contents.set(blob, bytes);
+            const rest = blobs.length - contents.size;
+            o.log?.(`Read ${contents.size} file(s) from one archive of the commit${rest > 0 ? `; ${rest} not in it are read one by one` : ''}.`);
+        }
+        catch (error) {
+            o.log?.(`Could not read the commit's archive (${o.explain(error)}); reading files one by one.`);
+        }
+    }
+    const left = blobs.filter(b => !contents.has(b));
     let next = 0;
     const worker = async () => {
-        while (next < blobs.length) {
-            const blob = blobs[next++];
+        while (next < left.length) {
+            const blob = left[next++];
             try {
                 contents.set(blob, await files.readBlob(blob));
             }
             catch (error) {
-                contents.set(blob, { error: explain(error) });
+                contents.set(blob, { error: o.explain(error) });
             }
         }
     };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, blobs.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, left.length) }, worker));
     return contents;
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/repository/tree-diff.ts
+/**
+ * Which files differ between commits, by comparing git trees through the REST API: exact at any
+ * size (the compare API lists at most 300 files), and cheap, since only folders whose tree
+ * differs are read. Head's folders come from the listing the run already holds; each other tree
+ * is read once, however many commits share it, and all reads of one question stay within a
+ * budget, so a Space pinned at many commits costs a bounded number of requests.
+ */
+/** Folders from recursive-listing entries (full paths), the way `walk` keeps them. */
+function snapshotOf(entries) {
+    const folders = new Map([['', new Map()]]);
+    const files = [];
+    for (const e of entries) {
+        if (!e.path || !e.type || !e.sha || !e.mode)
+            continue;
+        const slash = e.path.lastIndexOf('/');
+        const parent = slash < 0 ? '' : e.path.slice(0, slash);
+        let folder = folders.get(parent);
+        if (!folder)
+            folders.set(parent, (folder = new Map()));
+        folder.set(e.path.slice(slash + 1), { type: e.type, sha: e.sha, mode: e.mode });
+        if (e.type === 'tree' && !folders.has(e.path))
+            folders.set(e.path, new Map());
+        if (e.type === 'blob')
+            files.push(e.path);
+    }
+    return { folders, files };
+}
+/** The paths at head whose file differs from `base`'s: changed, added, or of another mode. */
+async function changedAgainst(head, base, read) {
+    const changed = new Set();
+    const under = (folder) => {
+        const prefix = `${folder}/`;
+        for (const path of head.files)
+            if (path.startsWith(prefix))
+                changed.add(path);
+    };
+    const compare = async (path, theirs) => {
+        const ours = head.folders.get(path) ?? new Map();
+        const deeper = [];
+        for (const [name, item] of ours) {
+            const full = path === '' ? name : `${path}/${name}`;
+            const other = theirs.get(name);
+            if (other && other.sha === item.sha && other.mode === item.mode)
+                continue;
+            if (item.type === 'blob')
+                changed.add(full);
+            else if (item.type === 'tree') {
+                if (other?.type === 'tree') {
+                    deeper.push(read(other.sha).then(t => compare(full, t.folder)));
+                }
+                else
+                    under(full);
+            }
+        }
+        await Promise.all(deeper);
+    };
+    await compare('', (await read(base)).folder);
+    return changed;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/repository/archive.ts
+/**
+ * The files of a repository archive (GitHub's tarball: a gzipped POSIX tar, as `git archive`
+ * writes it), by git blob id. Each file's id is computed from its bytes, so a file the archive
+ * changed (`export-subst`) or left out (`export-ignore`) is simply not found, and is read
+ * another way. Only the blobs asked for are kept.
+ */
+
+
+const BLOCK = 512;
+/** A header field: NUL-terminated text. */
+function field(header, start, length) {
+    const raw = header.subarray(start, start + length);
+    const end = raw.indexOf(0);
+    return raw.toString('utf8', 0, end < 0 ? length : end);
+}
+/** A numeric field: octal text, or base-256 when its first byte has the high bit set. */
+function number(header, start, length) {
+    const raw = header.subarray(start, start + length);
+    if ((raw[0] & 0x80) !== 0) {
+        let value = raw[0] & 0x7f;
+        for (let i = 1; i < raw.length; i++)
+            value = value * 256 + raw[i];
+        return value;
+    }
+    const text = field(header, start, length).trim();
+    return text === '' ? 0 : parseInt(text, 8);
+}
+/** A pax extended header's records: `LEN key=value\n` each. */
+function paxRecords(data) {
+    const records = new Map();
+    let at = 0;
+    while (at < data.length) {
+        const space = data.indexOf(0x20, at);
+        if (space < 0)
+            break;
+        const length = parseInt(data.toString('utf8', at, space), 10);
+        if (!Number.isSafeInteger(length) || length <= 0)
+            break;
+        const record = data.toString('utf8', space + 1, at + length - 1);
+        const eq = record.indexOf('=');
+        if (eq > 0)
+            records.set(record.slice(0, eq), record.slice(eq + 1));
+        at += length;
+    }
+    return records;
+}
+/** Each regular file of a tar, with its path (its first folder, the archive's top one, removed). */
+function* tarFiles(tar) {
+    let longPath;
+    for (let at = 0; at + BLOCK <= tar.length;) {
+        const header = tar.subarray(at, at + BLOCK);
+        if (header.every(b => b === 0))
+            return;
+        const size = number(header, 124, 12);
+        const type = String.fromCharCode(header[156]);
+        const content = tar.subarray(at + BLOCK, at + BLOCK + size);
+        at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+        if (type === 'x') {
+            longPath = paxRecords(content).get('path') ?? longPath;
+            continue;
+        }
+        if (type === 'g')
+            continue;
+        const prefix = field(header, 345, 155);
+        const name = field(header, 0, 100);
+        const path = longPath ?? (prefix ? `${prefix}/${name}` : name);
+        longPath = undefined;
+        if (type !== '0' && type !== '\0')
+            continue;
+        const slash = path.indexOf('/');
+        yield { path: slash < 0 ? path : path.slice(slash + 1), content };
+    }
+}
+/** The git blob id of these bytes, in the hash of `like` (40 hex digits: SHA-1; 64: SHA-256). */
+function blobId(content, like) {
+    const hash = (0,external_node_crypto_.createHash)(like.length === 64 ? 'sha256' : 'sha1');
+    hash.update(`blob ${content.length}\0`);
+    hash.update(content);
+    return hash.digest('hex');
+}
+/** The wanted blobs found in a gzipped tar archive, by id. */
+function blobsInArchive(gzipped, wanted) {
+    const want = new Set(wanted.map(w => w.toLowerCase()));
+    const found = new Map();
+    if (want.size === 0)
+        return found;
+    const like = wanted[0];
+    for (const file of tarFiles((0,external_node_zlib_.gunzipSync)(gzipped))) {
+        const id = blobId(file.content, like);
+        // A copy: the archive's buffer is let go once this returns.
+        if (want.has(id) && !found.has(id))
+            found.set(id, Buffer.from(file.content));
+    }
+    return found;
+}
+
 ;// CONCATENATED MODULE: ./src/repository/files.ts
 /**
  * How the action reads the repository: from a local git checkout when there is one, otherwise
@@ -31770,6 +31957,8 @@ async function explainDiffOf(files, base, head, names = {}, log) {
 }
 
 ;// CONCATENATED MODULE: ./src/repository/api-reader.ts
+
+
 
 
 /** GitHub lists at most this many files in a comparison, without saying whether it cut any. */
@@ -31939,12 +32128,96 @@ async function walkTree(client, owner, repo, commit) {
         }
     };
     collect('');
-    return { files, complete };
+    const folders = new Map();
+    for (const [path, entries] of listed) {
+        const folder = new Map();
+        for (const e of entries) {
+            if (e.path && e.type && e.sha && e.mode) {
+                folder.set(e.path, { type: e.type, sha: e.sha, mode: e.mode });
+            }
+        }
+        folders.set(path, folder);
+    }
+    return { files, complete, snapshot: { folders, files: files.map(f => f.path) } };
+}
+/** Every file at a commit: the recursive tree, or a walk folder by folder when it is truncated. */
+async function listTree(client, owner, repo, commit) {
+    const tree = await client.getTree(owner, repo, commit);
+    if (tree.truncated)
+        return walkTree(client, owner, repo, commit);
+    const files = tree.tree
+        .filter(entry => entry.type === 'blob')
+        .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }));
+    return { files, complete: true, snapshot: snapshotOf(tree.tree) };
+}
+/**
+ * The most tree requests one pinned-commit question may take (all its commits together): past
+ * it, the commits not yet answered are unknown, so their resources are updated, which pins them
+ * at the synced commit and leaves the next run fewer commits to ask about.
+ */
+const PINNED_TREE_BUDGET = 60;
+/** Raised when a question has used up its budget of tree requests. */
+class OverBudget extends Error {
+}
+/**
+ * `changedPaths` by tree comparison (tree-diff.ts): for each base, the paths at head that differ
+ * from it. Head's listing is the one this run already read; every other tree is read once.
+ */
+async function treeChangedPaths(client, owner, repo, head, bases) {
+    const result = new Map();
+    const trees = new Map();
+    let spent = 0;
+    const read = sha => {
+        let tree = trees.get(sha);
+        if (!tree) {
+            if (++spent > PINNED_TREE_BUDGET)
+                return Promise.reject(new OverBudget());
+            tree = client.getTree(owner, repo, sha, false).then(t => {
+                const folder = new Map();
+                for (const e of t.tree) {
+                    if (e.path && e.type && e.sha && e.mode) {
+                        folder.set(e.path, { type: e.type, sha: e.sha, mode: e.mode });
+                    }
+                }
+                // A truncated folder cannot be compared in full: that base is unknown.
+                if (t.truncated)
+                    throw new Error(`tree ${t.sha} is truncated`);
+                const answer = { sha: t.sha, folder };
+                trees.set(t.sha, Promise.resolve(answer));
+                return answer;
+            });
+            trees.set(sha, tree);
+        }
+        return tree;
+    };
+    for (const base of new Set(bases)) {
+        try {
+            result.set(base, await changedAgainst(head.snapshot, base, read));
+        }
+        catch {
+            result.set(base, undefined);
+        }
+    }
+    return result;
 }
 function join(folder, name) {
     return folder === '' ? name : `${folder}/${name}`;
 }
 function createApiFiles(client, owner, repo) {
+    // The last listing read: a reconcile lists the synced commit, then compares other trees to it.
+    let last;
+    const listing = (commit) => {
+        if (last?.commit !== commit) {
+            const entry = { commit, listing: listTree(client, owner, repo, commit) };
+            // A failed read is not kept: the next call asks again.
+            entry.listing.catch(() => {
+                if (last === entry)
+                    last = undefined;
+            });
+            last = entry;
+        }
+        return last.listing;
+    };
     return {
         kind: 'api',
         explainDiff: (base, head, names) => compareDiff(client, owner, repo, base, head, names),
@@ -31952,21 +32225,31 @@ function createApiFiles(client, owner, repo) {
             return (await compareDiff(client, owner, repo, base, head)).changes;
         },
         async listFiles(commit) {
-            const tree = await client.getTree(owner, repo, commit);
-            if (!tree.truncated) {
-                const files = tree.tree
-                    .filter(entry => entry.type === 'blob')
-                    .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }));
-                return { files, complete: true };
-            }
-            return walkTree(client, owner, repo, commit);
+            const { files, complete } = await listing(commit);
+            return { files, complete };
         },
         async readBlob(blobSha) {
             return client.getBlob(owner, repo, blobSha);
         },
+        async readMany(commit, blobShas) {
+            return blobsInArchive(await client.getTarball(owner, repo, commit), blobShas);
+        },
         modes: (commit, paths) => treeModes(client, owner, repo, commit, paths),
-        // One compare request per base for now.
-        changedPaths: (bases, head) => changedPathsByDiff({ diff: async (base, h) => (await compareDiff(client, owner, repo, base, h)).changes }, bases, head)
+        async changedPaths(bases, head) {
+            let snapshot;
+            try {
+                snapshot = await listing(head);
+            }
+            catch {
+                return new Map(bases.map(base => [base, undefined]));
+            }
+            if (snapshot.complete)
+                return treeChangedPaths(client, owner, repo, snapshot, bases);
+            // Head's own listing was cut short, so trees cannot be compared in full: the compare API,
+            // one request per commit, answers what it can (under 300 files, head ahead).
+            const diff = async (base, h) => (await compareDiff(client, owner, repo, base, h)).changes;
+            return changedPathsByDiff({ diff }, bases, head);
+        }
     };
 }
 
@@ -34995,8 +35278,6 @@ function log_group(title, fn) {
     return group(forLog(title), fn);
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
@@ -36054,9 +36335,14 @@ async function convergeDuplicates(wanted, owned, commit, files, log) {
  */
 async function changedSinceCommits(owned, desired, scope, files) {
     const wanted = new Set(desired.map(d => d.path));
-    const commits = new Set(owned
-        .filter(r => r.type === 'github_file' && r.commit && r.commit !== scope.commit && wanted.has(r.path))
-        .map(r => r.commit));
+    // Most resources first: a reader that answers within a budget answers for the most of them.
+    const pinned = new Map();
+    for (const r of owned) {
+        if (r.type === 'github_file' && r.commit && r.commit !== scope.commit && wanted.has(r.path)) {
+            pinned.set(r.commit, (pinned.get(r.commit) ?? 0) + 1);
+        }
+    }
+    const commits = [...pinned.keys()].sort((a, b) => pinned.get(b) - pinned.get(a));
     const result = new Map();
     const ask = [];
     for (const commit of commits) {
@@ -39479,7 +39765,7 @@ async function syncSpace(settings, ctx, client, ref, log) {
     const common = { resourceType, namePrefix, prune, pin, commit: scope.commit, changedSince };
     const draft = plan({ ...common, ...wanted, owned: state.ours });
     const explain = (error) => explainApiError(error, ref);
-    const contents = await readBlobs(files, blobsToRead(draft), explain);
+    const contents = await readBlobs(files, scope.commit, blobsToRead(draft), { explain, log });
     const actions = settle(draft, { ...common, repositoryId: repoId, contents });
     await logPlan(actions, log);
     const dryRun = report.previewReason !== undefined;

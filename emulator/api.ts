@@ -41,6 +41,7 @@ export interface ApiEnv extends Pick<
   /** The emulator's base URL, for the URLs inside answers. */
   base: () => string
   treeLimit: number
+  treeBytesLimit: number
 }
 
 function versionError(inc: Incoming): Answer | undefined {
@@ -142,6 +143,7 @@ async function runHandler(env: ApiEnv, inc: Incoming, token: Token): Promise<Ans
       body: inc.body.value,
       token,
       treeLimit: env.treeLimit,
+      treeBytesLimit: env.treeBytesLimit,
       resourcesPageSize: env.resourcesPageSize,
       storeText: env.storeText,
       nestedAttributes: env.nestedAttributes

@@ -1,5 +1,5 @@
 import { getOrg, getUser } from './accounts.js'
-import { compare, getBlob, getContent, getRepo, getTree } from './repos.js'
+import { compare, getBlob, getContent, getRepo, getTarball, getTree } from './repos.js'
 import {
   createResource,
   deleteResource,
@@ -69,5 +69,6 @@ export const ROUTES: Route[] = [
   { method: 'GET', template: '/repos/{owner}/{repo}/compare/{basehead}', handler: compare },
   { method: 'GET', template: '/repos/{owner}/{repo}/git/trees/{tree_sha}', handler: getTree },
   { method: 'GET', template: '/repos/{owner}/{repo}/git/blobs/{file_sha}', handler: getBlob },
-  { method: 'GET', template: '/repos/{owner}/{repo}/contents/{path}', handler: getContent }
+  { method: 'GET', template: '/repos/{owner}/{repo}/contents/{path}', handler: getContent },
+  { method: 'GET', template: '/repos/{owner}/{repo}/tarball/{ref}', handler: getTarball }
 ]

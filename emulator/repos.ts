@@ -1,9 +1,11 @@
+import { gzipSync } from 'node:zlib'
 import { nodeId, simpleUser } from './accounts.js'
 import {
   commits,
   defaultBranch,
   diffFiles,
   entryAt,
+  git,
   lsTree,
   objectType,
   readBlob,
@@ -332,19 +334,62 @@ export async function getTree(ctx: Ctx): Promise<Answer> {
   }
   const entries = await lsTree(repo.dir, tree, ctx.query.recursive !== undefined)
   const url = api(ctx, repo)
-  return ok({
-    sha: tree,
-    url: `${url}/git/trees/${tree}`,
-    tree: entries.slice(0, ctx.treeLimit).map(e => ({
+  // GitHub cuts the listing at 100,000 entries or 7 MB, whichever comes first.
+  const listed: object[] = []
+  let bytes = 0
+  for (const e of entries.slice(0, ctx.treeLimit)) {
+    const item = {
       path: e.path,
       mode: e.mode,
       type: e.type,
       sha: e.sha,
       ...(e.type === 'blob' ? { size: e.size ?? 0, url: `${url}/git/blobs/${e.sha}` } : {}),
       ...(e.type === 'tree' ? { url: `${url}/git/trees/${e.sha}` } : {})
-    })),
-    truncated: entries.length > ctx.treeLimit
+    }
+    bytes += Buffer.byteLength(JSON.stringify(item)) + 1
+    if (bytes > ctx.treeBytesLimit) break
+    listed.push(item)
+  }
+  return ok({
+    sha: tree,
+    url: `${url}/git/trees/${tree}`,
+    tree: listed,
+    truncated: listed.length < entries.length
   })
+}
+
+/**
+ * GitHub answers with a redirect to a short-lived archive URL (codeload); the emulator's archive
+ * is `git archive` of the commit, served by the same server under `CODELOAD_PATH`.
+ */
+export async function getTarball(ctx: Ctx): Promise<Answer> {
+  const repo = findRepo(ctx)
+  const commit = await resolve(repo.dir, ctx.params.ref ?? '', 'commit')
+  if (!commit) return notFound()
+  const where = `${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.name)}`
+  return {
+    status: 302,
+    headers: { location: `${ctx.base}${CODELOAD_PATH}${where}/legacy.tar.gz/${commit}` }
+  }
+}
+
+export const CODELOAD_PATH = '/_codeload/'
+
+/** The archive a codeload URL names: a gzipped tar of the commit, under one top folder. */
+export async function archive(
+  state: State,
+  path: string
+): Promise<{ name: string; bytes: Buffer } | undefined> {
+  const m = /^([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([0-9a-f]{40})$/.exec(
+    path.slice(CODELOAD_PATH.length)
+  )
+  if (!m) return undefined
+  const [, owner, name, commit] = m as unknown as [string, string, string, string]
+  const repo = state.repos.get(repoKey(decodeURIComponent(owner), decodeURIComponent(name)))
+  if (!repo) return undefined
+  const top = `${repo.owner}-${repo.name}-${commit.slice(0, 7)}`
+  const tar = await git(repo.dir, ['archive', '--format=tar', `--prefix=${top}/`, commit])
+  return { name: `${top}.tar.gz`, bytes: gzipSync(tar) }
 }
 
 function contentType(e: TreeEntry, inListing: boolean): string {

@@ -15,6 +15,7 @@ export interface Ctx {
   body: unknown
   token: Token
   treeLimit: number
+  treeBytesLimit: number
   resourcesPageSize?: number
   storeText?: (text: string) => string
   nestedAttributes?: NestedAttributes

@@ -9,7 +9,8 @@ import { primaryLimit, secondaryLimit } from './limits.js'
 import { createPipeline, type Pipeline } from './pipeline.js'
 import { createRequestLog, type RequestLog } from './request-log.js'
 import { seeding } from './seeding.js'
-import { createState } from './state.js'
+import { archive, CODELOAD_PATH } from './repos.js'
+import { createState, type State } from './state.js'
 import type { Emulator, EmulatorOptions } from './types.js'
 
 interface Listening {
@@ -43,6 +44,7 @@ async function listen(
 
 /** Answers one HTTP exchange through the pipeline and records it in the log. */
 function exchangeHandler(
+  state: State,
   pipeline: Pipeline,
   log: RequestLog,
   now: () => number,
@@ -50,6 +52,21 @@ function exchangeHandler(
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   let seq = 0
   return async (req, res) => {
+    // The archive host GitHub redirects tarball requests to: not the API, so not in its log.
+    if (req.url?.startsWith(CODELOAD_PATH)) {
+      const found = await archive(state, new URL(req.url, base()).pathname)
+      if (!found) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found')
+        return
+      }
+      res.writeHead(200, {
+        'content-type': 'application/x-gzip',
+        'content-length': String(found.bytes.length),
+        'content-disposition': `attachment; filename=${found.name}`
+      })
+      res.end(found.bytes)
+      return
+    }
     const startedAt = now()
     const entrySeq = ++seq
     const inc = await readIncoming(req, base(), startedAt)
@@ -76,6 +93,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       secondary: secondaryLimit(options.secondaryRateLimit, now),
       base: () => base,
       treeLimit: options.treeLimit ?? 100000,
+      treeBytesLimit: options.treeBytesLimit ?? 7_000_000,
       resourcesPageSize: options.resourcesPageSize,
       storeText: options.storeText,
       nestedAttributes: options.nestedAttributes
@@ -85,7 +103,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   )
   const server = await listen(
     options.port ?? 0,
-    exchangeHandler(pipeline, log, now, () => base)
+    exchangeHandler(state, pipeline, log, now, () => base)
   )
   base = server.base
   return {

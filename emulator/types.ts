@@ -24,6 +24,8 @@ export interface EmulatorOptions {
   rateLimit?: { limit: number; remaining?: number; resetAt?: number }
   /** Entries in a recursive tree before `truncated: true`; GitHub's is 100,000. */
   treeLimit?: number
+  /** Bytes of a recursive tree's entries before `truncated: true`; GitHub's is 7 MB. */
+  treeBytesLimit?: number
   /**
    * Answer the resources listing in pages of this size, with a `Link` header (`rel="next"`,
    * cursor in `after`), as GitHub's other listings do. Unset: one page, as documented.

@@ -38,6 +38,7 @@ const KEEP = [
   ['/repos/{owner}/{repo}/git/trees/{tree_sha}', ['get']],
   ['/repos/{owner}/{repo}/contents/{path}', ['get']],
   ['/repos/{owner}/{repo}/git/blobs/{file_sha}', ['get']],
+  ['/repos/{owner}/{repo}/tarball/{ref}', ['get']],
   ['/users/{username}', ['get']],
   ['/orgs/{org}', ['get']]
 ]

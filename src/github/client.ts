@@ -120,6 +120,8 @@ export interface SpacesClient {
   getTree(owner: string, repo: string, treeSha: string, recursive?: boolean): Promise<Tree>
   /** A blob's raw bytes (the blob endpoint serves files up to 100 MB, base64-encoded). */
   getBlob(owner: string, repo: string, sha: string): Promise<Buffer>
+  /** The commit's files as a gzipped tar (GitHub redirects to the archive; fetch follows). */
+  getTarball(owner: string, repo: string, ref: string): Promise<Buffer>
 }
 
 /** The name the rest of the action has used for the client; the same interface. */
@@ -338,7 +340,8 @@ function resourceEndpoints(request: Request, list: ListAll): Pick<SpacesClient, 
   }
 }
 
-type RepositoryMethods = 'getAccount' | 'getRepo' | 'compareCommits' | 'getTree' | 'getBlob'
+type RepositoryMethods =
+  'getAccount' | 'getRepo' | 'compareCommits' | 'getTree' | 'getBlob' | 'getTarball'
 
 function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMethods> {
   return {
@@ -361,6 +364,19 @@ function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMet
       const params = { owner, repo, file_sha: sha }
       const res = await request<Blob>('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', params)
       return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64')
+    },
+    async getTarball(owner, repo, ref) {
+      const params = { owner, repo, ref }
+      const res = await request<unknown>('GET', '/repos/{owner}/{repo}/tarball/{ref}', params)
+      if (!(res.data instanceof ArrayBuffer)) {
+        throw new ApiError(
+          `GET /repos/${owner}/${repo}/tarball/${ref}`,
+          res.status,
+          'the answer is not an archive (expected a gzipped tar)',
+          res.headers
+        )
+      }
+      return Buffer.from(res.data)
     }
   }
 }

@@ -5,6 +5,15 @@
 import { type Client, type Comparison } from '../github/client.js'
 import { ApiError } from '../github/api.js'
 import {
+  changedAgainst,
+  snapshotOf,
+  type Folder,
+  type ReadTree,
+  type TreeItem,
+  type TreeSnapshot
+} from './tree-diff.js'
+import { blobsInArchive } from './archive.js'
+import {
   changedPathsByDiff,
   short,
   type ChangeStatus,
@@ -150,7 +159,7 @@ async function walkTree(
   owner: string,
   repo: string,
   commit: string
-): Promise<FileListing> {
+): Promise<Listing> {
   const listed = new Map<string, TreeEntries>() // by folder path, '' for the root
   const queue: { path: string; sha: string }[] = [{ path: '', sha: commit }]
   let complete = true
@@ -200,7 +209,92 @@ async function walkTree(
     }
   }
   collect('')
-  return { files, complete }
+  const folders = new Map<string, Folder>()
+  for (const [path, entries] of listed) {
+    const folder = new Map<string, TreeItem>()
+    for (const e of entries) {
+      if (e.path && e.type && e.sha && e.mode) {
+        folder.set(e.path, { type: e.type, sha: e.sha, mode: e.mode })
+      }
+    }
+    folders.set(path, folder)
+  }
+  return { files, complete, snapshot: { folders, files: files.map(f => f.path) } }
+}
+
+/** A listing, with the folders it was read from (what tree comparisons start from). */
+interface Listing extends FileListing {
+  snapshot: TreeSnapshot
+}
+
+/** Every file at a commit: the recursive tree, or a walk folder by folder when it is truncated. */
+async function listTree(
+  client: Client,
+  owner: string,
+  repo: string,
+  commit: string
+): Promise<Listing> {
+  const tree = await client.getTree(owner, repo, commit)
+  if (tree.truncated) return walkTree(client, owner, repo, commit)
+  const files = tree.tree
+    .filter(entry => entry.type === 'blob')
+    .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }))
+  return { files, complete: true, snapshot: snapshotOf(tree.tree) }
+}
+
+/**
+ * The most tree requests one pinned-commit question may take (all its commits together): past
+ * it, the commits not yet answered are unknown, so their resources are updated, which pins them
+ * at the synced commit and leaves the next run fewer commits to ask about.
+ */
+export const PINNED_TREE_BUDGET = 60
+
+/** Raised when a question has used up its budget of tree requests. */
+class OverBudget extends Error {}
+
+/**
+ * `changedPaths` by tree comparison (tree-diff.ts): for each base, the paths at head that differ
+ * from it. Head's listing is the one this run already read; every other tree is read once.
+ */
+async function treeChangedPaths(
+  client: Client,
+  owner: string,
+  repo: string,
+  head: Listing,
+  bases: readonly string[]
+): Promise<Map<string, ReadonlySet<string> | undefined>> {
+  const result = new Map<string, ReadonlySet<string> | undefined>()
+  const trees = new Map<string, Promise<{ sha: string; folder: Folder }>>()
+  let spent = 0
+  const read: ReadTree = sha => {
+    let tree = trees.get(sha)
+    if (!tree) {
+      if (++spent > PINNED_TREE_BUDGET) return Promise.reject(new OverBudget())
+      tree = client.getTree(owner, repo, sha, false).then(t => {
+        const folder = new Map<string, TreeItem>()
+        for (const e of t.tree) {
+          if (e.path && e.type && e.sha && e.mode) {
+            folder.set(e.path, { type: e.type, sha: e.sha, mode: e.mode })
+          }
+        }
+        // A truncated folder cannot be compared in full: that base is unknown.
+        if (t.truncated) throw new Error(`tree ${t.sha} is truncated`)
+        const answer = { sha: t.sha, folder }
+        trees.set(t.sha, Promise.resolve(answer))
+        return answer
+      })
+      trees.set(sha, tree)
+    }
+    return tree
+  }
+  for (const base of new Set(bases)) {
+    try {
+      result.set(base, await changedAgainst(head.snapshot, base, read))
+    } catch {
+      result.set(base, undefined)
+    }
+  }
+  return result
 }
 
 function join(folder: string, name: string): string {
@@ -208,6 +302,19 @@ function join(folder: string, name: string): string {
 }
 
 export function createApiFiles(client: Client, owner: string, repo: string): ApiFiles {
+  // The last listing read: a reconcile lists the synced commit, then compares other trees to it.
+  let last: { commit: string; listing: Promise<Listing> } | undefined
+  const listing = (commit: string): Promise<Listing> => {
+    if (last?.commit !== commit) {
+      const entry = { commit, listing: listTree(client, owner, repo, commit) }
+      // A failed read is not kept: the next call asks again.
+      entry.listing.catch(() => {
+        if (last === entry) last = undefined
+      })
+      last = entry
+    }
+    return last.listing
+  }
   return {
     kind: 'api',
     explainDiff: (base, head, names) => compareDiff(client, owner, repo, base, head, names),
@@ -217,28 +324,33 @@ export function createApiFiles(client: Client, owner: string, repo: string): Api
     },
 
     async listFiles(commit): Promise<FileListing> {
-      const tree = await client.getTree(owner, repo, commit)
-      if (!tree.truncated) {
-        const files = tree.tree
-          .filter(entry => entry.type === 'blob')
-          .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }))
-        return { files, complete: true }
-      }
-      return walkTree(client, owner, repo, commit)
+      const { files, complete } = await listing(commit)
+      return { files, complete }
     },
 
     async readBlob(blobSha) {
       return client.getBlob(owner, repo, blobSha)
     },
 
+    async readMany(commit, blobShas) {
+      return blobsInArchive(await client.getTarball(owner, repo, commit), blobShas)
+    },
+
     modes: (commit, paths) => treeModes(client, owner, repo, commit, paths),
 
-    // One compare request per base for now.
-    changedPaths: (bases, head) =>
-      changedPathsByDiff(
-        { diff: async (base, h) => (await compareDiff(client, owner, repo, base, h)).changes },
-        bases,
-        head
-      )
+    async changedPaths(bases, head) {
+      let snapshot: Listing
+      try {
+        snapshot = await listing(head)
+      } catch {
+        return new Map(bases.map(base => [base, undefined]))
+      }
+      if (snapshot.complete) return treeChangedPaths(client, owner, repo, snapshot, bases)
+      // Head's own listing was cut short, so trees cannot be compared in full: the compare API,
+      // one request per commit, answers what it can (under 300 files, head ahead).
+      const diff = async (base: string, h: string) =>
+        (await compareDiff(client, owner, repo, base, h)).changes
+      return changedPathsByDiff({ diff }, bases, head)
+    }
   }
 }

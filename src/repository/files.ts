@@ -45,6 +45,11 @@ export interface RepoFiles {
   /** A blob's bytes. */
   readBlob(blobSha: string): Promise<Buffer>
   /**
+   * Many blobs of one commit at once, when the reader has a cheaper way than one at a time (the
+   * API reader: one archive download). What it does not find is read with `readBlob`.
+   */
+  readMany?(commit: string, blobShas: readonly string[]): Promise<Map<string, Buffer>>
+  /**
    * The modes of these paths at a commit (a path that is not there is left out): what a diff
    * without modes (the compare API's) needs so that symbolic links and submodules are skipped.
    */

@@ -95,7 +95,7 @@ async function syncSpace(
   const common = { resourceType, namePrefix, prune, pin, commit: scope.commit, changedSince }
   const draft = plan({ ...common, ...wanted, owned: state.ours })
   const explain = (error: unknown) => explainApiError(error, ref)
-  const contents = await readBlobs(files, blobsToRead(draft), explain)
+  const contents = await readBlobs(files, scope.commit, blobsToRead(draft), { explain, log })
   const actions = settle(draft, { ...common, repositoryId: repoId, contents })
   await logPlan(actions, log)
   const dryRun = report.previewReason !== undefined

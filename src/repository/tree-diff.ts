@@ -1,0 +1,77 @@
+/**
+ * Which files differ between commits, by comparing git trees through the REST API: exact at any
+ * size (the compare API lists at most 300 files), and cheap, since only folders whose tree
+ * differs are read. Head's folders come from the listing the run already holds; each other tree
+ * is read once, however many commits share it, and all reads of one question stay within a
+ * budget, so a Space pinned at many commits costs a bounded number of requests.
+ */
+
+export interface TreeItem {
+  type: string
+  sha: string
+  mode: string
+}
+
+/** A folder's entries by name. */
+export type Folder = ReadonlyMap<string, TreeItem>
+
+/** A commit's files and folders, as a recursive listing or a walk gave them. */
+export interface TreeSnapshot {
+  /** Each folder's entries, by the folder's path ('' for the root). */
+  folders: ReadonlyMap<string, Folder>
+  /** Every file's path, for the files under a folder the other commit lacks. */
+  files: readonly string[]
+}
+
+/** A tree's root and entries: a commit's root tree (by the commit's sha), or a tree by its sha. */
+export type ReadTree = (sha: string) => Promise<{ sha: string; folder: Folder }>
+
+/** Folders from recursive-listing entries (full paths), the way `walk` keeps them. */
+export function snapshotOf(
+  entries: readonly { path?: string; type?: string; sha?: string; mode?: string }[]
+): TreeSnapshot {
+  const folders = new Map<string, Map<string, TreeItem>>([['', new Map()]])
+  const files: string[] = []
+  for (const e of entries) {
+    if (!e.path || !e.type || !e.sha || !e.mode) continue
+    const slash = e.path.lastIndexOf('/')
+    const parent = slash < 0 ? '' : e.path.slice(0, slash)
+    let folder = folders.get(parent)
+    if (!folder) folders.set(parent, (folder = new Map()))
+    folder.set(e.path.slice(slash + 1), { type: e.type, sha: e.sha, mode: e.mode })
+    if (e.type === 'tree' && !folders.has(e.path)) folders.set(e.path, new Map())
+    if (e.type === 'blob') files.push(e.path)
+  }
+  return { folders, files }
+}
+
+/** The paths at head whose file differs from `base`'s: changed, added, or of another mode. */
+export async function changedAgainst(
+  head: TreeSnapshot,
+  base: string,
+  read: ReadTree
+): Promise<Set<string>> {
+  const changed = new Set<string>()
+  const under = (folder: string) => {
+    const prefix = `${folder}/`
+    for (const path of head.files) if (path.startsWith(prefix)) changed.add(path)
+  }
+  const compare = async (path: string, theirs: Folder): Promise<void> => {
+    const ours = head.folders.get(path) ?? new Map<string, TreeItem>()
+    const deeper: Promise<void>[] = []
+    for (const [name, item] of ours) {
+      const full = path === '' ? name : `${path}/${name}`
+      const other = theirs.get(name)
+      if (other && other.sha === item.sha && other.mode === item.mode) continue
+      if (item.type === 'blob') changed.add(full)
+      else if (item.type === 'tree') {
+        if (other?.type === 'tree') {
+          deeper.push(read(other.sha).then(t => compare(full, t.folder)))
+        } else under(full)
+      }
+    }
+    await Promise.all(deeper)
+  }
+  await compare('', (await read(base)).folder)
+  return changed
+}
