@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { CreateResourceBody, SpaceResource } from '../src/github/client.js'
 import { withMarker } from '../src/space/marker.js'
-import { isCanonicalPath, isCreatedResource } from '../src/space/resource.js'
+import { isCanonicalPath, isCreatedResource, isUpdatedResource } from '../src/space/resource.js'
 import { classifyResources } from '../src/space/state.js'
 import { REPO_ID } from './helpers/constants.js'
 
@@ -140,6 +140,44 @@ describe('isCanonicalPath', () => {
     '..'
   ])('refuses %j', path => {
     expect(isCanonicalPath(path)).toBe(false)
+  })
+})
+
+describe('isUpdatedResource', () => {
+  it('is isCreatedResource, and for free_text the name as sent too', () => {
+    const text = withMarker('# T\n', { repositoryId: REPO_ID, path: 'docs/a.md', blobSha: BLOB })
+    const sent = {
+      resource_type: 'free_text',
+      metadata: { name: 'handbook: docs/a.md', text }
+    } as CreateResourceBody
+    const back = (name: string) =>
+      ({
+        id: 9,
+        resource_type: 'free_text',
+        metadata: { name, text },
+        created_at: '',
+        updated_at: ''
+      }) as unknown as SpaceResource
+    expect(isUpdatedResource(sent, back('handbook: docs/a.md'))).toBe(true)
+    expect(isCreatedResource(sent, back('docs/a.md'))).toBe(true)
+    // A name-only update has not taken effect while the old name is there.
+    expect(isUpdatedResource(sent, back('docs/a.md'))).toBe(false)
+    const file = {
+      resource_type: 'github_file',
+      metadata: { repository_id: REPO_ID, file_path: 'docs/a.md' }
+    } as CreateResourceBody
+    const listedFile = (metadata: object) =>
+      ({ id: 9, resource_type: 'github_file', metadata }) as unknown as SpaceResource
+    expect(
+      isUpdatedResource(file, listedFile({ repository_id: REPO_ID, file_path: 'docs/a.md' }))
+    ).toBe(true)
+    // Unpinned sent, still pinned listed: not yet updated.
+    expect(
+      isUpdatedResource(
+        file,
+        listedFile({ repository_id: REPO_ID, file_path: 'docs/a.md', sha: COMMIT })
+      )
+    ).toBe(false)
   })
 })
 
