@@ -338,19 +338,63 @@ describe('createApiFiles: listFiles past a truncated tree', () => {
       expect(listing.complete).toBe(true)
       // Same paths, blobs and modes, in the same order.
       expect(listing.files).toEqual(whole.files)
-      // The truncated recursive tree, then one request per tree, the root included.
       const requests = treeRequests(small)
       expect(requests[0]?.query.recursive).toBe('1')
       expect(requests[0]?.responseBody).toMatchObject({ truncated: true })
+      // Each folder whose listing is not checked complete, once: here (a limit of 10 entries)
+      // every one of the 13, the root listed again and the rest with their subtrees.
       expect(requests).toHaveLength(1 + trees)
-      expect(requests.slice(1).every(r => r.query.recursive === undefined)).toBe(true)
-      expect(new Set(requests.slice(1).map(r => r.path)).size).toBe(trees)
+      expect(new Set(requests.map(r => r.path)).size).toBeLessThan(requests.length)
     })
     // And what git lists.
     const fromGit = await createGitFiles(createGit(repo.dir)).listFiles(head)
     expect(fromGit.files.sort((a, b) => (a.path < b.path ? -1 : 1))).toEqual(
       [...whole.files].sort((a, b) => (a.path < b.path ? -1 : 1))
     )
+  })
+
+  it('completes a listing cut near its end with a few requests, not one per folder', async () => {
+    const repo = createRepo()
+    const edits: Record<string, string> = {}
+    for (let d = 0; d < 40; d++) {
+      for (const f of ['a', 'b', 'c']) edits[`d${String(d).padStart(2, '0')}/${f}.md`] = `${d}${f}`
+    }
+    const head = repo.commit('40 folders', edits)
+    const whole = await serve(repo).listFiles(head)
+    await withEmulator({ treeLimit: 150 }, async small => {
+      const listing = await serve(repo, small).listFiles(head)
+      expect(listing.complete).toBe(true)
+      expect(listing.files).toEqual(whole.files)
+      // 150 entries hold d00-d36 whole (4 entries each) and d37 in part: the root and d37 are
+      // listed again, d38 and d39 with their subtrees; d00-d36 pass the id check as they are.
+      const requests = treeRequests(small)
+      expect(requests).toHaveLength(5)
+      expect(requests.slice(1).map(r => r.query.recursive ?? 'no')).toEqual(
+        expect.arrayContaining(['no', 'no', '1', '1'])
+      )
+    })
+  })
+
+  it('never takes a listing it cannot check for complete: a folder whose entries were altered', async () => {
+    const repo = createRepo()
+    const head = repo.commit('files', { 'a.md': 'a', 'b/c.md': 'c', 'b/d.md': 'd' })
+    await withEmulator({ treeLimit: 1 }, async small => {
+      const name = `repo-${nextId}`
+      small.addRepo({ owner: OWNER, name, id: 1000 + nextId++, dir: repo.dir })
+      const client = createClient({ baseUrl: small.url, token: TOKEN })
+      // A listing that drops an entry but claims to be whole: the id check catches it.
+      const lying: Client = {
+        ...client,
+        async getTree(...args) {
+          const tree = await client.getTree(...args)
+          return args[3] === false
+            ? { ...tree, tree: tree.tree.slice(0, 1), truncated: false }
+            : tree
+        }
+      }
+      const listing = await createApiFiles(lying, OWNER, name).listFiles(head)
+      expect(listing.complete).toBe(false)
+    })
   })
 
   it(`keeps at most ${TREE_WALK_CONCURRENCY} tree requests in flight`, async () => {
@@ -397,8 +441,9 @@ describe('createApiFiles: listFiles past a truncated tree', () => {
         'small/deep/c.md'
       ])
       for (const f of listing.files) expect(f.blobSha).toBe(repo.blobSha(head, f.path))
-      // Recursive, then the root, big, small and small/deep.
-      expect(treeRequests(small)).toHaveLength(5)
+      // Recursive (a.md, big and 8 of its files), then the root (failing the id check), big
+      // (its own listing truncated) and small with its subtree.
+      expect(treeRequests(small)).toHaveLength(4)
       expect(
         treeRequests(small).filter(r => (r.responseBody as { truncated: boolean }).truncated)
       ).toHaveLength(2)

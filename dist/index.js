@@ -31747,6 +31747,8 @@ async function readBlobs(files, commit, blobs, o) {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/repository/tree-diff.ts
 /**
  * Which files differ between commits, by comparing git trees through the REST API: exact at any
@@ -31755,6 +31757,32 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  * is read once, however many commits share it, and all reads of one question stay within a
  * budget, so a Space pinned at many commits costs a bounded number of requests.
  */
+
+/**
+ * The git object id of a folder with exactly these entries, as git hashes a tree object: each
+ * entry `<mode> <name>\0<id bytes>` in git's order (by name, a folder's as if it ended in `/`).
+ * When it equals the folder's id, the listing holds every entry of the folder: a check that costs
+ * no request.
+ */
+function treeId(folder, like) {
+    const entries = [...folder].map(([name, item]) => ({
+        item,
+        key: Buffer.from(item.type === 'tree' ? `${name}/` : name),
+        name: Buffer.from(name)
+    }));
+    entries.sort((a, b) => Buffer.compare(a.key, b.key));
+    const parts = [];
+    for (const { item, name } of entries) {
+        // GitHub writes a folder's mode as 040000; the tree object holds 40000.
+        parts.push(Buffer.from(`${item.mode.replace(/^0+/, '')} `), name, Buffer.from([0]));
+        parts.push(Buffer.from(item.sha, 'hex'));
+    }
+    const body = Buffer.concat(parts);
+    const hash = (0,external_node_crypto_.createHash)(like.length === 64 ? 'sha256' : 'sha1');
+    hash.update(`tree ${body.length}\0`);
+    hash.update(body);
+    return hash.digest('hex');
+}
 /** Folders from recursive-listing entries (full paths), the way `walk` keeps them. */
 function snapshotOf(entries) {
     const folders = new Map([['', new Map()]]);
@@ -31808,8 +31836,6 @@ async function changedAgainst(head, base, read) {
     return changed;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/repository/archive.ts
@@ -32070,81 +32096,115 @@ async function treeModes(client, owner, repo, commit, paths) {
     }
     return found;
 }
-/** How many non-recursive tree requests a walk keeps in flight (the policy's read bound). */
+/** How many tree requests completing a truncated listing keeps in flight (the policy's read bound). */
 const TREE_WALK_CONCURRENCY = 4;
+function folderOf(entries) {
+    const folder = new Map();
+    for (const e of entries) {
+        if (e.path && e.type && e.sha && e.mode)
+            folder.set(e.path, { type: e.type, sha: e.sha, mode: e.mode });
+    }
+    return folder;
+}
 /**
- * Every file at a commit, one non-recursive tree request per folder (the root included), at most
- * `TREE_WALK_CONCURRENCY` in flight: what GitHub advises when the recursive tree is truncated.
- * Files come in the order the recursive tree lists them. Complete only when no folder's own
- * listing was truncated; otherwise the files that were listed, with `complete: false`.
+ * Every file at a commit whose recursive tree came back truncated, completed with as few
+ * requests as it takes. GitHub does not document which entries a truncated listing keeps, so
+ * nothing is assumed: a folder counts as listed in full only when the id git computes from its
+ * listed entries is the folder's own id (`treeId`). A folder that fails the check is listed on
+ * its own; a folder with no entry listed at all, with its whole subtree (`recursive=1`, checked
+ * the same way). At most `TREE_WALK_CONCURRENCY` requests are in flight. Complete unless a
+ * folder's own listing is truncated or still fails the check; then the files that were listed,
+ * with `complete: false`.
  */
-async function walkTree(client, owner, repo, commit) {
-    const listed = new Map(); // by folder path, '' for the root
-    const queue = [{ path: '', sha: commit }];
+async function completeTree(client, owner, repo, first) {
+    const folders = new Map();
+    const merge = (prefix, entries) => {
+        for (const [path, folder] of snapshotOf(entries.map(e => ({ ...e, path: e.path && join(prefix, e.path) }))).folders) {
+            const known = folders.get(path);
+            if (known)
+                for (const [name, item] of folder)
+                    known.set(name, item);
+            else
+                folders.set(path, new Map(folder));
+        }
+    };
+    merge('', first.tree);
+    const ids = () => {
+        const byPath = new Map([['', first.sha]]);
+        for (const [path, folder] of folders) {
+            for (const [name, item] of folder)
+                if (item.type === 'tree')
+                    byPath.set(join(path, name), item.sha);
+        }
+        return byPath;
+    };
+    const given = new Set(); // folders listed on their own: as complete as GitHub gives them
     let complete = true;
-    let failure;
-    let active = 0;
-    await new Promise(done => {
-        const pump = () => {
-            while (!failure && active < TREE_WALK_CONCURRENCY && queue.length > 0) {
-                const folder = queue.shift();
-                active++;
-                client.getTree(owner, repo, folder.sha, false).then(tree => {
-                    if (tree.truncated)
-                        complete = false;
-                    listed.set(folder.path, tree.tree);
-                    for (const e of tree.tree) {
-                        if (e.type === 'tree' && e.path && e.sha) {
-                            queue.push({ path: join(folder.path, e.path), sha: e.sha });
-                        }
-                    }
-                    active--;
-                    pump();
-                }, (error) => {
-                    failure ??= { error };
-                    active--;
-                    pump();
-                });
+    for (;;) {
+        const todo = [...ids()].filter(([path, sha]) => !given.has(path) && treeId(folders.get(path) ?? new Map(), sha) !== sha);
+        if (todo.length === 0)
+            break;
+        await inPool(todo, TREE_WALK_CONCURRENCY, async ([path, sha]) => {
+            const listed = folders.get(path);
+            const whole = listed === undefined || listed.size === 0;
+            const tree = await client.getTree(owner, repo, sha, whole);
+            if (whole) {
+                folders.set(path, new Map());
+                merge(path, tree.tree);
+                // A truncated subtree is checked folder by folder in the next round.
+                if (!tree.truncated)
+                    given.add(path);
+                return;
             }
-            // Done when nothing is in flight and nothing is left to ask (or a request failed).
-            if (active === 0 && (failure || queue.length === 0))
-                done();
-        };
-        pump();
-    });
-    if (failure)
-        throw failure.error;
-    // Depth first, in each tree's order: the order `recursive=1` gives.
+            folders.set(path, folderOf(tree.tree));
+            given.add(path);
+            if (tree.truncated || treeId(folders.get(path), sha) !== sha)
+                complete = false;
+        });
+    }
+    // Depth first, in git's order: the order `recursive=1` gives.
     const files = [];
     const collect = (path) => {
-        for (const e of listed.get(path) ?? []) {
-            if (!e.path)
-                continue;
-            const full = join(path, e.path);
-            if (e.type === 'blob' && e.sha && e.mode)
-                files.push({ path: full, blobSha: e.sha, mode: e.mode });
-            else if (e.type === 'tree')
+        const folder = folders.get(path);
+        if (!folder)
+            return;
+        const names = [...folder.keys()].sort((a, b) => Buffer.compare(Buffer.from(folder.get(a).type === 'tree' ? `${a}/` : a), Buffer.from(folder.get(b).type === 'tree' ? `${b}/` : b)));
+        for (const name of names) {
+            const item = folder.get(name);
+            const full = join(path, name);
+            if (item.type === 'blob')
+                files.push({ path: full, blobSha: item.sha, mode: item.mode });
+            else if (item.type === 'tree')
                 collect(full);
         }
     };
     collect('');
-    const folders = new Map();
-    for (const [path, entries] of listed) {
-        const folder = new Map();
-        for (const e of entries) {
-            if (e.path && e.type && e.sha && e.mode) {
-                folder.set(e.path, { type: e.type, sha: e.sha, mode: e.mode });
+    return { files, complete, snapshot: { folders, files: files.map(f => f.path) } };
+}
+/** Runs `task` over `items`, at most `limit` at once; the first failure fails it all (once settled). */
+async function inPool(items, limit, task) {
+    let next = 0;
+    let failure;
+    const worker = async () => {
+        while (!failure && next < items.length) {
+            const item = items[next++];
+            try {
+                await task(item);
+            }
+            catch (error) {
+                failure ??= { error };
             }
         }
-        folders.set(path, folder);
-    }
-    return { files, complete, snapshot: { folders, files: files.map(f => f.path) } };
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (failure)
+        throw failure.error;
 }
 /** Every file at a commit: the recursive tree, or a walk folder by folder when it is truncated. */
 async function listTree(client, owner, repo, commit) {
     const tree = await client.getTree(owner, repo, commit);
     if (tree.truncated)
-        return walkTree(client, owner, repo, commit);
+        return completeTree(client, owner, repo, tree);
     const files = tree.tree
         .filter(entry => entry.type === 'blob')
         .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }));

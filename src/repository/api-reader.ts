@@ -7,6 +7,7 @@ import { ApiError } from '../github/api.js'
 import {
   changedAgainst,
   snapshotOf,
+  treeId,
   type Folder,
   type ReadTree,
   type TreeItem,
@@ -143,83 +144,121 @@ async function treeModes(
   return found
 }
 
-/** How many non-recursive tree requests a walk keeps in flight (the policy's read bound). */
+/** How many tree requests completing a truncated listing keeps in flight (the policy's read bound). */
 export const TREE_WALK_CONCURRENCY = 4
 
 type TreeEntries = Awaited<ReturnType<Client['getTree']>>['tree']
 
+function folderOf(entries: TreeEntries): Map<string, TreeItem> {
+  const folder = new Map<string, TreeItem>()
+  for (const e of entries) {
+    if (e.path && e.type && e.sha && e.mode)
+      folder.set(e.path, { type: e.type, sha: e.sha, mode: e.mode })
+  }
+  return folder
+}
+
 /**
- * Every file at a commit, one non-recursive tree request per folder (the root included), at most
- * `TREE_WALK_CONCURRENCY` in flight: what GitHub advises when the recursive tree is truncated.
- * Files come in the order the recursive tree lists them. Complete only when no folder's own
- * listing was truncated; otherwise the files that were listed, with `complete: false`.
+ * Every file at a commit whose recursive tree came back truncated, completed with as few
+ * requests as it takes. GitHub does not document which entries a truncated listing keeps, so
+ * nothing is assumed: a folder counts as listed in full only when the id git computes from its
+ * listed entries is the folder's own id (`treeId`). A folder that fails the check is listed on
+ * its own; a folder with no entry listed at all, with its whole subtree (`recursive=1`, checked
+ * the same way). At most `TREE_WALK_CONCURRENCY` requests are in flight. Complete unless a
+ * folder's own listing is truncated or still fails the check; then the files that were listed,
+ * with `complete: false`.
  */
-async function walkTree(
+async function completeTree(
   client: Client,
   owner: string,
   repo: string,
-  commit: string
+  first: { sha: string; tree: TreeEntries }
 ): Promise<Listing> {
-  const listed = new Map<string, TreeEntries>() // by folder path, '' for the root
-  const queue: { path: string; sha: string }[] = [{ path: '', sha: commit }]
-  let complete = true
-  let failure: { error: unknown } | undefined
-  let active = 0
-
-  await new Promise<void>(done => {
-    const pump = (): void => {
-      while (!failure && active < TREE_WALK_CONCURRENCY && queue.length > 0) {
-        const folder = queue.shift() as { path: string; sha: string }
-        active++
-        client.getTree(owner, repo, folder.sha, false).then(
-          tree => {
-            if (tree.truncated) complete = false
-            listed.set(folder.path, tree.tree)
-            for (const e of tree.tree) {
-              if (e.type === 'tree' && e.path && e.sha) {
-                queue.push({ path: join(folder.path, e.path), sha: e.sha })
-              }
-            }
-            active--
-            pump()
-          },
-          (error: unknown) => {
-            failure ??= { error }
-            active--
-            pump()
-          }
-        )
-      }
-      // Done when nothing is in flight and nothing is left to ask (or a request failed).
-      if (active === 0 && (failure || queue.length === 0)) done()
+  const folders = new Map<string, Map<string, TreeItem>>()
+  const merge = (prefix: string, entries: TreeEntries): void => {
+    for (const [path, folder] of snapshotOf(
+      entries.map(e => ({ ...e, path: e.path && join(prefix, e.path) }))
+    ).folders) {
+      const known = folders.get(path)
+      if (known) for (const [name, item] of folder) known.set(name, item)
+      else folders.set(path, new Map(folder))
     }
-    pump()
-  })
-  if (failure) throw failure.error
+  }
+  merge('', first.tree)
+  const ids = (): Map<string, string> => {
+    const byPath = new Map<string, string>([['', first.sha]])
+    for (const [path, folder] of folders) {
+      for (const [name, item] of folder)
+        if (item.type === 'tree') byPath.set(join(path, name), item.sha)
+    }
+    return byPath
+  }
+  const given = new Set<string>() // folders listed on their own: as complete as GitHub gives them
+  let complete = true
+  for (;;) {
+    const todo = [...ids()].filter(
+      ([path, sha]) => !given.has(path) && treeId(folders.get(path) ?? new Map(), sha) !== sha
+    )
+    if (todo.length === 0) break
+    await inPool(todo, TREE_WALK_CONCURRENCY, async ([path, sha]) => {
+      const listed = folders.get(path)
+      const whole = listed === undefined || listed.size === 0
+      const tree = await client.getTree(owner, repo, sha, whole)
+      if (whole) {
+        folders.set(path, new Map())
+        merge(path, tree.tree)
+        // A truncated subtree is checked folder by folder in the next round.
+        if (!tree.truncated) given.add(path)
+        return
+      }
+      folders.set(path, folderOf(tree.tree))
+      given.add(path)
+      if (tree.truncated || treeId(folders.get(path)!, sha) !== sha) complete = false
+    })
+  }
 
-  // Depth first, in each tree's order: the order `recursive=1` gives.
+  // Depth first, in git's order: the order `recursive=1` gives.
   const files: FileListing['files'] = []
   const collect = (path: string): void => {
-    for (const e of listed.get(path) ?? []) {
-      if (!e.path) continue
-      const full = join(path, e.path)
-      if (e.type === 'blob' && e.sha && e.mode)
-        files.push({ path: full, blobSha: e.sha, mode: e.mode })
-      else if (e.type === 'tree') collect(full)
+    const folder = folders.get(path)
+    if (!folder) return
+    const names = [...folder.keys()].sort((a, b) =>
+      Buffer.compare(
+        Buffer.from(folder.get(a)!.type === 'tree' ? `${a}/` : a),
+        Buffer.from(folder.get(b)!.type === 'tree' ? `${b}/` : b)
+      )
+    )
+    for (const name of names) {
+      const item = folder.get(name)!
+      const full = join(path, name)
+      if (item.type === 'blob') files.push({ path: full, blobSha: item.sha, mode: item.mode })
+      else if (item.type === 'tree') collect(full)
     }
   }
   collect('')
-  const folders = new Map<string, Folder>()
-  for (const [path, entries] of listed) {
-    const folder = new Map<string, TreeItem>()
-    for (const e of entries) {
-      if (e.path && e.type && e.sha && e.mode) {
-        folder.set(e.path, { type: e.type, sha: e.sha, mode: e.mode })
+  return { files, complete, snapshot: { folders, files: files.map(f => f.path) } }
+}
+
+/** Runs `task` over `items`, at most `limit` at once; the first failure fails it all (once settled). */
+async function inPool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>
+): Promise<void> {
+  let next = 0
+  let failure: { error: unknown } | undefined
+  const worker = async (): Promise<void> => {
+    while (!failure && next < items.length) {
+      const item = items[next++] as T
+      try {
+        await task(item)
+      } catch (error) {
+        failure ??= { error }
       }
     }
-    folders.set(path, folder)
   }
-  return { files, complete, snapshot: { folders, files: files.map(f => f.path) } }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  if (failure) throw failure.error
 }
 
 /** A listing, with the folders it was read from (what tree comparisons start from). */
@@ -235,7 +274,7 @@ async function listTree(
   commit: string
 ): Promise<Listing> {
   const tree = await client.getTree(owner, repo, commit)
-  if (tree.truncated) return walkTree(client, owner, repo, commit)
+  if (tree.truncated) return completeTree(client, owner, repo, tree)
   const files = tree.tree
     .filter(entry => entry.type === 'blob')
     .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }))

@@ -5,6 +5,7 @@
  * is read once, however many commits share it, and all reads of one question stay within a
  * budget, so a Space pinned at many commits costs a bounded number of requests.
  */
+import { createHash } from 'node:crypto'
 
 export interface TreeItem {
   type: string
@@ -21,6 +22,32 @@ export interface TreeSnapshot {
   folders: ReadonlyMap<string, Folder>
   /** Every file's path, for the files under a folder the other commit lacks. */
   files: readonly string[]
+}
+
+/**
+ * The git object id of a folder with exactly these entries, as git hashes a tree object: each
+ * entry `<mode> <name>\0<id bytes>` in git's order (by name, a folder's as if it ended in `/`).
+ * When it equals the folder's id, the listing holds every entry of the folder: a check that costs
+ * no request.
+ */
+export function treeId(folder: Folder, like: string): string {
+  const entries = [...folder].map(([name, item]) => ({
+    item,
+    key: Buffer.from(item.type === 'tree' ? `${name}/` : name),
+    name: Buffer.from(name)
+  }))
+  entries.sort((a, b) => Buffer.compare(a.key, b.key))
+  const parts: Buffer[] = []
+  for (const { item, name } of entries) {
+    // GitHub writes a folder's mode as 040000; the tree object holds 40000.
+    parts.push(Buffer.from(`${item.mode.replace(/^0+/, '')} `), name, Buffer.from([0]))
+    parts.push(Buffer.from(item.sha, 'hex'))
+  }
+  const body = Buffer.concat(parts)
+  const hash = createHash(like.length === 64 ? 'sha256' : 'sha1')
+  hash.update(`tree ${body.length}\0`)
+  hash.update(body)
+  return hash.digest('hex')
 }
 
 /** A tree's root and entries: a commit's root tree (by the commit's sha), or a tree by its sha. */
