@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../emulator/index.js'
 import {
+  ARCHIVE_AFTER_FOLDERS,
   createApiFiles,
   PINNED_TREE_BUDGET,
   TREE_WALK_CONCURRENCY
@@ -221,23 +222,25 @@ describe('createApiFiles: diff', () => {
 
   it('changedPaths: past its budget of tree requests, the commits not yet answered are unknown', async () => {
     const repo = createRepo()
-    const commits = Array.from({ length: 70 }, (_, i) =>
+    const commits = Array.from({ length: 15 }, (_, i) =>
       repo.commit(`c${i}`, { [`f${i}/a.md`]: `${i}` })
     )
     const head = commits.at(-1)!
-    // A server of its own: the shared one's idle connections may have closed while the 70
-    // commits were made.
-    await withEmulator({}, async server => {
-      const answers = await serve(repo, server).changedPaths(commits.slice(0, -1), head)
-      const known = [...answers.values()].filter(a => a !== undefined)
-      // Each commit costs its root tree (its other folders are head's, or missing from it).
-      expect(known).toHaveLength(PINNED_TREE_BUDGET)
-      expect(answers.get(commits[0]!)).toEqual(
-        new Set(commits.slice(1).map((_, i) => `f${i + 1}/a.md`))
-      )
-      expect(answers.get(commits[PINNED_TREE_BUDGET]!)).toBeUndefined()
-      expect(treeRequests(server)).toHaveLength(1 + PINNED_TREE_BUDGET)
-    })
+    const budget = 10
+    const name = `repo-${nextId}`
+    emu.addRepo({ owner: OWNER, name, id: 1000 + nextId++, dir: repo.dir })
+    const client = createClient({ baseUrl: emu.url, token: TOKEN })
+    const files = createApiFiles(client, OWNER, name, { treeBudget: budget })
+    const answers = await files.changedPaths(commits.slice(0, -1), head)
+    const known = [...answers.values()].filter(a => a !== undefined)
+    // Each commit costs its root tree (its other folders are head's, or missing from it).
+    expect(known).toHaveLength(budget)
+    expect(answers.get(commits[0]!)).toEqual(
+      new Set(commits.slice(1).map((_, i) => `f${i + 1}/a.md`))
+    )
+    expect(answers.get(commits[budget]!)).toBeUndefined()
+    expect(treeRequests(emu)).toHaveLength(1 + budget)
+    expect(PINNED_TREE_BUDGET).toBe(100)
   })
 })
 
@@ -372,6 +375,59 @@ describe('createApiFiles: listFiles past a truncated tree', () => {
       expect(requests.slice(1).map(r => r.query.recursive ?? 'no')).toEqual(
         expect.arrayContaining(['no', 'no', '1', '1'])
       )
+    })
+  })
+
+  it('completes a listing cut in many folders from one archive, checked against the root tree id', async () => {
+    const repo = createRepo()
+    const edits: Record<string, string> = {}
+    for (let d = 0; d < 20; d++) {
+      for (const f of ['a', 'b', 'c'])
+        edits[`d${String(d).padStart(2, '0')}/sub/${f}.md`] = `${d}${f}`
+    }
+    repo.write(edits)
+    symlinkSync('../sub/a.md', join(repo.dir, 'd03/sub/link.md'))
+    repo.git('add', '-A')
+    repo.git('update-index', '--chmod=+x', 'd05/sub/b.md')
+    repo.git('commit', '-q', '-m', '20 folders')
+    const head = repo.rev()
+    const whole = await serve(repo).listFiles(head)
+    // 30 entries hold 6 folders whole; the root's own listing then names 14 more.
+    await withEmulator({ treeLimit: 30 }, async small => {
+      const files = serve(repo, small)
+      const listing = await files.listFiles(head)
+      expect(listing.complete).toBe(true)
+      expect(listing.files).toEqual(whole.files)
+      expect(listing.files.find(f => f.path === 'd03/sub/link.md')?.mode).toBe('120000')
+      expect(listing.files.find(f => f.path === 'd05/sub/b.md')?.mode).toBe('100755')
+      const routes = () => small.requests.map(r => r.route?.split('/').at(-2))
+      // The recursive tree, the root and the folder cut in the middle on their own, then the
+      // archive for the 14 folders not listed at all.
+      expect(routes()).toEqual(['trees', 'trees', 'trees', 'tarball'])
+      // The contents read next come from the same archive: no second download.
+      const got = await files.readMany!(head, [whole.files[0]!.blobSha])
+      expect(got.size).toBe(1)
+      expect(routes()).toHaveLength(4)
+    })
+  })
+
+  it('an archive that does not hold the tree exactly (export-ignore) is not trusted: folders are listed instead', async () => {
+    const repo = createRepo()
+    const edits: Record<string, string> = { '.gitattributes': 'd07/sub/a.md export-ignore\n' }
+    for (let d = 0; d < 20; d++) {
+      for (const f of ['a', 'b', 'c'])
+        edits[`d${String(d).padStart(2, '0')}/sub/${f}.md`] = `${d}${f}`
+    }
+    const head = repo.commit('20 folders, one file left out of archives', edits)
+    const whole = await serve(repo).listFiles(head)
+    await withEmulator({ treeLimit: 30 }, async small => {
+      const listing = await serve(repo, small).listFiles(head)
+      expect(listing.complete).toBe(true)
+      expect(listing.files).toEqual(whole.files)
+      expect(listing.files.some(f => f.path === 'd07/sub/a.md')).toBe(true)
+      const tarballs = small.requests.filter(r => r.route?.endsWith('/tarball/{ref}'))
+      expect(tarballs).toHaveLength(1)
+      expect(treeRequests(small).length).toBeGreaterThan(ARCHIVE_AFTER_FOLDERS)
     })
   })
 

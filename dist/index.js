@@ -31836,6 +31836,8 @@ async function changedAgainst(head, base, read) {
     return changed;
 }
 
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./src/repository/archive.ts
@@ -31845,6 +31847,8 @@ var external_node_zlib_ = __nccwpck_require__(8522);
  * changed (`export-subst`) or left out (`export-ignore`) is simply not found, and is read
  * another way. Only the blobs asked for are kept.
  */
+
+
 
 
 const BLOCK = 512;
@@ -31885,31 +31889,52 @@ function paxRecords(data) {
     }
     return records;
 }
-/** Each regular file of a tar, with its path (its first folder, the archive's top one, removed). */
-function* tarFiles(tar) {
-    let longPath;
-    for (let at = 0; at + BLOCK <= tar.length;) {
-        const header = tar.subarray(at, at + BLOCK);
-        if (header.every(b => b === 0))
-            return;
-        const size = number(header, 124, 12);
-        const type = String.fromCharCode(header[156]);
-        const content = tar.subarray(at + BLOCK, at + BLOCK + size);
-        at += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
-        if (type === 'x') {
-            longPath = paxRecords(content).get('path') ?? longPath;
+/**
+ * Each regular file and symbolic link of a gzipped tar, streamed: only the entry being read is
+ * held, never the whole unpacked archive.
+ */
+async function scanArchive(gzipped, onFile) {
+    let pending = Buffer.alloc(0);
+    let pax;
+    let done = false;
+    for await (const chunk of external_node_stream_.Readable.from([gzipped]).pipe((0,external_node_zlib_.createGunzip)())) {
+        if (done)
             continue;
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+        while (pending.length >= BLOCK) {
+            const header = pending.subarray(0, BLOCK);
+            if (header.every(b => b === 0)) {
+                done = true;
+                break;
+            }
+            const size = number(header, 124, 12);
+            const end = BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+            if (pending.length < end)
+                break;
+            const content = pending.subarray(BLOCK, BLOCK + size);
+            pending = pending.subarray(end);
+            const type = String.fromCharCode(header[156]);
+            if (type === 'x') {
+                pax = paxRecords(content);
+                continue;
+            }
+            if (type === 'g')
+                continue;
+            const prefix = field(header, 345, 155);
+            const name = field(header, 0, 100);
+            const path = pax?.get('path') ?? (prefix ? `${prefix}/${name}` : name);
+            const link = pax?.get('linkpath') ?? field(header, 157, 100);
+            pax = undefined;
+            const slash = path.indexOf('/');
+            const inside = slash < 0 ? path : path.slice(slash + 1);
+            if (type === '0' || type === '\0') {
+                const executable = (number(header, 100, 8) & 0o111) !== 0;
+                onFile({ path: inside, mode: executable ? '100755' : '100644', content });
+            }
+            else if (type === '2') {
+                onFile({ path: inside, mode: '120000', content: Buffer.from(link) });
+            }
         }
-        if (type === 'g')
-            continue;
-        const prefix = field(header, 345, 155);
-        const name = field(header, 0, 100);
-        const path = longPath ?? (prefix ? `${prefix}/${name}` : name);
-        longPath = undefined;
-        if (type !== '0' && type !== '\0')
-            continue;
-        const slash = path.indexOf('/');
-        yield { path: slash < 0 ? path : path.slice(slash + 1), content };
     }
 }
 /** The git blob id of these bytes, in the hash of `like` (40 hex digits: SHA-1; 64: SHA-256). */
@@ -31920,19 +31945,64 @@ function blobId(content, like) {
     return hash.digest('hex');
 }
 /** The wanted blobs found in a gzipped tar archive, by id. */
-function blobsInArchive(gzipped, wanted) {
+async function blobsInArchive(gzipped, wanted) {
     const want = new Set(wanted.map(w => w.toLowerCase()));
     const found = new Map();
     if (want.size === 0)
         return found;
     const like = wanted[0];
-    for (const file of tarFiles((0,external_node_zlib_.gunzipSync)(gzipped))) {
+    await scanArchive(gzipped, file => {
         const id = blobId(file.content, like);
-        // A copy: the archive's buffer is let go once this returns.
+        // A copy: the chunk it lies in is let go.
         if (want.has(id) && !found.has(id))
             found.set(id, Buffer.from(file.content));
-    }
+    });
     return found;
+}
+/**
+ * Every file of a commit from its archive, when the archive provably holds the commit's tree:
+ * the git tree ids computed from its files, folder by folder up to the root, must give the
+ * commit's root tree id. An archive that left a file out (`export-ignore`), changed one
+ * (`export-subst`) or cannot hold one (a submodule) fails that check: undefined.
+ */
+async function treeFromArchive(gzipped, rootTree) {
+    const files = [];
+    const folders = new Map([['', new Map()]]);
+    const folderAt = (path) => {
+        let folder = folders.get(path);
+        if (!folder) {
+            folders.set(path, (folder = new Map()));
+            const slash = path.lastIndexOf('/');
+            // Registered in its parent now; its id is filled in below.
+            folderAt(slash < 0 ? '' : path.slice(0, slash)).set(path.slice(slash + 1), {
+                type: 'tree',
+                mode: '040000',
+                sha: ''
+            });
+        }
+        return folder;
+    };
+    await scanArchive(gzipped, file => {
+        const blobSha = blobId(file.content, rootTree);
+        const slash = file.path.lastIndexOf('/');
+        const name = file.path.slice(slash + 1);
+        folderAt(slash < 0 ? '' : file.path.slice(0, slash)).set(name, {
+            type: 'blob',
+            mode: file.mode,
+            sha: blobSha
+        });
+        files.push({ path: file.path, blobSha, mode: file.mode });
+    });
+    // Deepest first, so that each folder's id is known before its parent's is computed.
+    const paths = [...folders.keys()].sort((a, b) => b.split('/').length - a.split('/').length);
+    for (const path of paths) {
+        if (path === '')
+            continue;
+        const slash = path.lastIndexOf('/');
+        const parent = folders.get(slash < 0 ? '' : path.slice(0, slash));
+        parent.get(path.slice(slash + 1)).sha = treeId(folders.get(path), rootTree);
+    }
+    return treeId(folders.get(''), rootTree) === rootTree ? { files, folders } : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/repository/files.ts
@@ -32116,7 +32186,7 @@ function folderOf(entries) {
  * folder's own listing is truncated or still fails the check; then the files that were listed,
  * with `complete: false`.
  */
-async function completeTree(client, owner, repo, first) {
+async function completeTree(client, owner, repo, first, fromArchive) {
     const folders = new Map();
     const merge = (prefix, entries) => {
         for (const [path, folder] of snapshotOf(entries.map(e => ({ ...e, path: e.path && join(prefix, e.path) }))).folders) {
@@ -32129,21 +32199,20 @@ async function completeTree(client, owner, repo, first) {
         }
     };
     merge('', first.tree);
-    const ids = () => {
-        const byPath = new Map([['', first.sha]]);
-        for (const [path, folder] of folders) {
-            for (const [name, item] of folder)
-                if (item.type === 'tree')
-                    byPath.set(join(path, name), item.sha);
-        }
-        return byPath;
-    };
+    const ids = () => folderIds(folders, first.sha);
     const given = new Set(); // folders listed on their own: as complete as GitHub gives them
     let complete = true;
+    let triedArchive = false;
     for (;;) {
         const todo = [...ids()].filter(([path, sha]) => !given.has(path) && treeId(folders.get(path) ?? new Map(), sha) !== sha);
         if (todo.length === 0)
             break;
+        if (todo.length > ARCHIVE_AFTER_FOLDERS && !triedArchive) {
+            triedArchive = true;
+            const whole = await fromArchive();
+            if (whole)
+                return whole;
+        }
         await inPool(todo, TREE_WALK_CONCURRENCY, async ([path, sha]) => {
             const listed = folders.get(path);
             const whole = listed === undefined || listed.size === 0;
@@ -32181,6 +32250,21 @@ async function completeTree(client, owner, repo, first) {
     collect('');
     return { files, complete, snapshot: { folders, files: files.map(f => f.path) } };
 }
+/** Each folder's id, by path: the root's as given, every other from its entry in its parent. */
+function folderIds(folders, root) {
+    const byPath = new Map([['', root]]);
+    for (const [path, folder] of folders) {
+        for (const [name, item] of folder)
+            if (item.type === 'tree')
+                byPath.set(join(path, name), item.sha);
+    }
+    return byPath;
+}
+/**
+ * Past this many folders to list again, a truncated listing is completed from one archive of the
+ * commit instead (when the archive provably holds the commit's tree).
+ */
+const ARCHIVE_AFTER_FOLDERS = 2 * TREE_WALK_CONCURRENCY;
 /** Runs `task` over `items`, at most `limit` at once; the first failure fails it all (once settled). */
 async function inPool(items, limit, task) {
     let next = 0;
@@ -32201,10 +32285,21 @@ async function inPool(items, limit, task) {
         throw failure.error;
 }
 /** Every file at a commit: the recursive tree, or a walk folder by folder when it is truncated. */
-async function listTree(client, owner, repo, commit) {
+async function listTree(client, owner, repo, commit, archives) {
     const tree = await client.getTree(owner, repo, commit);
-    if (tree.truncated)
-        return completeTree(client, owner, repo, tree);
+    if (tree.truncated) {
+        const fromArchive = async () => {
+            const whole = await archives
+                .get(commit)
+                .then(archive => treeFromArchive(archive, tree.sha))
+                .catch(() => undefined);
+            if (!whole)
+                return undefined;
+            const snapshot = { folders: whole.folders, files: whole.files.map(f => f.path) };
+            return { files: whole.files, complete: true, snapshot };
+        };
+        return completeTree(client, owner, repo, tree, fromArchive);
+    }
     const files = tree.tree
         .filter(entry => entry.type === 'blob')
         .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }));
@@ -32215,7 +32310,7 @@ async function listTree(client, owner, repo, commit) {
  * it, the commits not yet answered are unknown, so their resources are updated, which pins them
  * at the synced commit and leaves the next run fewer commits to ask about.
  */
-const PINNED_TREE_BUDGET = 60;
+const PINNED_TREE_BUDGET = 100;
 /** Raised when a question has used up its budget of tree requests. */
 class OverBudget extends Error {
 }
@@ -32223,14 +32318,14 @@ class OverBudget extends Error {
  * `changedPaths` by tree comparison (tree-diff.ts): for each base, the paths at head that differ
  * from it. Head's listing is the one this run already read; every other tree is read once.
  */
-async function treeChangedPaths(client, owner, repo, head, bases) {
+async function treeChangedPaths(client, owner, repo, head, bases, budget) {
     const result = new Map();
     const trees = new Map();
     let spent = 0;
     const read = sha => {
         let tree = trees.get(sha);
         if (!tree) {
-            if (++spent > PINNED_TREE_BUDGET)
+            if (++spent > budget)
                 return Promise.reject(new OverBudget());
             tree = client.getTree(owner, repo, sha, false).then(t => {
                 const folder = new Map();
@@ -32263,12 +32358,30 @@ async function treeChangedPaths(client, owner, repo, head, bases) {
 function join(folder, name) {
     return folder === '' ? name : `${folder}/${name}`;
 }
-function createApiFiles(client, owner, repo) {
+function lastArchive(client, owner, repo) {
+    let last;
+    return {
+        get(commit) {
+            if (last?.commit !== commit) {
+                const entry = { commit, archive: client.getTarball(owner, repo, commit) };
+                entry.archive.catch(() => {
+                    if (last === entry)
+                        last = undefined;
+                });
+                last = entry;
+            }
+            return last.archive;
+        }
+    };
+}
+function createApiFiles(client, owner, repo, options = {}) {
+    const treeBudget = options.treeBudget ?? PINNED_TREE_BUDGET;
+    const archives = lastArchive(client, owner, repo);
     // The last listing read: a reconcile lists the synced commit, then compares other trees to it.
     let last;
     const listing = (commit) => {
         if (last?.commit !== commit) {
-            const entry = { commit, listing: listTree(client, owner, repo, commit) };
+            const entry = { commit, listing: listTree(client, owner, repo, commit, archives) };
             // A failed read is not kept: the next call asks again.
             entry.listing.catch(() => {
                 if (last === entry)
@@ -32292,7 +32405,7 @@ function createApiFiles(client, owner, repo) {
             return client.getBlob(owner, repo, blobSha);
         },
         async readMany(commit, blobShas) {
-            return blobsInArchive(await client.getTarball(owner, repo, commit), blobShas);
+            return blobsInArchive(await archives.get(commit), blobShas);
         },
         modes: (commit, paths) => treeModes(client, owner, repo, commit, paths),
         async changedPaths(bases, head) {
@@ -32303,8 +32416,9 @@ function createApiFiles(client, owner, repo) {
             catch {
                 return new Map(bases.map(base => [base, undefined]));
             }
-            if (snapshot.complete)
-                return treeChangedPaths(client, owner, repo, snapshot, bases);
+            if (snapshot.complete) {
+                return treeChangedPaths(client, owner, repo, snapshot, bases, treeBudget);
+            }
             // Head's own listing was cut short, so trees cannot be compared in full: the compare API,
             // one request per commit, answers what it can (under 300 files, head ahead).
             const diff = async (base, h) => (await compareDiff(client, owner, repo, base, h)).changes;
@@ -36301,6 +36415,12 @@ async function write(a, o) {
 }
 
 ;// CONCATENATED MODULE: ./src/sync/desired.ts
+/**
+ * The desired state: which files should have a resource, which of our resources this run
+ * decides, and, for github_file resources pinned at older commits, which paths changed since.
+ * Every match against the `files` globs for the plan happens here.
+ */
+
 
 
 /**
@@ -36393,7 +36513,7 @@ async function convergeDuplicates(wanted, owned, commit, files, log) {
  * For github_file resources synced at an older commit: which paths changed since then, so a file
  * whose content is the same costs no write. Unknown (undefined) means "treat as changed".
  */
-async function changedSinceCommits(owned, desired, scope, files) {
+async function changedSinceCommits(owned, desired, scope, files, log = () => { }) {
     const wanted = new Set(desired.map(d => d.path));
     // Most resources first: a reader that answers within a budget answers for the most of them.
     const pinned = new Map();
@@ -36429,6 +36549,12 @@ async function changedSinceCommits(owned, desired, scope, files) {
     }
     for (const commit of ask)
         result.set(commit, answers.get(commit));
+    const unknown = ask.filter(c => answers.get(c) === undefined);
+    if (unknown.length > 0) {
+        const resources = unknown.reduce((n, c) => n + (pinned.get(c) ?? 0), 0);
+        const why = files.kind === 'api' ? ` (tree comparisons stop at ${PINNED_TREE_BUDGET} requests a run)` : '';
+        log(`${unknown.length} of ${ask.length} pinned commit(s) could not be compared with the synced commit${why}: their ${resources} resource(s) are updated, which pins them at the synced commit.`);
+    }
     return result;
 }
 
@@ -39821,7 +39947,7 @@ async function syncSpace(settings, ctx, client, ref, log) {
     const wanted = await desiredState(scope, files, globs, state.ours, { log, warn: log_warning });
     const changedSince = unpinned
         ? new Map()
-        : await changedSinceCommits(state.ours, wanted.desired, scope, files);
+        : await changedSinceCommits(state.ours, wanted.desired, scope, files, log);
     const common = { resourceType, namePrefix, prune, pin, commit: scope.commit, changedSince };
     const draft = plan({ ...common, ...wanted, owned: state.ours });
     const explain = (error) => explainApiError(error, ref);

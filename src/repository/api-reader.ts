@@ -13,7 +13,7 @@ import {
   type TreeItem,
   type TreeSnapshot
 } from './tree-diff.js'
-import { blobsInArchive } from './archive.js'
+import { blobsInArchive, treeFromArchive } from './archive.js'
 import {
   changedPathsByDiff,
   short,
@@ -172,7 +172,8 @@ async function completeTree(
   client: Client,
   owner: string,
   repo: string,
-  first: { sha: string; tree: TreeEntries }
+  first: { sha: string; tree: TreeEntries },
+  fromArchive: () => Promise<Listing | undefined>
 ): Promise<Listing> {
   const folders = new Map<string, Map<string, TreeItem>>()
   const merge = (prefix: string, entries: TreeEntries): void => {
@@ -185,21 +186,20 @@ async function completeTree(
     }
   }
   merge('', first.tree)
-  const ids = (): Map<string, string> => {
-    const byPath = new Map<string, string>([['', first.sha]])
-    for (const [path, folder] of folders) {
-      for (const [name, item] of folder)
-        if (item.type === 'tree') byPath.set(join(path, name), item.sha)
-    }
-    return byPath
-  }
+  const ids = () => folderIds(folders, first.sha)
   const given = new Set<string>() // folders listed on their own: as complete as GitHub gives them
   let complete = true
+  let triedArchive = false
   for (;;) {
     const todo = [...ids()].filter(
       ([path, sha]) => !given.has(path) && treeId(folders.get(path) ?? new Map(), sha) !== sha
     )
     if (todo.length === 0) break
+    if (todo.length > ARCHIVE_AFTER_FOLDERS && !triedArchive) {
+      triedArchive = true
+      const whole = await fromArchive()
+      if (whole) return whole
+    }
     await inPool(todo, TREE_WALK_CONCURRENCY, async ([path, sha]) => {
       const listed = folders.get(path)
       const whole = listed === undefined || listed.size === 0
@@ -239,6 +239,22 @@ async function completeTree(
   return { files, complete, snapshot: { folders, files: files.map(f => f.path) } }
 }
 
+/** Each folder's id, by path: the root's as given, every other from its entry in its parent. */
+function folderIds(folders: ReadonlyMap<string, Folder>, root: string): Map<string, string> {
+  const byPath = new Map<string, string>([['', root]])
+  for (const [path, folder] of folders) {
+    for (const [name, item] of folder)
+      if (item.type === 'tree') byPath.set(join(path, name), item.sha)
+  }
+  return byPath
+}
+
+/**
+ * Past this many folders to list again, a truncated listing is completed from one archive of the
+ * commit instead (when the archive provably holds the commit's tree).
+ */
+export const ARCHIVE_AFTER_FOLDERS = 2 * TREE_WALK_CONCURRENCY
+
 /** Runs `task` over `items`, at most `limit` at once; the first failure fails it all (once settled). */
 async function inPool<T>(
   items: readonly T[],
@@ -271,10 +287,22 @@ async function listTree(
   client: Client,
   owner: string,
   repo: string,
-  commit: string
+  commit: string,
+  archives: Archives
 ): Promise<Listing> {
   const tree = await client.getTree(owner, repo, commit)
-  if (tree.truncated) return completeTree(client, owner, repo, tree)
+  if (tree.truncated) {
+    const fromArchive = async (): Promise<Listing | undefined> => {
+      const whole = await archives
+        .get(commit)
+        .then(archive => treeFromArchive(archive, tree.sha))
+        .catch(() => undefined)
+      if (!whole) return undefined
+      const snapshot = { folders: whole.folders, files: whole.files.map(f => f.path) }
+      return { files: whole.files, complete: true, snapshot }
+    }
+    return completeTree(client, owner, repo, tree, fromArchive)
+  }
   const files = tree.tree
     .filter(entry => entry.type === 'blob')
     .map(entry => ({ path: entry.path, blobSha: entry.sha, mode: entry.mode }))
@@ -286,7 +314,7 @@ async function listTree(
  * it, the commits not yet answered are unknown, so their resources are updated, which pins them
  * at the synced commit and leaves the next run fewer commits to ask about.
  */
-export const PINNED_TREE_BUDGET = 60
+export const PINNED_TREE_BUDGET = 100
 
 /** Raised when a question has used up its budget of tree requests. */
 class OverBudget extends Error {}
@@ -300,7 +328,8 @@ async function treeChangedPaths(
   owner: string,
   repo: string,
   head: Listing,
-  bases: readonly string[]
+  bases: readonly string[],
+  budget: number
 ): Promise<Map<string, ReadonlySet<string> | undefined>> {
   const result = new Map<string, ReadonlySet<string> | undefined>()
   const trees = new Map<string, Promise<{ sha: string; folder: Folder }>>()
@@ -308,7 +337,7 @@ async function treeChangedPaths(
   const read: ReadTree = sha => {
     let tree = trees.get(sha)
     if (!tree) {
-      if (++spent > PINNED_TREE_BUDGET) return Promise.reject(new OverBudget())
+      if (++spent > budget) return Promise.reject(new OverBudget())
       tree = client.getTree(owner, repo, sha, false).then(t => {
         const folder = new Map<string, TreeItem>()
         for (const e of t.tree) {
@@ -340,12 +369,40 @@ function join(folder: string, name: string): string {
   return folder === '' ? name : `${folder}/${name}`
 }
 
-export function createApiFiles(client: Client, owner: string, repo: string): ApiFiles {
+/** The archive of a commit, downloaded once: a listing and the contents read after it share it. */
+interface Archives {
+  get(commit: string): Promise<Buffer>
+}
+
+function lastArchive(client: Client, owner: string, repo: string): Archives {
+  let last: { commit: string; archive: Promise<Buffer> } | undefined
+  return {
+    get(commit) {
+      if (last?.commit !== commit) {
+        const entry = { commit, archive: client.getTarball(owner, repo, commit) }
+        entry.archive.catch(() => {
+          if (last === entry) last = undefined
+        })
+        last = entry
+      }
+      return last.archive
+    }
+  }
+}
+
+export function createApiFiles(
+  client: Client,
+  owner: string,
+  repo: string,
+  options: { treeBudget?: number } = {}
+): ApiFiles {
+  const treeBudget = options.treeBudget ?? PINNED_TREE_BUDGET
+  const archives = lastArchive(client, owner, repo)
   // The last listing read: a reconcile lists the synced commit, then compares other trees to it.
   let last: { commit: string; listing: Promise<Listing> } | undefined
   const listing = (commit: string): Promise<Listing> => {
     if (last?.commit !== commit) {
-      const entry = { commit, listing: listTree(client, owner, repo, commit) }
+      const entry = { commit, listing: listTree(client, owner, repo, commit, archives) }
       // A failed read is not kept: the next call asks again.
       entry.listing.catch(() => {
         if (last === entry) last = undefined
@@ -372,7 +429,7 @@ export function createApiFiles(client: Client, owner: string, repo: string): Api
     },
 
     async readMany(commit, blobShas) {
-      return blobsInArchive(await client.getTarball(owner, repo, commit), blobShas)
+      return blobsInArchive(await archives.get(commit), blobShas)
     },
 
     modes: (commit, paths) => treeModes(client, owner, repo, commit, paths),
@@ -384,7 +441,9 @@ export function createApiFiles(client: Client, owner: string, repo: string): Api
       } catch {
         return new Map(bases.map(base => [base, undefined]))
       }
-      if (snapshot.complete) return treeChangedPaths(client, owner, repo, snapshot, bases)
+      if (snapshot.complete) {
+        return treeChangedPaths(client, owner, repo, snapshot, bases, treeBudget)
+      }
       // Head's own listing was cut short, so trees cannot be compared in full: the compare API,
       // one request per commit, answers what it can (under 300 files, head ahead).
       const diff = async (base: string, h: string) =>

@@ -91,7 +91,7 @@ async function syncSpace(
   const wanted = await desiredState(scope, files, globs, state.ours, { log, warn: out.warning })
   const changedSince = unpinned
     ? new Map()
-    : await changedSinceCommits(state.ours, wanted.desired, scope, files)
+    : await changedSinceCommits(state.ours, wanted.desired, scope, files, log)
   const common = { resourceType, namePrefix, prune, pin, commit: scope.commit, changedSince }
   const draft = plan({ ...common, ...wanted, owned: state.ours })
   const explain = (error: unknown) => explainApiError(error, ref)

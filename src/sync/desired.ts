@@ -3,6 +3,7 @@
  * decides, and, for github_file resources pinned at older commits, which paths changed since.
  * Every match against the `files` globs for the plan happens here.
  */
+import { PINNED_TREE_BUDGET } from '../repository/api-reader.js'
 import type { GlobSet } from '../repository/globs.js'
 import { touchedPaths, type FileChange, type RepoFiles } from '../repository/files.js'
 import type { Scope } from '../repository/scope.js'
@@ -130,7 +131,8 @@ export async function changedSinceCommits(
   owned: readonly OwnedResource[],
   desired: readonly DesiredFile[],
   scope: Active,
-  files: RepoFiles
+  files: RepoFiles,
+  log: (line: string) => void = () => {}
 ): Promise<Map<string, ReadonlySet<string> | undefined>> {
   const wanted = new Set(desired.map(d => d.path))
   // Most resources first: a reader that answers within a budget answers for the most of them.
@@ -162,5 +164,14 @@ export async function changedSinceCommits(
     answers = new Map()
   }
   for (const commit of ask) result.set(commit, answers.get(commit))
+  const unknown = ask.filter(c => answers.get(c) === undefined)
+  if (unknown.length > 0) {
+    const resources = unknown.reduce((n, c) => n + (pinned.get(c) ?? 0), 0)
+    const why =
+      files.kind === 'api' ? ` (tree comparisons stop at ${PINNED_TREE_BUDGET} requests a run)` : ''
+    log(
+      `${unknown.length} of ${ask.length} pinned commit(s) could not be compared with the synced commit${why}: their ${resources} resource(s) are updated, which pins them at the synced commit.`
+    )
+  }
   return result
 }
