@@ -31380,7 +31380,7 @@ function mediaType(contentType) {
         .find(c => c !== undefined);
     return { type: type.trim().toLowerCase(), charset: charset?.toLowerCase() };
 }
-/** The body's bytes, all of them, or a `ResponseBodyError` when the connection fails first. */
+/** The body's chunks, all of them, or a `ResponseBodyError` when the connection fails first. */
 async function readBody(body, url) {
     const chunks = [];
     try {
@@ -31391,7 +31391,14 @@ async function readBody(body, url) {
     catch (error) {
         throw new ResponseBodyError(url, error);
     }
-    return Buffer.concat(chunks);
+    return chunks;
+}
+/** Chunks as text, decoded one by one: a 30 MB listing is never copied into one buffer first. */
+function textOf(chunks) {
+    const decoder = new TextDecoder();
+    const parts = chunks.map(chunk => decoder.decode(chunk, { stream: true }));
+    parts.push(decoder.decode());
+    return parts.join('');
 }
 /**
  * A successful answer's data, as @octokit/request would have made it but with `JSON.parse`: a
@@ -31404,8 +31411,8 @@ async function successData(res, headers) {
     // unread body (null when there is none) for any other success.
     if (typeof res.data === 'string')
         return res.data;
-    const bytes = await readBody(res.data, res.url);
-    const text = () => new TextDecoder().decode(bytes);
+    const chunks = await readBody(res.data, res.url);
+    const text = () => textOf(chunks);
     const contentType = headers['content-type'];
     if (contentType === undefined)
         return text();
@@ -31422,6 +31429,7 @@ async function successData(res, headers) {
     if (type.startsWith('text/') || (charset === 'utf-8' && type !== 'application/octet-stream')) {
         return text();
     }
+    const bytes = Buffer.concat(chunks);
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
@@ -35942,8 +35950,10 @@ function resourceName(prefix, path) {
  * so was not made by this action, so it is not ours to change.
  */
 function isCanonicalPath(path) {
-    return path !== '' && path.split('/').every(s => s !== '' && s !== '.' && s !== '..');
+    return path !== '' && !NOT_CANONICAL.test(path);
 }
+/** An empty, `.` or `..` segment: at the start, between slashes, or at the end. */
+const NOT_CANONICAL = /(^|\/)\.{0,2}(\/|$)/;
 function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -36514,13 +36524,13 @@ async function convergeDuplicates(wanted, owned, commit, files, log) {
  * whose content is the same costs no write. Unknown (undefined) means "treat as changed".
  */
 async function changedSinceCommits(owned, desired, scope, files, log = () => { }) {
-    const wanted = new Set(desired.map(d => d.path));
     // Most resources first: a reader that answers within a budget answers for the most of them.
     const pinned = new Map();
-    for (const r of owned) {
-        if (r.type === 'github_file' && r.commit && r.commit !== scope.commit && wanted.has(r.path)) {
+    const elsewhere = owned.filter(r => r.type === 'github_file' && r.commit && r.commit !== scope.commit);
+    const wanted = elsewhere.length > 0 ? new Set(desired.map(d => d.path)) : new Set();
+    for (const r of elsewhere) {
+        if (wanted.has(r.path))
             pinned.set(r.commit, (pinned.get(r.commit) ?? 0) + 1);
-        }
     }
     const commits = [...pinned.keys()].sort((a, b) => pinned.get(b) - pinned.get(a));
     const result = new Map();
@@ -36580,19 +36590,27 @@ function plan(input) {
     }
     const decided = new Set();
     const moved = followRenames(input, atPath, decided);
-    const actions = input.desired.flatMap(file => {
-        const here = (atPath.get(file.path) ?? []).filter(r => !decided.has(r.id));
-        here.forEach(r => decided.add(r.id));
-        return decideFile(input, file, here, moved.get(file.path));
-    });
-    actions.push(...decideLeftovers(input, decided));
+    const actions = [];
+    for (const file of input.desired) {
+        const all = atPath.get(file.path) ?? NONE;
+        const here = all.some(r => decided.has(r.id)) ? all.filter(r => !decided.has(r.id)) : all;
+        for (const r of here)
+            decided.add(r.id);
+        for (const a of decideFile(input, file, here, moved.get(file.path)))
+            actions.push(a);
+    }
+    for (const a of decideLeftovers(input, decided))
+        actions.push(a);
     return actions.sort(byPath);
 }
+const NONE = [];
 /** A renamed file takes its resource along (same id), unless the new path already has one. */
 function followRenames(input, atPath, decided) {
     const wanted = (r) => r.type === input.resourceType;
-    const desiredPaths = new Set(input.desired.map(d => d.path));
     const moved = new Map();
+    if (input.renames.length === 0)
+        return moved;
+    const desiredPaths = new Set(input.desired.map(d => d.path));
     for (const { from, to } of input.renames) {
         if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(wanted))
             continue;
@@ -36608,6 +36626,21 @@ function followRenames(input, atPath, decided) {
 function decideFile(input, file, here, movedHere) {
     const { path, blobSha } = file;
     const odd = unsyncableMode(file.mode);
+    // The common case, one resource of ours and of the type wanted, without building lists.
+    const only = here.length === 1 && !odd && !movedHere ? here[0] : undefined;
+    if (only && only.type === input.resourceType) {
+        return [
+            isCurrent(input, only, file)
+                ? { kind: 'unchanged', path, resourceId: only.id }
+                : {
+                    kind: 'update',
+                    path,
+                    blobSha,
+                    resourceId: only.id,
+                    reason: staleReason(input, only, file)
+                }
+        ];
+    }
     if (odd) {
         // No longer a file we sync: a resource made when it was one is outdated.
         if (here.length === 0)
@@ -36651,6 +36684,8 @@ function decideFile(input, file, here, movedHere) {
 }
 /** Our resources no desired file claimed: their files were removed or renamed out of scope. */
 function decideLeftovers(input, decided) {
+    if (decided.size === input.owned.length)
+        return [];
     const desiredPaths = new Set(input.desired.map(d => d.path));
     const renamedFrom = new Map(input.renames.map(x => [x.from, x]));
     const actions = [];

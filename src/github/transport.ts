@@ -78,15 +78,26 @@ function mediaType(contentType: string): { type: string; charset?: string } {
   return { type: type.trim().toLowerCase(), charset: charset?.toLowerCase() }
 }
 
-/** The body's bytes, all of them, or a `ResponseBodyError` when the connection fails first. */
-async function readBody(body: ReadableStream<Uint8Array> | null, url: string): Promise<Buffer> {
+/** The body's chunks, all of them, or a `ResponseBodyError` when the connection fails first. */
+async function readBody(
+  body: ReadableStream<Uint8Array> | null,
+  url: string
+): Promise<Uint8Array[]> {
   const chunks: Uint8Array[] = []
   try {
     if (body) for await (const chunk of body) chunks.push(chunk)
   } catch (error) {
     throw new ResponseBodyError(url, error)
   }
-  return Buffer.concat(chunks)
+  return chunks
+}
+
+/** Chunks as text, decoded one by one: a 30 MB listing is never copied into one buffer first. */
+function textOf(chunks: readonly Uint8Array[]): string {
+  const decoder = new TextDecoder()
+  const parts = chunks.map(chunk => decoder.decode(chunk, { stream: true }))
+  parts.push(decoder.decode())
+  return parts.join('')
 }
 
 /**
@@ -102,8 +113,8 @@ async function successData(
   // With parseSuccessResponseBody off, the library hands back '' for a 204 or 205, and the
   // unread body (null when there is none) for any other success.
   if (typeof res.data === 'string') return res.data
-  const bytes = await readBody(res.data as ReadableStream<Uint8Array> | null, res.url)
-  const text = () => new TextDecoder().decode(bytes)
+  const chunks = await readBody(res.data as ReadableStream<Uint8Array> | null, res.url)
+  const text = () => textOf(chunks)
   const contentType = headers['content-type']
   if (contentType === undefined) return text()
   const { type, charset } = mediaType(contentType)
@@ -118,5 +129,6 @@ async function successData(
   if (type.startsWith('text/') || (charset === 'utf-8' && type !== 'application/octet-stream')) {
     return text()
   }
+  const bytes = Buffer.concat(chunks)
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
 }

@@ -60,8 +60,11 @@ export function resourceName(prefix: string, path: string): string {
  * so was not made by this action, so it is not ours to change.
  */
 export function isCanonicalPath(path: string): boolean {
-  return path !== '' && path.split('/').every(s => s !== '' && s !== '.' && s !== '..')
+  return path !== '' && !NOT_CANONICAL.test(path)
 }
+
+/** An empty, `.` or `..` segment: at the start, between slashes, or at the end. */
+const NOT_CANONICAL = /(^|\/)\.{0,2}(\/|$)/
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

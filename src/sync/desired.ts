@@ -134,13 +134,14 @@ export async function changedSinceCommits(
   files: RepoFiles,
   log: (line: string) => void = () => {}
 ): Promise<Map<string, ReadonlySet<string> | undefined>> {
-  const wanted = new Set(desired.map(d => d.path))
   // Most resources first: a reader that answers within a budget answers for the most of them.
   const pinned = new Map<string, number>()
-  for (const r of owned) {
-    if (r.type === 'github_file' && r.commit && r.commit !== scope.commit && wanted.has(r.path)) {
-      pinned.set(r.commit, (pinned.get(r.commit) ?? 0) + 1)
-    }
+  const elsewhere = owned.filter(
+    r => r.type === 'github_file' && r.commit && r.commit !== scope.commit
+  )
+  const wanted = elsewhere.length > 0 ? new Set(desired.map(d => d.path)) : new Set<string>()
+  for (const r of elsewhere) {
+    if (wanted.has(r.path)) pinned.set(r.commit!, (pinned.get(r.commit!) ?? 0) + 1)
   }
   const commits = [...pinned.keys()].sort((a, b) => pinned.get(b)! - pinned.get(a)!)
   const result = new Map<string, ReadonlySet<string> | undefined>()

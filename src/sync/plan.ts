@@ -62,14 +62,18 @@ export function plan(input: PlanInput): PlannedAction[] {
   }
   const decided = new Set<number>()
   const moved = followRenames(input, atPath, decided)
-  const actions = input.desired.flatMap(file => {
-    const here = (atPath.get(file.path) ?? []).filter(r => !decided.has(r.id))
-    here.forEach(r => decided.add(r.id))
-    return decideFile(input, file, here, moved.get(file.path))
-  })
-  actions.push(...decideLeftovers(input, decided))
+  const actions: PlannedAction[] = []
+  for (const file of input.desired) {
+    const all = atPath.get(file.path) ?? NONE
+    const here = all.some(r => decided.has(r.id)) ? all.filter(r => !decided.has(r.id)) : all
+    for (const r of here) decided.add(r.id)
+    for (const a of decideFile(input, file, here, moved.get(file.path))) actions.push(a)
+  }
+  for (const a of decideLeftovers(input, decided)) actions.push(a)
   return actions.sort(byPath)
 }
+
+const NONE: readonly OwnedResource[] = []
 
 /** A renamed file takes its resource along (same id), unless the new path already has one. */
 function followRenames(
@@ -78,8 +82,9 @@ function followRenames(
   decided: Set<number>
 ): Map<string, OwnedResource> {
   const wanted = (r: OwnedResource) => r.type === input.resourceType
-  const desiredPaths = new Set(input.desired.map(d => d.path))
   const moved = new Map<string, OwnedResource>()
+  if (input.renames.length === 0) return moved
+  const desiredPaths = new Set(input.desired.map(d => d.path))
   for (const { from, to } of input.renames) {
     if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(wanted)) continue
     const source = (atPath.get(from) ?? []).find(r => wanted(r) && !decided.has(r.id))
@@ -100,6 +105,21 @@ function decideFile(
 ): PlannedAction[] {
   const { path, blobSha } = file
   const odd = unsyncableMode(file.mode)
+  // The common case, one resource of ours and of the type wanted, without building lists.
+  const only = here.length === 1 && !odd && !movedHere ? here[0]! : undefined
+  if (only && only.type === input.resourceType) {
+    return [
+      isCurrent(input, only, file)
+        ? { kind: 'unchanged', path, resourceId: only.id }
+        : {
+            kind: 'update',
+            path,
+            blobSha,
+            resourceId: only.id,
+            reason: staleReason(input, only, file)
+          }
+    ]
+  }
   if (odd) {
     // No longer a file we sync: a resource made when it was one is outdated.
     if (here.length === 0) return [{ kind: 'skip', path, reason: odd }]
@@ -144,6 +164,7 @@ function decideFile(
 
 /** Our resources no desired file claimed: their files were removed or renamed out of scope. */
 function decideLeftovers(input: PlanInput, decided: ReadonlySet<number>): PlannedAction[] {
+  if (decided.size === input.owned.length) return []
   const desiredPaths = new Set(input.desired.map(d => d.path))
   const renamedFrom = new Map(input.renames.map(x => [x.from, x]))
   const actions: PlannedAction[] = []
