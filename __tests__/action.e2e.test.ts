@@ -628,7 +628,7 @@ describe('workflow_dispatch to a user Space (free_text), without a checkout', ()
 })
 
 describe('a huge push without a checkout', () => {
-  it('more than 300 changed files: the compare API is cut short, so the run reconciles fully, from one archive; a reconcile after 320 edits updates exactly those', async () => {
+  it('more than 300 changed files: the compare API is cut short, so the trees are compared, the contents read from one archive; a reconcile after 320 edits updates exactly those', async () => {
     const { origin, work } = createOrigin()
     emu.addRepo({ owner: ORG, name: `${REPO}-huge`, id: REPO_ID + 2, dir: origin.dir })
     const before = work.commit('seed', { 'README.md': '# r\n' })
@@ -649,9 +649,12 @@ describe('a huge push without a checkout', () => {
       { repository: `${ORG}/${REPO}-huge` }
     )
     expectSuccess(result)
-    expect(result.stdout).toMatch(/full reconcile/)
+    expect(result.stdout).toContain('Scope: push: 350 files changed between ')
+    expect(result.stdout).toContain(
+      "(the compare API listed 300 files, its limit, so the list may be incomplete; compared the two commits' trees instead)"
+    )
     expect(counts(result)).toEqual({
-      created: 351,
+      created: 350,
       updated: 0,
       deleted: 0,
       unchanged: 0,
@@ -659,7 +662,7 @@ describe('a huge push without a checkout', () => {
       failed: 0
     })
     const paths = emu.resources('org', ORG, space).map(r => r.metadata.file_path)
-    expect(new Set(paths).size).toBe(351)
+    expect(new Set(paths).size).toBe(350)
     expect(paths).toContain('docs/p 349.md')
     const compare = emu.requests.find(r => r.route === '/repos/{owner}/{repo}/compare/{basehead}')
     expect((compare?.responseBody as { files: unknown[] }).files).toHaveLength(300)
@@ -690,14 +693,45 @@ describe('a huge push without a checkout', () => {
       { repository: `${ORG}/${REPO}-huge` }
     )
     expectSuccess(reconcile)
-    expect(counts(reconcile)).toMatchObject({ created: 0, updated: 320, unchanged: 31, deleted: 0 })
+    // README.md, which the first push did not change, is created now.
+    expect(counts(reconcile)).toMatchObject({ created: 1, updated: 320, unchanged: 30, deleted: 0 })
     expect(routes('/compare/{basehead}')).toBe(0)
     // The synced commit's tree; the pinned commit's root and its docs folder.
     expect(routes('/git/trees/{tree_sha}')).toBe(3)
     expect(routes('/tarball/{ref}')).toBe(1)
     expect(writesOf(emu)).toHaveLength(5)
     const pinned = emu.resources('org', ORG, space).filter(r => r.metadata.sha === edited)
-    expect(pinned).toHaveLength(320)
+    expect(pinned).toHaveLength(321)
+
+    // A push editing 3 of the pages still pinned at the first commit: they are out of date
+    // whatever commit they are pinned at, so no tree is compared for that commit.
+    const third = work.commit(
+      'edit 3',
+      Object.fromEntries([340, 341, 342].map(i => [`docs/p ${i}.md`, `page ${i}, v3\n`]))
+    )
+    work.push()
+    const push = await run(
+      {
+        with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org' },
+        eventName: 'push',
+        payload: pushPayload(edited, third, { repository: { id: REPO_ID + 2 } }),
+        workspace: mkdtempSync(join(tmpdir(), 'no-checkout-')),
+        sha: third
+      },
+      { repository: `${ORG}/${REPO}-huge` }
+    )
+    expectSuccess(push)
+    expect(counts(push)).toMatchObject({ updated: 3, created: 0, deleted: 0 })
+    expect(emu.requests.map(r => r.route)).toEqual([
+      '/repos/{owner}/{repo}/compare/{basehead}',
+      '/orgs/{org}/copilot-spaces/{space_number}/resources',
+      // The compare API gives no modes: one tree read tells symbolic links from files.
+      '/repos/{owner}/{repo}/git/trees/{tree_sha}',
+      '/repos/{owner}/{repo}/git/blobs/{file_sha}',
+      '/repos/{owner}/{repo}/git/blobs/{file_sha}',
+      '/repos/{owner}/{repo}/git/blobs/{file_sha}',
+      '/orgs/{org}/copilot-spaces/{space_number}'
+    ])
   })
 })
 

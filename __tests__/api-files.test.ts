@@ -110,24 +110,41 @@ describe('createApiFiles: diff', () => {
     expect(await serve(repo).explainDiff(base, head)).toEqual({ changes: [] })
   })
 
-  it('gives up on a diverged comparison (a force push)', async () => {
+  it('a diverged or behind comparison (a force push) is answered by comparing the trees', async () => {
+    const text = 'a paragraph that survives a rename\n'.repeat(10)
     const repo = createRepo()
-    const root = repo.commit('base', { 'a.md': 'a' })
+    const root = repo.commit('base', { 'a.md': 'a', 'old/kept.md': text, 'gone/g.md': 'g' })
     const before = repo.commit('discarded', { 'x.md': 'x' })
     repo.resetHard(root)
-    const after = repo.commit('rewritten', { 'y.md': 'y' })
+    repo.move('old/kept.md', 'new/kept.md')
+    const after = repo.commit('rewritten', { 'y.md': 'y', 'a.md': 'a2', 'gone/g.md': null })
     const files = serve(repo)
-    expect(await files.diff(before, after)).toBeUndefined()
-    expect(await files.explainDiff(before, after)).toEqual({
-      why: "the compare API reported 'diverged'"
-    })
-    // Pushing a branch back to an older commit is 'behind': the file list would be empty.
-    expect(await files.explainDiff(before, root)).toEqual({
-      why: "the compare API reported 'behind'"
-    })
+    const outcome = await files.explainDiff(before, after)
+    expect(outcome.changes && outcome.via).toBe(
+      "the compare API reported 'diverged'; compared the two commits' trees instead"
+    )
+    expect(byPath(outcome.changes)).toEqual([
+      { status: 'modified', path: 'a.md', blobSha: repo.blobSha(after, 'a.md'), mode: '100644' },
+      { status: 'deleted', path: 'gone/g.md' },
+      {
+        status: 'renamed',
+        path: 'new/kept.md',
+        previousPath: 'old/kept.md',
+        blobSha: repo.blobSha(after, 'new/kept.md'),
+        mode: '100644'
+      },
+      { status: 'deleted', path: 'x.md' },
+      { status: 'added', path: 'y.md', blobSha: repo.blobSha(after, 'y.md'), mode: '100644' }
+    ])
+    // Pushing a branch back to an older commit is 'behind': the compare API's list would be empty.
+    const back = await files.explainDiff(before, root)
+    expect(back.changes && back.via).toBe(
+      "the compare API reported 'behind'; compared the two commits' trees instead"
+    )
+    expect(byPath(back.changes)).toEqual([{ status: 'deleted', path: 'x.md' }])
   })
 
-  it('gives up at 300 files, where GitHub may have cut the list, and not below', async () => {
+  it('at 300 files, where GitHub may have cut the list, compares the trees instead; not below', async () => {
     const repo = createRepo()
     const base = repo.commit('base', { 'keep.md': 'k' })
     const files = (from: number, n: number) =>
@@ -138,10 +155,13 @@ describe('createApiFiles: diff', () => {
     const at300 = repo.commit('one more', files(299, 1))
     const reader = serve(repo)
     expect(await reader.diff(base, at299)).toHaveLength(299)
-    expect(await reader.diff(base, at300)).toBeUndefined()
-    expect(await reader.explainDiff(base, at300)).toEqual({
-      why: 'the compare API listed 300 files, its limit, so the list may be incomplete'
-    })
+    // At 300 the list may be cut short: the trees tell instead, exactly.
+    const outcome = await reader.explainDiff(base, at300)
+    expect(outcome.changes && outcome.via).toBe(
+      "the compare API listed 300 files, its limit, so the list may be incomplete; compared the two commits' trees instead"
+    )
+    expect(outcome.changes).toHaveLength(300)
+    expect(outcome.changes?.every(c => c.status === 'added')).toBe(true)
   })
 
   it('answers undefined for a commit GitHub does not know', async () => {

@@ -31843,6 +31843,84 @@ async function changedAgainst(head, base, read) {
     await compare('', (await read(base)).folder);
     return changed;
 }
+/**
+ * The net change from `base` to head by comparing trees, as a diff: files added, modified and
+ * deleted, and a file deleted and one added with the same content paired as a rename (git's
+ * exact renames; a rename with edits is a deletion and an addition). Only folders whose trees
+ * differ are read; a folder only `base` has is read down to its files.
+ */
+async function treeChanges(head, base, read) {
+    const added = [];
+    const modified = [];
+    const deleted = [];
+    const join = (path, name) => (path === '' ? name : `${path}/${name}`);
+    const headFilesUnder = (folder) => {
+        const prefix = `${folder}/`;
+        for (const path of head.files) {
+            if (!path.startsWith(prefix))
+                continue;
+            const slash = path.lastIndexOf('/');
+            const item = head.folders.get(path.slice(0, slash))?.get(path.slice(slash + 1));
+            if (item)
+                added.push({ status: 'added', path, blobSha: item.sha, mode: item.mode });
+        }
+    };
+    const baseFilesUnder = async (path, sha) => {
+        const { folder } = await read(sha);
+        await Promise.all([...folder].map(async ([name, item]) => {
+            if (item.type === 'blob')
+                deleted.push({ path: join(path, name), sha: item.sha });
+            else if (item.type === 'tree')
+                await baseFilesUnder(join(path, name), item.sha);
+        }));
+    };
+    const compare = async (path, theirs) => {
+        const ours = head.folders.get(path) ?? new Map();
+        const deeper = [];
+        for (const name of new Set([...ours.keys(), ...theirs.keys()])) {
+            const h = ours.get(name);
+            const b = theirs.get(name);
+            if (h && b && h.sha === b.sha && h.mode === b.mode)
+                continue;
+            const full = join(path, name);
+            if (h?.type === 'tree' && b?.type === 'tree') {
+                deeper.push(read(b.sha).then(t => compare(full, t.folder)));
+                continue;
+            }
+            if (h?.type === 'blob') {
+                const status = b?.type === 'blob' ? 'modified' : 'added';
+                (status === 'modified' ? modified : added).push({
+                    status,
+                    path: full,
+                    blobSha: h.sha,
+                    mode: h.mode
+                });
+            }
+            else if (h?.type === 'tree')
+                headFilesUnder(full);
+            if (b?.type === 'blob' && h?.type !== 'blob')
+                deleted.push({ path: full, sha: b.sha });
+            else if (b?.type === 'tree')
+                deeper.push(baseFilesUnder(full, b.sha));
+        }
+        await Promise.all(deeper);
+    };
+    await compare('', (await read(base)).folder);
+    // Exact renames: a deleted file's content added at another path.
+    const gone = new Map();
+    for (const d of deleted)
+        gone.set(d.sha, [...(gone.get(d.sha) ?? []), d.path]);
+    const changes = [...modified];
+    for (const a of added) {
+        const from = gone.get(a.blobSha)?.shift();
+        changes.push(from === undefined ? a : { ...a, status: 'renamed', previousPath: from });
+    }
+    for (const paths of gone.values()) {
+        for (const path of paths)
+            changes.push({ status: 'deleted', path });
+    }
+    return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
 
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
@@ -32326,26 +32404,20 @@ class OverBudget extends Error {
  * `changedPaths` by tree comparison (tree-diff.ts): for each base, the paths at head that differ
  * from it. Head's listing is the one this run already read; every other tree is read once.
  */
-async function treeChangedPaths(client, owner, repo, head, bases, budget) {
-    const result = new Map();
+/** Reads trees by sha (a commit's sha gives its root), each once, within a budget of requests. */
+function treeReader(client, owner, repo, budget) {
     const trees = new Map();
     let spent = 0;
-    const read = sha => {
+    return sha => {
         let tree = trees.get(sha);
         if (!tree) {
             if (++spent > budget)
                 return Promise.reject(new OverBudget());
             tree = client.getTree(owner, repo, sha, false).then(t => {
-                const folder = new Map();
-                for (const e of t.tree) {
-                    if (e.path && e.type && e.sha && e.mode) {
-                        folder.set(e.path, { type: e.type, sha: e.sha, mode: e.mode });
-                    }
-                }
-                // A truncated folder cannot be compared in full: that base is unknown.
+                // A truncated folder cannot be compared in full: the question goes unanswered.
                 if (t.truncated)
                     throw new Error(`tree ${t.sha} is truncated`);
-                const answer = { sha: t.sha, folder };
+                const answer = { sha: t.sha, folder: folderOf(t.tree) };
                 trees.set(t.sha, Promise.resolve(answer));
                 return answer;
             });
@@ -32353,6 +32425,13 @@ async function treeChangedPaths(client, owner, repo, head, bases, budget) {
         }
         return tree;
     };
+}
+/**
+ * `changedPaths` by tree comparison (tree-diff.ts): for each base, the paths at head that differ
+ * from it. Head's listing is the one this run already read; every other tree is read once.
+ */
+async function treeChangedPaths(head, bases, read) {
+    const result = new Map();
     for (const base of new Set(bases)) {
         try {
             result.set(base, await changedAgainst(head.snapshot, base, read));
@@ -32399,11 +32478,31 @@ function createApiFiles(client, owner, repo, options = {}) {
         }
         return last.listing;
     };
+    /**
+     * The compare API's answer when it can give one; otherwise (head not ahead of base, or 300
+     * files or more) the two commits' trees compared, within the tree budget.
+     */
+    const diffOf = async (base, head, names) => {
+        const outcome = await compareDiff(client, owner, repo, base, head, names);
+        if (outcome.changes)
+            return outcome;
+        try {
+            const snapshot = await listing(head);
+            if (!snapshot.complete)
+                return outcome;
+            const read = treeReader(client, owner, repo, treeBudget);
+            const changes = await treeChanges(snapshot.snapshot, base, read);
+            return { changes, via: `${outcome.why}; compared the two commits' trees instead` };
+        }
+        catch {
+            return outcome;
+        }
+    };
     return {
         kind: 'api',
-        explainDiff: (base, head, names) => compareDiff(client, owner, repo, base, head, names),
+        explainDiff: (base, head, names) => diffOf(base, head, names),
         async diff(base, head) {
-            return (await compareDiff(client, owner, repo, base, head)).changes;
+            return (await diffOf(base, head)).changes;
         },
         async listFiles(commit) {
             const { files, complete } = await listing(commit);
@@ -32425,7 +32524,7 @@ function createApiFiles(client, owner, repo, options = {}) {
                 return new Map(bases.map(base => [base, undefined]));
             }
             if (snapshot.complete) {
-                return treeChangedPaths(client, owner, repo, snapshot, bases, treeBudget);
+                return treeChangedPaths(snapshot, bases, treeReader(client, owner, repo, treeBudget));
             }
             // Head's own listing was cut short, so trees cannot be compared in full: the compare API,
             // one request per commit, answers what it can (under 300 files, head ahead).
@@ -36528,16 +36627,23 @@ async function changedSinceCommits(owned, desired, scope, files, log = () => { }
     const pinned = new Map();
     const elsewhere = owned.filter(r => r.type === 'github_file' && r.commit && r.commit !== scope.commit);
     const wanted = elsewhere.length > 0 ? new Set(desired.map(d => d.path)) : new Set();
+    // On a push, a resource at a path the push changed is out of date whatever commit it is pinned
+    // at; only a commit with resources at other paths (duplicates to converge) needs the question.
+    const touched = scope.kind === 'changed' ? touchedPaths(scope.changes) : new Set();
+    const elsewhereToo = new Set();
     for (const r of elsewhere) {
-        if (wanted.has(r.path))
-            pinned.set(r.commit, (pinned.get(r.commit) ?? 0) + 1);
+        if (!wanted.has(r.path))
+            continue;
+        pinned.set(r.commit, (pinned.get(r.commit) ?? 0) + 1);
+        if (!touched.has(r.path))
+            elsewhereToo.add(r.commit);
     }
     const commits = [...pinned.keys()].sort((a, b) => pinned.get(b) - pinned.get(a));
     const result = new Map();
     const ask = [];
     for (const commit of commits) {
-        if (scope.kind === 'changed' && commit === scope.base) {
-            result.set(commit, touchedPaths(scope.changes));
+        if (scope.kind === 'changed' && (commit === scope.base || !elsewhereToo.has(commit))) {
+            result.set(commit, touched);
         }
         else if (/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) {
             ask.push(commit);

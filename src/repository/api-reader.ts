@@ -6,6 +6,7 @@ import { type Client, type Comparison } from '../github/client.js'
 import { ApiError } from '../github/api.js'
 import {
   changedAgainst,
+  treeChanges,
   snapshotOf,
   treeId,
   type Folder,
@@ -323,31 +324,18 @@ class OverBudget extends Error {}
  * `changedPaths` by tree comparison (tree-diff.ts): for each base, the paths at head that differ
  * from it. Head's listing is the one this run already read; every other tree is read once.
  */
-async function treeChangedPaths(
-  client: Client,
-  owner: string,
-  repo: string,
-  head: Listing,
-  bases: readonly string[],
-  budget: number
-): Promise<Map<string, ReadonlySet<string> | undefined>> {
-  const result = new Map<string, ReadonlySet<string> | undefined>()
+/** Reads trees by sha (a commit's sha gives its root), each once, within a budget of requests. */
+function treeReader(client: Client, owner: string, repo: string, budget: number): ReadTree {
   const trees = new Map<string, Promise<{ sha: string; folder: Folder }>>()
   let spent = 0
-  const read: ReadTree = sha => {
+  return sha => {
     let tree = trees.get(sha)
     if (!tree) {
       if (++spent > budget) return Promise.reject(new OverBudget())
       tree = client.getTree(owner, repo, sha, false).then(t => {
-        const folder = new Map<string, TreeItem>()
-        for (const e of t.tree) {
-          if (e.path && e.type && e.sha && e.mode) {
-            folder.set(e.path, { type: e.type, sha: e.sha, mode: e.mode })
-          }
-        }
-        // A truncated folder cannot be compared in full: that base is unknown.
+        // A truncated folder cannot be compared in full: the question goes unanswered.
         if (t.truncated) throw new Error(`tree ${t.sha} is truncated`)
-        const answer = { sha: t.sha, folder }
+        const answer = { sha: t.sha, folder: folderOf(t.tree) }
         trees.set(t.sha, Promise.resolve(answer))
         return answer
       })
@@ -355,6 +343,18 @@ async function treeChangedPaths(
     }
     return tree
   }
+}
+
+/**
+ * `changedPaths` by tree comparison (tree-diff.ts): for each base, the paths at head that differ
+ * from it. Head's listing is the one this run already read; every other tree is read once.
+ */
+async function treeChangedPaths(
+  head: Listing,
+  bases: readonly string[],
+  read: ReadTree
+): Promise<Map<string, ReadonlySet<string> | undefined>> {
+  const result = new Map<string, ReadonlySet<string> | undefined>()
   for (const base of new Set(bases)) {
     try {
       result.set(base, await changedAgainst(head.snapshot, base, read))
@@ -411,12 +411,29 @@ export function createApiFiles(
     }
     return last.listing
   }
+  /**
+   * The compare API's answer when it can give one; otherwise (head not ahead of base, or 300
+   * files or more) the two commits' trees compared, within the tree budget.
+   */
+  const diffOf = async (base: string, head: string, names?: CommitNames): Promise<DiffOutcome> => {
+    const outcome = await compareDiff(client, owner, repo, base, head, names)
+    if (outcome.changes) return outcome
+    try {
+      const snapshot = await listing(head)
+      if (!snapshot.complete) return outcome
+      const read = treeReader(client, owner, repo, treeBudget)
+      const changes = await treeChanges(snapshot.snapshot, base, read)
+      return { changes, via: `${outcome.why}; compared the two commits' trees instead` }
+    } catch {
+      return outcome
+    }
+  }
   return {
     kind: 'api',
-    explainDiff: (base, head, names) => compareDiff(client, owner, repo, base, head, names),
+    explainDiff: (base, head, names) => diffOf(base, head, names),
 
     async diff(base, head) {
-      return (await compareDiff(client, owner, repo, base, head)).changes
+      return (await diffOf(base, head)).changes
     },
 
     async listFiles(commit): Promise<FileListing> {
@@ -442,7 +459,7 @@ export function createApiFiles(
         return new Map(bases.map(base => [base, undefined]))
       }
       if (snapshot.complete) {
-        return treeChangedPaths(client, owner, repo, snapshot, bases, treeBudget)
+        return treeChangedPaths(snapshot, bases, treeReader(client, owner, repo, treeBudget))
       }
       // Head's own listing was cut short, so trees cannot be compared in full: the compare API,
       // one request per commit, answers what it can (under 300 files, head ahead).

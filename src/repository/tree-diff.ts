@@ -6,6 +6,7 @@
  * budget, so a Space pinned at many commits costs a bounded number of requests.
  */
 import { createHash } from 'node:crypto'
+import type { FileChange } from './files.js'
 
 export interface TreeItem {
   type: string
@@ -101,4 +102,79 @@ export async function changedAgainst(
   }
   await compare('', (await read(base)).folder)
   return changed
+}
+
+/**
+ * The net change from `base` to head by comparing trees, as a diff: files added, modified and
+ * deleted, and a file deleted and one added with the same content paired as a rename (git's
+ * exact renames; a rename with edits is a deletion and an addition). Only folders whose trees
+ * differ are read; a folder only `base` has is read down to its files.
+ */
+export async function treeChanges(
+  head: TreeSnapshot,
+  base: string,
+  read: ReadTree
+): Promise<FileChange[]> {
+  const added: FileChange[] = []
+  const modified: FileChange[] = []
+  const deleted: { path: string; sha: string }[] = []
+  const join = (path: string, name: string) => (path === '' ? name : `${path}/${name}`)
+  const headFilesUnder = (folder: string): void => {
+    const prefix = `${folder}/`
+    for (const path of head.files) {
+      if (!path.startsWith(prefix)) continue
+      const slash = path.lastIndexOf('/')
+      const item = head.folders.get(path.slice(0, slash))?.get(path.slice(slash + 1))
+      if (item) added.push({ status: 'added', path, blobSha: item.sha, mode: item.mode })
+    }
+  }
+  const baseFilesUnder = async (path: string, sha: string): Promise<void> => {
+    const { folder } = await read(sha)
+    await Promise.all(
+      [...folder].map(async ([name, item]) => {
+        if (item.type === 'blob') deleted.push({ path: join(path, name), sha: item.sha })
+        else if (item.type === 'tree') await baseFilesUnder(join(path, name), item.sha)
+      })
+    )
+  }
+  const compare = async (path: string, theirs: Folder): Promise<void> => {
+    const ours = head.folders.get(path) ?? new Map<string, TreeItem>()
+    const deeper: Promise<void>[] = []
+    for (const name of new Set([...ours.keys(), ...theirs.keys()])) {
+      const h = ours.get(name)
+      const b = theirs.get(name)
+      if (h && b && h.sha === b.sha && h.mode === b.mode) continue
+      const full = join(path, name)
+      if (h?.type === 'tree' && b?.type === 'tree') {
+        deeper.push(read(b.sha).then(t => compare(full, t.folder)))
+        continue
+      }
+      if (h?.type === 'blob') {
+        const status = b?.type === 'blob' ? 'modified' : 'added'
+        ;(status === 'modified' ? modified : added).push({
+          status,
+          path: full,
+          blobSha: h.sha,
+          mode: h.mode
+        })
+      } else if (h?.type === 'tree') headFilesUnder(full)
+      if (b?.type === 'blob' && h?.type !== 'blob') deleted.push({ path: full, sha: b.sha })
+      else if (b?.type === 'tree') deeper.push(baseFilesUnder(full, b.sha))
+    }
+    await Promise.all(deeper)
+  }
+  await compare('', (await read(base)).folder)
+
+  // Exact renames: a deleted file's content added at another path.
+  const gone = new Map<string, string[]>()
+  for (const d of deleted) gone.set(d.sha, [...(gone.get(d.sha) ?? []), d.path])
+  const changes: FileChange[] = [...modified]
+  for (const a of added) {
+    const from = gone.get(a.blobSha!)?.shift()
+    changes.push(from === undefined ? a : { ...a, status: 'renamed', previousPath: from })
+  }
+  for (const paths of gone.values()) {
+    for (const path of paths) changes.push({ status: 'deleted', path })
+  }
+  return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }

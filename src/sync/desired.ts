@@ -140,15 +140,21 @@ export async function changedSinceCommits(
     r => r.type === 'github_file' && r.commit && r.commit !== scope.commit
   )
   const wanted = elsewhere.length > 0 ? new Set(desired.map(d => d.path)) : new Set<string>()
+  // On a push, a resource at a path the push changed is out of date whatever commit it is pinned
+  // at; only a commit with resources at other paths (duplicates to converge) needs the question.
+  const touched = scope.kind === 'changed' ? touchedPaths(scope.changes) : new Set<string>()
+  const elsewhereToo = new Set<string>()
   for (const r of elsewhere) {
-    if (wanted.has(r.path)) pinned.set(r.commit!, (pinned.get(r.commit!) ?? 0) + 1)
+    if (!wanted.has(r.path)) continue
+    pinned.set(r.commit!, (pinned.get(r.commit!) ?? 0) + 1)
+    if (!touched.has(r.path)) elsewhereToo.add(r.commit!)
   }
   const commits = [...pinned.keys()].sort((a, b) => pinned.get(b)! - pinned.get(a)!)
   const result = new Map<string, ReadonlySet<string> | undefined>()
   const ask: string[] = []
   for (const commit of commits) {
-    if (scope.kind === 'changed' && commit === scope.base) {
-      result.set(commit, touchedPaths(scope.changes))
+    if (scope.kind === 'changed' && (commit === scope.base || !elsewhereToo.has(commit))) {
+      result.set(commit, touched)
     } else if (/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) {
       ask.push(commit)
     } else {
