@@ -571,7 +571,7 @@ describe('resolveScope: falling back from git to the compare API', () => {
     expect(result.write).toBe(true)
   })
 
-  it('goes full after a force push git cannot diff: the compare API diverges', async () => {
+  it('after a force push git cannot diff, the compare API diverges: the trees are compared', async () => {
     const { origin, work } = createOrigin()
     const root = work.commit('one', { 'a.md': 'a' })
     work.push()
@@ -589,18 +589,23 @@ describe('resolveScope: falling back from git to the compare API', () => {
       sha: after,
       files: gitFiles(ci, api(origin))
     })
+    // Diverged: the compare API's list would not be the net change; the trees tell it.
     expect(result.scope).toEqual({
-      kind: 'full',
+      kind: 'changed',
+      base: before,
       commit: after,
-      reason: `push: ${unfetchable(before)}; the compare API reported 'diverged'; full reconcile`
+      changes: [
+        { status: 'deleted', path: 'x.md' },
+        { status: 'added', path: 'y.md', blobSha: work.blobSha(after, 'y.md'), mode: '100644' }
+      ],
+      reason: `push: 2 files changed between ${short(before)} and ${short(after)} (the compare API reported 'diverged'; compared the two commits' trees instead, as ${unfetchable(before)})`
     })
     expect(result.logs).toEqual([
-      `git cannot diff between ${short(before)} and ${short(after)}: ${unfetchable(before)}`,
-      `the compare API cannot diff between ${short(before)} and ${short(after)} either: the compare API reported 'diverged'`
+      `git cannot diff between ${short(before)} and ${short(after)}: ${unfetchable(before)}`
     ])
   })
 
-  it('goes full when the compare API lists 300 files', async () => {
+  it('compares the trees when the compare API lists 300 files', async () => {
     const { origin, work } = createOrigin()
     const before = work.commit('one', { 'a.md': 'a' })
     work.push()
@@ -615,11 +620,10 @@ describe('resolveScope: falling back from git to the compare API', () => {
       sha: after,
       files: gitFiles(strandedCheckout(origin), api(origin))
     })
-    expect(result.scope).toEqual({
-      kind: 'full',
-      commit: after,
-      reason: `push: ${unfetchable(before)}; the compare API listed 300 files, its limit, so the list may be incomplete; full reconcile`
-    })
+    expect(result.scope.kind).toBe('changed')
+    expect(result.scope.reason).toBe(
+      `push: 300 files changed between ${short(before)} and ${short(after)} (the compare API listed 300 files, its limit, so the list may be incomplete; compared the two commits' trees instead, as ${unfetchable(before)})`
+    )
   })
 
   it('goes full when neither git nor GitHub knows the before commit', async () => {

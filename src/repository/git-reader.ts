@@ -440,7 +440,11 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
     log?.(`git cannot diff ${between}: ${first.why}`)
     const second = await explainDiffOf(options.fallback, base, head, names)
     const name = sourceName(options.fallback)
-    if (second.changes) return { changes: second.changes, via: `from ${name}; ${first.why}` }
+    if (second.changes) {
+      // The fallback may have answered another way than its first (trees, not the compare API).
+      const how = second.via ? `${second.via}, as ${first.why}` : `from ${name}; ${first.why}`
+      return { changes: second.changes, via: how }
+    }
     log?.(`${name} cannot diff ${between} either: ${second.why}`)
     return { why: `${first.why}; ${second.why}`, logged: log !== undefined }
   }
