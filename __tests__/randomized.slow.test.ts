@@ -35,22 +35,12 @@ import {
   type SyncRun
 } from './helpers/sync-harness.js'
 import { pushPayload, repository } from './helpers/payloads.js'
+import { mulberry32 } from './helpers/random.js'
 
 const RUNS = Number(process.env.RUNS ?? 200)
 const REPLAY = process.env.SEED === undefined ? undefined : Number(process.env.SEED)
 const SEEDS = REPLAY !== undefined ? [REPLAY] : Array.from({ length: RUNS }, (_, i) => i + 1)
 const BATCH = 50
-
-/** mulberry32: a tiny seeded PRNG, [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface Rng {
   next: () => number

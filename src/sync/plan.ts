@@ -107,19 +107,7 @@ function decideFile(
   const odd = unsyncableMode(file.mode)
   // The common case, one resource of ours and of the type wanted, without building lists.
   const only = here.length === 1 && !odd && !movedHere ? here[0]! : undefined
-  if (only && only.type === input.resourceType) {
-    return [
-      isCurrent(input, only, file)
-        ? { kind: 'unchanged', path, resourceId: only.id }
-        : {
-            kind: 'update',
-            path,
-            blobSha,
-            resourceId: only.id,
-            reason: staleReason(input, only, file)
-          }
-    ]
-  }
+  if (only && only.type === input.resourceType) return [keepOrUpdate(input, only, file)]
   if (odd) {
     // No longer a file we sync: a resource made when it was one is outdated.
     if (here.length === 0) return [{ kind: 'skip', path, reason: odd }]
@@ -148,18 +136,16 @@ function decideFile(
   for (const r of same.filter(r => r !== keep)) {
     actions.push({ kind: 'delete', path, resourceId: r.id, reason: 'duplicate' })
   }
-  actions.push(
-    isCurrent(input, keep, file)
-      ? { kind: 'unchanged', path, resourceId: keep.id }
-      : {
-          kind: 'update',
-          path,
-          blobSha,
-          resourceId: keep.id,
-          reason: staleReason(input, keep, file)
-        }
-  )
+  actions.push(keepOrUpdate(input, keep, file))
   return actions
+}
+
+/** The resource kept for a file: unchanged when current, else updated in place. */
+function keepOrUpdate(input: PlanInput, r: OwnedResource, file: DesiredFile): PlannedAction {
+  const { path, blobSha } = file
+  return isCurrent(input, r, file)
+    ? { kind: 'unchanged', path, resourceId: r.id }
+    : { kind: 'update', path, blobSha, resourceId: r.id, reason: staleReason(input, r, file) }
 }
 
 /** Our resources no desired file claimed: their files were removed or renamed out of scope. */
