@@ -31811,14 +31811,17 @@ function snapshotOf(entries) {
     }
     return { folders, files };
 }
+/** Head's files below a folder (a folder the other commit does not have). */
+function filesUnder(head, folder) {
+    const prefix = `${folder}/`;
+    return head.files.filter(path => path.startsWith(prefix));
+}
 /** The paths at head whose file differs from `base`'s: changed, added, or of another mode. */
 async function changedAgainst(head, base, read) {
     const changed = new Set();
     const under = (folder) => {
-        const prefix = `${folder}/`;
-        for (const path of head.files)
-            if (path.startsWith(prefix))
-                changed.add(path);
+        for (const path of filesUnder(head, folder))
+            changed.add(path);
     };
     const compare = async (path, theirs) => {
         const ours = head.folders.get(path) ?? new Map();
@@ -31855,10 +31858,7 @@ async function treeChanges(head, base, read) {
     const deleted = [];
     const join = (path, name) => (path === '' ? name : `${path}/${name}`);
     const headFilesUnder = (folder) => {
-        const prefix = `${folder}/`;
-        for (const path of head.files) {
-            if (!path.startsWith(prefix))
-                continue;
+        for (const path of filesUnder(head, folder)) {
             const slash = path.lastIndexOf('/');
             const item = head.folders.get(path.slice(0, slash))?.get(path.slice(slash + 1));
             if (item)
@@ -36244,9 +36244,6 @@ async function readSpaceState(client, ref, repositoryId, inScope) {
 ;// CONCATENATED MODULE: ./src/sync/batch.ts
 /** The first batch of a run is this small (at most), so a surprise costs little. */
 const FIRST_BATCH = 10;
-function isWrite(a) {
-    return a.kind === 'create' || a.kind === 'update' || a.kind === 'delete';
-}
 /** What the entry sends: a create or an update carries the body `settle` built. */
 function entryFor(w) {
     if (w.kind === 'delete')

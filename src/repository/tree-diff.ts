@@ -73,6 +73,12 @@ export function snapshotOf(
   return { folders, files }
 }
 
+/** Head's files below a folder (a folder the other commit does not have). */
+function filesUnder(head: TreeSnapshot, folder: string): string[] {
+  const prefix = `${folder}/`
+  return head.files.filter(path => path.startsWith(prefix))
+}
+
 /** The paths at head whose file differs from `base`'s: changed, added, or of another mode. */
 export async function changedAgainst(
   head: TreeSnapshot,
@@ -81,8 +87,7 @@ export async function changedAgainst(
 ): Promise<Set<string>> {
   const changed = new Set<string>()
   const under = (folder: string) => {
-    const prefix = `${folder}/`
-    for (const path of head.files) if (path.startsWith(prefix)) changed.add(path)
+    for (const path of filesUnder(head, folder)) changed.add(path)
   }
   const compare = async (path: string, theirs: Folder): Promise<void> => {
     const ours = head.folders.get(path) ?? new Map<string, TreeItem>()
@@ -120,9 +125,7 @@ export async function treeChanges(
   const deleted: { path: string; sha: string }[] = []
   const join = (path: string, name: string) => (path === '' ? name : `${path}/${name}`)
   const headFilesUnder = (folder: string): void => {
-    const prefix = `${folder}/`
-    for (const path of head.files) {
-      if (!path.startsWith(prefix)) continue
+    for (const path of filesUnder(head, folder)) {
       const slash = path.lastIndexOf('/')
       const item = head.folders.get(path.slice(0, slash))?.get(path.slice(slash + 1))
       if (item) added.push({ status: 'added', path, blobSha: item.sha, mode: item.mode })

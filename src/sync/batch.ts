@@ -12,10 +12,6 @@ export type Write = Extract<PlannedAction, { kind: 'create' | 'update' | 'delete
 /** The first batch of a run is this small (at most), so a surprise costs little. */
 export const FIRST_BATCH = 10
 
-export function isWrite(a: PlannedAction): a is Write {
-  return a.kind === 'create' || a.kind === 'update' || a.kind === 'delete'
-}
-
 /** What the entry sends: a create or an update carries the body `settle` built. */
 export function entryFor(w: Write): ResourceEntry {
   if (w.kind === 'delete') return { id: w.resourceId, _destroy: true }
