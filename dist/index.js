@@ -32743,16 +32743,14 @@ function createGit(workdir, options = {}) {
 
 const GITLINK = '160000';
 const git_reader_OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
-/** Split NUL-terminated output into its records, each decoded on its own. */
+/**
+ * Split NUL-terminated output into its records. Decoding it whole gives the same text as record
+ * by record (a NUL byte is never part of a UTF-8 sequence) at a fraction of the cost.
+ */
 function records(out) {
-    const parts = [];
-    let start = 0;
-    for (let i = out.indexOf(0, start); i !== -1; i = out.indexOf(0, start)) {
-        parts.push(out.toString('utf8', start, i));
-        start = i + 1;
-    }
-    if (start < out.length)
-        parts.push(out.toString('utf8', start));
+    const parts = out.toString('utf8').split('\0');
+    if (parts[parts.length - 1] === '')
+        parts.pop();
     return parts;
 }
 const RAW_HEADER = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/;
@@ -32850,12 +32848,18 @@ function parseLsTree(out) {
     const files = [];
     for (const record of records(out)) {
         const tab = record.indexOf('\t');
-        const [mode, type, sha] = record.slice(0, tab).split(' ');
-        if (tab === -1 || !mode || !type || !sha) {
+        const typeAt = record.indexOf(' ') + 1;
+        const shaAt = record.indexOf(' ', typeAt) + 1;
+        if (typeAt === 0 || shaAt === 0 || tab <= shaAt) {
             throw new Error(`unexpected git ls-tree record: ${JSON.stringify(record)}`);
         }
-        if (type === 'blob')
-            files.push({ path: record.slice(tab + 1), blobSha: sha, mode });
+        if (record.startsWith('blob ', typeAt)) {
+            files.push({
+                path: record.slice(tab + 1),
+                blobSha: record.slice(shaAt, tab),
+                mode: record.slice(0, typeAt - 1)
+            });
+        }
     }
     return files;
 }
@@ -36546,6 +36550,11 @@ function nothingToSync(changes, globs, pin) {
         ? `None of the ${changes.length} changed path(s) matches files: nothing to sync.`
         : `None of the ${changes.length} changed path(s) adds, removes or renames a path that matches files, and pin is false (GitHub serves an edited file's latest version by itself): nothing to sync.`;
 }
+/**
+ * The files that decide resources of ours, and which paths they decide. `owned` is asked for only
+ * by a change set (resources of ours that need converging); a full reconcile lists the files
+ * without waiting for the Space.
+ */
 async function desiredState(scope, files, globs, owned, say) {
     if (scope.kind === 'full')
         return everyFile(scope.commit, files, globs, say.warn);
@@ -36558,7 +36567,7 @@ async function desiredState(scope, files, globs, owned, say) {
         for (const d of wanted.desired)
             d.mode ??= modes.get(d.path);
     }
-    await convergeDuplicates(wanted, owned, scope.commit, files, say.log);
+    await convergeDuplicates(wanted, await owned(), scope.commit, files, say.log);
     return wanted;
 }
 /** A full reconcile: every file in scope at the commit decides every resource of ours. */
@@ -36685,31 +36694,60 @@ async function changedSinceCommits(owned, desired, scope, files, log = () => { }
 
 const byId = (a, b) => a.id - b.id;
 const byPath = (a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+/** Whether `list` is already in `order`: listings usually are, and 100,000 compares cost less than a sort. */
+function inOrder(list, order) {
+    for (let i = 1; i < list.length; i++)
+        if (order(list[i - 1], list[i]) > 0)
+            return false;
+    return true;
+}
 function plan(input) {
-    const atPath = new Map();
-    for (const r of [...input.owned].sort(byId)) {
-        const list = atPath.get(r.path);
-        if (list)
-            list.push(r);
-        else
-            atPath.set(r.path, [r]);
-    }
+    const atPath = indexByPath(input.owned);
     const decided = new Set();
     const moved = followRenames(input, atPath, decided);
     const actions = [];
     for (const file of input.desired) {
-        const all = atPath.get(file.path) ?? NONE;
+        const found = atPath.get(file.path);
+        const movedHere = moved.size > 0 ? moved.get(file.path) : undefined;
+        // The common case, one resource of ours of the type wanted, without building lists.
+        if (found !== undefined &&
+            !Array.isArray(found) &&
+            found.type === input.resourceType &&
+            !movedHere &&
+            !decided.has(found.id) &&
+            !unsyncableMode(file.mode)) {
+            decided.add(found.id);
+            actions.push(keepOrUpdate(input, found, file));
+            continue;
+        }
+        const all = listed(found);
         const here = all.some(r => decided.has(r.id)) ? all.filter(r => !decided.has(r.id)) : all;
         for (const r of here)
             decided.add(r.id);
-        for (const a of decideFile(input, file, here, moved.get(file.path)))
+        for (const a of decideFile(input, file, here, movedHere))
             actions.push(a);
     }
     for (const a of decideLeftovers(input, decided))
         actions.push(a);
-    return actions.sort(byPath);
+    return inOrder(actions, byPath) ? actions : actions.sort(byPath);
+}
+function indexByPath(resources) {
+    const atPath = new Map();
+    for (const r of inOrder(resources, byId) ? resources : [...resources].sort(byId)) {
+        const found = atPath.get(r.path);
+        if (found === undefined)
+            atPath.set(r.path, r);
+        else if (Array.isArray(found))
+            found.push(r);
+        else
+            atPath.set(r.path, [found, r]);
+    }
+    return atPath;
 }
 const NONE = [];
+function listed(found) {
+    return found === undefined ? NONE : Array.isArray(found) ? found : [found];
+}
 /** A renamed file takes its resource along (same id), unless the new path already has one. */
 function followRenames(input, atPath, decided) {
     const wanted = (r) => r.type === input.resourceType;
@@ -36718,9 +36756,9 @@ function followRenames(input, atPath, decided) {
         return moved;
     const desiredPaths = new Set(input.desired.map(d => d.path));
     for (const { from, to } of input.renames) {
-        if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(wanted))
+        if (!desiredPaths.has(to) || listed(atPath.get(to)).some(wanted))
             continue;
-        const source = (atPath.get(from) ?? []).find(r => wanted(r) && !decided.has(r.id));
+        const source = listed(atPath.get(from)).find(r => wanted(r) && !decided.has(r.id));
         if (source) {
             moved.set(to, source);
             decided.add(source.id);
@@ -36732,10 +36770,6 @@ function followRenames(input, atPath, decided) {
 function decideFile(input, file, here, movedHere) {
     const { path, blobSha } = file;
     const odd = unsyncableMode(file.mode);
-    // The common case, one resource of ours and of the type wanted, without building lists.
-    const only = here.length === 1 && !odd && !movedHere ? here[0] : undefined;
-    if (only && only.type === input.resourceType)
-        return [keepOrUpdate(input, only, file)];
     if (odd) {
         // No longer a file we sync: a resource made when it was one is outdated.
         if (here.length === 0)
@@ -40070,10 +40104,15 @@ async function syncSpace(settings, ctx, client, ref, log) {
         return { outcomes: [], report };
     }
     const repoId = await repositoryId(client, ctx);
-    const state = await readSpaceState(client, ref, repoId, globs.matches);
+    // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
+    const listed = readSpaceState(client, ref, repoId, globs.matches);
+    const owned = async () => (await listed).ours;
+    const [state, wanted] = await Promise.all([
+        listed,
+        desiredState(scope, files, globs, owned, { log, warn: log_warning })
+    ]);
     report.othersCount = state.othersCount;
     log(`Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`);
-    const wanted = await desiredState(scope, files, globs, state.ours, { log, warn: log_warning });
     const changedSince = unpinned
         ? new Map()
         : await changedSinceCommits(state.ours, wanted.desired, scope, files, log);

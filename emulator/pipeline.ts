@@ -13,13 +13,18 @@ import type { Fault } from './types.js'
 
 const RATE_HEADERS = /^x-ratelimit-/
 
-/** What to send (nothing when `reset`: the socket is destroyed) and the log entry, less its timing. */
+/**
+ * What to send (nothing when `reset`: the socket is destroyed) and the log entry, less its timing
+ * and its body: `body` decodes that when a reader asks (a 30 MB listing is not parsed back for a
+ * log nobody reads).
+ */
 export interface Reply {
   status: number
   headers: Record<string, string>
-  payload: string
+  payload: Buffer
   reset: boolean
-  exchange: Omit<Exchange, 'seq' | 'startedAt' | 'endedAt'>
+  exchange: Omit<Exchange, 'seq' | 'startedAt' | 'endedAt' | 'responseBody'>
+  body: () => unknown
 }
 
 export interface Pipeline {
@@ -63,10 +68,11 @@ function reply(inc: Incoming, answer: Answer, fault: Fault | undefined): Reply {
     answer.status !== 204 &&
     answer.status !== 304 &&
     (answer.body !== undefined || answer.raw !== undefined)
-  const payload = !hasBody ? '' : (answer.raw ?? JSON.stringify(answer.body))
+  // Encoded once: the length and the bytes sent come from the same buffer.
+  const payload = Buffer.from(!hasBody ? '' : (answer.raw ?? JSON.stringify(answer.body)))
   if (hasBody) {
     headers['content-type'] = 'application/json; charset=utf-8'
-    headers['content-length'] = String(Buffer.byteLength(payload))
+    headers['content-length'] = String(payload.length)
   }
   const reset = fault?.reset === true
   const applied = WRITE_METHODS.has(inc.method) ? answer.applied === true : undefined
@@ -84,10 +90,10 @@ function reply(inc: Incoming, answer: Answer, fault: Fault | undefined): Reply {
       requestBody: inc.body.value,
       status: reset ? 0 : answer.status,
       responseHeaders: reset ? {} : headers,
-      responseBody: reset || !hasBody ? undefined : (answer.raw ?? JSON.parse(payload)),
       ...(fault ? { fault: reset ? 'reset' : 'status' } : {}),
       ...(applied !== undefined ? { applied } : {})
-    }
+    },
+    body: () => (reset || !hasBody ? undefined : (answer.raw ?? JSON.parse(payload.toString())))
   }
 }
 

@@ -1,4 +1,5 @@
-import { gzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
 import { nodeId, simpleUser } from './accounts.js'
 import {
   commits,
@@ -375,6 +376,8 @@ export async function getTarball(ctx: Ctx): Promise<Answer> {
 
 export const CODELOAD_PATH = '/_codeload/'
 
+const gzipped = promisify(gzip)
+
 /** The archive a codeload URL names: a gzipped tar of the commit, under one top folder. */
 export async function archive(
   state: State,
@@ -388,8 +391,14 @@ export async function archive(
   const repo = state.repos.get(repoKey(decodeURIComponent(owner), decodeURIComponent(name)))
   if (!repo) return undefined
   const top = `${repo.owner}-${repo.name}-${commit.slice(0, 7)}`
-  const tar = await git(repo.dir, ['archive', '--format=tar', `--prefix=${top}/`, commit])
-  return { name: `${top}.tar.gz`, bytes: gzipSync(tar) }
+  const key = `${repo.dir}\n${top}`
+  let made = state.archives.get(key)
+  if (!made) {
+    made = git(repo.dir, ['archive', '--format=tar', `--prefix=${top}/`, commit]).then(gzipped)
+    state.archives.set(key, made)
+    made.catch(() => state.archives.delete(key))
+  }
+  return { name: `${top}.tar.gz`, bytes: await made }
 }
 
 function contentType(e: TreeEntry, inListing: boolean): string {

@@ -132,7 +132,9 @@ export function listResources(type: OwnerType) {
   return (ctx: Ctx): Answer => {
     const { space } = loadSpace(ctx, type, 'read')
     const size = ctx.resourcesPageSize
-    if (size === undefined) return ok({ resources: space.resources.map(copyResource) })
+    // Not copied: an answer's body is serialised at once and never held (100,000 copies cost the
+    // emulator a quarter of a second).
+    if (size === undefined) return ok({ resources: space.resources })
     const sorted = [...space.resources].sort((a, b) => a.id - b.id)
     const page = cursorPage(sorted, r => r.id, { per_page: String(size), ...ctx.query })
     const link = linkHeader(ctx.base, ctx.rawPath, ctx.query, {

@@ -71,7 +71,7 @@ function exchangeHandler(
     const entrySeq = ++seq
     const inc = await readIncoming(req, base(), startedAt)
     const reply = await pipeline.respond(inc)
-    log.record({ seq: entrySeq, ...reply.exchange, startedAt, endedAt: now() })
+    log.record({ seq: entrySeq, ...reply.exchange, startedAt, endedAt: now() }, reply.body)
     if (reply.reset) {
       req.socket.destroy()
       return

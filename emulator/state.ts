@@ -48,6 +48,8 @@ export interface State {
   /** Last space number used per owner: numbers are never reused after a delete, as with issues. */
   lastNumber: Map<string, number>
   repos: Map<string, Repo>
+  /** Archives made, by repository folder and commit: as GitHub's archive host, made once each. */
+  archives: Map<string, Promise<Buffer>>
   nextSpaceId: number
   nextResourceId: number
 }
@@ -63,6 +65,7 @@ export function createState(now: () => number): State {
     spaces: new Map(),
     lastNumber: new Map(),
     repos: new Map(),
+    archives: new Map(),
     nextSpaceId: 1,
     nextResourceId: 1
   }

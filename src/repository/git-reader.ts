@@ -45,15 +45,13 @@ const GITLINK = '160000'
 
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
 
-/** Split NUL-terminated output into its records, each decoded on its own. */
+/**
+ * Split NUL-terminated output into its records. Decoding it whole gives the same text as record
+ * by record (a NUL byte is never part of a UTF-8 sequence) at a fraction of the cost.
+ */
 function records(out: Buffer): string[] {
-  const parts: string[] = []
-  let start = 0
-  for (let i = out.indexOf(0, start); i !== -1; i = out.indexOf(0, start)) {
-    parts.push(out.toString('utf8', start, i))
-    start = i + 1
-  }
-  if (start < out.length) parts.push(out.toString('utf8', start))
+  const parts = out.toString('utf8').split('\0')
+  if (parts[parts.length - 1] === '') parts.pop()
   return parts
 }
 
@@ -159,11 +157,18 @@ export function parseLsTree(out: Buffer): FileEntry[] {
   const files: FileEntry[] = []
   for (const record of records(out)) {
     const tab = record.indexOf('\t')
-    const [mode, type, sha] = record.slice(0, tab).split(' ')
-    if (tab === -1 || !mode || !type || !sha) {
+    const typeAt = record.indexOf(' ') + 1
+    const shaAt = record.indexOf(' ', typeAt) + 1
+    if (typeAt === 0 || shaAt === 0 || tab <= shaAt) {
       throw new Error(`unexpected git ls-tree record: ${JSON.stringify(record)}`)
     }
-    if (type === 'blob') files.push({ path: record.slice(tab + 1), blobSha: sha, mode })
+    if (record.startsWith('blob ', typeAt)) {
+      files.push({
+        path: record.slice(tab + 1),
+        blobSha: record.slice(shaAt, tab),
+        mode: record.slice(0, typeAt - 1)
+      })
+    }
   }
   return files
 }

@@ -82,13 +82,18 @@ async function syncSpace(
   }
 
   const repoId = await repositoryId(client, ctx)
-  const state = await readSpaceState(client, ref, repoId, globs.matches)
+  // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
+  const listed = readSpaceState(client, ref, repoId, globs.matches)
+  const owned = async () => (await listed).ours
+  const [state, wanted] = await Promise.all([
+    listed,
+    desiredState(scope, files, globs, owned, { log, warn: out.warning })
+  ])
   report.othersCount = state.othersCount
   log(
     `Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`
   )
 
-  const wanted = await desiredState(scope, files, globs, state.ours, { log, warn: out.warning })
   const changedSince = unpinned
     ? new Map()
     : await changedSinceCommits(state.ours, wanted.desired, scope, files, log)

@@ -35,11 +35,16 @@ export function nothingToSync(
 
 type Desired = Pick<PlanInput, 'desired' | 'decide' | 'renames' | 'complete'>
 
+/**
+ * The files that decide resources of ours, and which paths they decide. `owned` is asked for only
+ * by a change set (resources of ours that need converging); a full reconcile lists the files
+ * without waiting for the Space.
+ */
 export async function desiredState(
   scope: Active,
   files: RepoFiles,
   globs: GlobSet,
-  owned: readonly OwnedResource[],
+  owned: () => Promise<readonly OwnedResource[]>,
   say: { log: Log; warn: Log }
 ): Promise<Desired> {
   if (scope.kind === 'full') return everyFile(scope.commit, files, globs, say.warn)
@@ -51,7 +56,7 @@ export async function desiredState(
     const modes = await files.modes(scope.commit, modeless)
     for (const d of wanted.desired) d.mode ??= modes.get(d.path)
   }
-  await convergeDuplicates(wanted, owned, scope.commit, files, say.log)
+  await convergeDuplicates(wanted, await owned(), scope.commit, files, say.log)
   return wanted
 }
 

@@ -53,32 +53,66 @@ const byId = (a: OwnedResource, b: OwnedResource) => a.id - b.id
 const byPath = (a: PlannedAction, b: PlannedAction) =>
   a.path < b.path ? -1 : a.path > b.path ? 1 : 0
 
+/** Whether `list` is already in `order`: listings usually are, and 100,000 compares cost less than a sort. */
+function inOrder<T>(list: readonly T[], order: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < list.length; i++) if (order(list[i - 1] as T, list[i] as T) > 0) return false
+  return true
+}
+
 export function plan(input: PlanInput): PlannedAction[] {
-  const atPath = new Map<string, OwnedResource[]>()
-  for (const r of [...input.owned].sort(byId)) {
-    const list = atPath.get(r.path)
-    if (list) list.push(r)
-    else atPath.set(r.path, [r])
-  }
+  const atPath = indexByPath(input.owned)
   const decided = new Set<number>()
   const moved = followRenames(input, atPath, decided)
   const actions: PlannedAction[] = []
   for (const file of input.desired) {
-    const all = atPath.get(file.path) ?? NONE
+    const found = atPath.get(file.path)
+    const movedHere = moved.size > 0 ? moved.get(file.path) : undefined
+    // The common case, one resource of ours of the type wanted, without building lists.
+    if (
+      found !== undefined &&
+      !Array.isArray(found) &&
+      found.type === input.resourceType &&
+      !movedHere &&
+      !decided.has(found.id) &&
+      !unsyncableMode(file.mode)
+    ) {
+      decided.add(found.id)
+      actions.push(keepOrUpdate(input, found, file))
+      continue
+    }
+    const all = listed(found)
     const here = all.some(r => decided.has(r.id)) ? all.filter(r => !decided.has(r.id)) : all
     for (const r of here) decided.add(r.id)
-    for (const a of decideFile(input, file, here, moved.get(file.path))) actions.push(a)
+    for (const a of decideFile(input, file, here, movedHere)) actions.push(a)
   }
   for (const a of decideLeftovers(input, decided)) actions.push(a)
-  return actions.sort(byPath)
+  return inOrder(actions, byPath) ? actions : actions.sort(byPath)
+}
+
+/** Resources of ours by path: one, or several in id order (runs that raced left duplicates). */
+type ByPath = ReadonlyMap<string, OwnedResource | OwnedResource[]>
+
+function indexByPath(resources: readonly OwnedResource[]): ByPath {
+  const atPath = new Map<string, OwnedResource | OwnedResource[]>()
+  for (const r of inOrder(resources, byId) ? resources : [...resources].sort(byId)) {
+    const found = atPath.get(r.path)
+    if (found === undefined) atPath.set(r.path, r)
+    else if (Array.isArray(found)) found.push(r)
+    else atPath.set(r.path, [found, r])
+  }
+  return atPath
 }
 
 const NONE: readonly OwnedResource[] = []
 
+function listed(found: OwnedResource | OwnedResource[] | undefined): readonly OwnedResource[] {
+  return found === undefined ? NONE : Array.isArray(found) ? found : [found]
+}
+
 /** A renamed file takes its resource along (same id), unless the new path already has one. */
 function followRenames(
   input: PlanInput,
-  atPath: ReadonlyMap<string, OwnedResource[]>,
+  atPath: ByPath,
   decided: Set<number>
 ): Map<string, OwnedResource> {
   const wanted = (r: OwnedResource) => r.type === input.resourceType
@@ -86,8 +120,8 @@ function followRenames(
   if (input.renames.length === 0) return moved
   const desiredPaths = new Set(input.desired.map(d => d.path))
   for (const { from, to } of input.renames) {
-    if (!desiredPaths.has(to) || (atPath.get(to) ?? []).some(wanted)) continue
-    const source = (atPath.get(from) ?? []).find(r => wanted(r) && !decided.has(r.id))
+    if (!desiredPaths.has(to) || listed(atPath.get(to)).some(wanted)) continue
+    const source = listed(atPath.get(from)).find(r => wanted(r) && !decided.has(r.id))
     if (source) {
       moved.set(to, source)
       decided.add(source.id)
@@ -105,9 +139,6 @@ function decideFile(
 ): PlannedAction[] {
   const { path, blobSha } = file
   const odd = unsyncableMode(file.mode)
-  // The common case, one resource of ours and of the type wanted, without building lists.
-  const only = here.length === 1 && !odd && !movedHere ? here[0]! : undefined
-  if (only && only.type === input.resourceType) return [keepOrUpdate(input, only, file)]
   if (odd) {
     // No longer a file we sync: a resource made when it was one is outdated.
     if (here.length === 0) return [{ kind: 'skip', path, reason: odd }]
