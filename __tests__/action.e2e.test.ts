@@ -614,8 +614,9 @@ describe('workflow_dispatch to a user Space (free_text), without a checkout', ()
     expect(jp).toBeDefined()
     const routes = emu.requests.map(r => `${r.method} ${r.route}`)
     expect(routes).toEqual([
-      'GET /users/{username}',
+      // The change set first: the owner is looked up only once there is something to sync.
       'GET /repos/{owner}/{repo}/compare/{basehead}',
+      'GET /users/{username}',
       'GET /users/{username}/copilot-spaces/{space_number}/resources',
       // The compare API gives no modes: one tree read tells symbolic links from files.
       'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
@@ -809,7 +810,28 @@ describe('errors', () => {
     [
       'space-number',
       { 'space-number': '' },
-      "Input 'space-number' must be a positive whole number"
+      "Input 'space-number' or 'space-name' is required; got neither"
+    ],
+    [
+      'space-number',
+      { 'space-number': '3', 'space-name': 'Docs' },
+      'and input \'space-name\' ("Docs") are both set; set exactly one'
+    ],
+    ['create-space', { 'create-space': 'true' }, "'create-space' needs 'space-name'"],
+    [
+      'create-space',
+      { 'space-number': '', 'space-name': 'Docs', 'create-space': 'yes' },
+      "'true' or 'false'"
+    ],
+    [
+      'base-role',
+      { 'base-role': 'owner' },
+      'Input \'base-role\' must be one of no_access, reader, writer, admin; got "owner"'
+    ],
+    [
+      'instructions-file',
+      { 'instructions-file': '../outside.md' },
+      "a file's path in the repository"
     ],
     ['space-number', { 'space-number': '-1' }, 'got "-1"'],
     [

@@ -84,7 +84,24 @@ describe('readSettings', () => {
     ],
     [{ owner: '-leading' }, /Input 'owner'/],
     [{ owner: 'a'.repeat(40) }, /Input 'owner'/],
-    [{ 'space-number': '' }, /Input 'space-number' must be a positive whole number.*got ""/],
+    [{ 'space-number': '' }, /Input 'space-number' or 'space-name' is required; got neither/],
+    [
+      { 'space-name': 'Docs' },
+      /Input 'space-number' \("3"\) and input 'space-name' \("Docs"\) are both set; set exactly one/
+    ],
+    [{ 'space-number': '', 'space-name': 'a\nb' }, /Input 'space-name' must be a single line/],
+    [{ 'create-space': 'true' }, /Input 'create-space' is true, .*needs 'space-name'/],
+    [
+      { 'base-role': 'owner' },
+      /Input 'base-role' must be one of no_access, reader, writer, admin; got "owner"/
+    ],
+    [
+      { 'owner-type': 'user', 'base-role': 'reader' },
+      /Input 'base-role' \("reader"\) is for organization Spaces only; 'owner-type' is user/
+    ],
+    [{ 'instructions-file': '../x.md' }, /Input 'instructions-file' must be a file's path/],
+    [{ 'instructions-file': '/abs.md' }, /Input 'instructions-file'/],
+    [{ 'instructions-file': 'docs/' }, /Input 'instructions-file'/],
     [{ 'space-number': '0' }, /Input 'space-number'.*got "0"/],
     [{ 'space-number': '-3' }, /Input 'space-number'.*got "-3"/],
     [{ 'space-number': '3.5' }, /Input 'space-number'.*got "3.5"/],
@@ -132,6 +149,32 @@ describe('readSettings', () => {
     [{ 'batch-size': '10.5' }, /Input 'batch-size'.*got "10.5"/]
   ])('rejects %j', (override, message) => {
     expect(errorFor({ ...valid, ...override }).message).toMatch(message)
+  })
+
+  it('reads the Space by name, with its settings', () => {
+    const s = settingsFrom({
+      ...valid,
+      'space-number': '',
+      'space-name': 'Team docs',
+      'create-space': 'true',
+      description: 'What we wrote down',
+      'instructions-file': './.github/instructions.md',
+      'base-role': 'reader'
+    })
+    expect(s).toMatchObject({
+      spaceName: 'Team docs',
+      createSpace: true,
+      spaceSettings: {
+        description: 'What we wrote down',
+        instructionsFile: '.github/instructions.md',
+        baseRole: 'reader'
+      }
+    })
+    expect(s.spaceNumber).toBeUndefined()
+  })
+
+  it('leaves every setting of the Space alone by default', () => {
+    expect(settingsFrom(valid)).toMatchObject({ createSpace: false, spaceSettings: {} })
   })
 
   it('never puts the token in an error message', () => {

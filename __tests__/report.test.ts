@@ -421,7 +421,7 @@ describe('the plan in the log', () => {
     const lines: string[] = []
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
     try {
-      await logPlan(actions, line => lines.push(line))
+      await logPlan(actions, [], line => lines.push(line))
       const written = stdout.mock.calls.map(c => String(c[0]))
       expect(written[0]).toBe('::group::Plan: 100001 path(s)\n')
       expect(written.at(-1)).toBe('::endgroup::\n')
@@ -444,7 +444,7 @@ describe('the plan in the log', () => {
     const lines: string[] = []
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
     try {
-      await logPlan(actions, line => lines.push(line))
+      await logPlan(actions, [], line => lines.push(line))
     } finally {
       stdout.mockRestore()
     }
@@ -454,5 +454,52 @@ describe('the plan in the log', () => {
       'fail      c.md (could not be read)',
       'unchanged: 0 path(s)'
     ])
+  })
+})
+
+describe('the Space itself in the summary', () => {
+  it('shows each setting written as text, the instructions by their length only', () => {
+    const hostile = '[x](https://evil.example) | ## Heading'
+    const doc = render(
+      summaryMarkdown([], {
+        ...ctx,
+        settings: [
+          { field: 'description', input: 'description', from: null, to: hostile },
+          {
+            field: 'general_instructions',
+            input: 'instructions-file',
+            from: 'Old text',
+            to: '![img](https://evil.example/i.png)'
+          }
+        ]
+      })
+    )
+    const table = tables(doc).find(t => t[0]?.join('|') === '|Setting|Input|From|To')
+    expect(table?.slice(1)).toEqual([
+      ['Set', 'description', 'description', 'unset', JSON.stringify(hostile)],
+      ['Set', 'general_instructions', 'instructions-file', '8 characters', '34 characters']
+    ])
+    const { links, images, headings } = structure(doc)
+    expect(links).toEqual([{ url: ctx.spaceUrl, text: ctx.spaceLabel }])
+    expect(images).toBe(0)
+    expect(headings).toEqual([`Copilot Space sync: ${ctx.spaceLabel}`])
+  })
+
+  it('says a preview would set them, and would create a Space', () => {
+    const doc = summaryMarkdown([], {
+      ...ctx,
+      previewReason: 'pull_request events only preview the sync.',
+      spaceToCreate: 'octo-org/"Team docs"',
+      settings: [{ field: 'base_role', input: 'base-role', from: null, to: 'reader' }]
+    })
+    expect(paragraphs(doc)).toContain('Would create the Space octo-org/"Team docs" (create-space).')
+    expect(tables(render(doc)).some(t => t[1]?.[0] === 'Would set')).toBe(true)
+  })
+
+  it('reports a Space the run created, with its number', () => {
+    const doc = summaryMarkdown([], { ...ctx, spaceCreated: true, spaceNumber: 12 })
+    expect(paragraphs(doc)).toContain(
+      'Created this Space (create-space): number 12. Its number can replace space-name in the workflow.'
+    )
   })
 })

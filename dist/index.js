@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5442);
+/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2888);
 
 await (0,_run_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5442:
+/***/ 2888:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31479,34 +31479,35 @@ function ownerParams(ownerType, owner) {
 function spaceParams(ref) {
     return { ...ownerParams(ref.ownerType, ref.owner), space_number: ref.number };
 }
-/** Why a page is not a resources listing, to say so in the error. */
-function notAListing(data) {
+/** Why a page is not a listing of `key`, to say so in the error. */
+function notAListing(data, key) {
     return typeof data === 'string'
         ? data.trim() === ''
             ? 'an empty body'
             : 'a body that is not JSON'
-        : 'JSON without a "resources" list';
+        : `JSON without a "${key}" list`;
 }
 /**
- * Every resource of a Space, following the `Link` header's `rel="next"` (GitHub documents no
- * pagination for this listing, but answers in pages elsewhere). A page that is not a listing
- * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
+ * Every item of a listing (the Space's `resources`, the owner's `spaces`), following the `Link`
+ * header's `rel="next"` (GitHub documents no pagination for the resources, but answers in pages
+ * elsewhere). A page that is not a listing (invalid JSON, an empty body) fails the whole read: a
+ * partial listing must never be planned on.
  */
-async function listAll(send, route, params) {
-    const resources = [];
+async function listAll(send, route, params, key = 'resources') {
+    const items = [];
     const seen = new Set();
     let query = {};
     for (;;) {
         const page = { method: 'GET', route, params: { ...params, ...query } };
         const res = await send(page);
         const data = res.data;
-        if (typeof data !== 'object' || data === null || !Array.isArray(data.resources)) {
-            throw new ApiError(describeCall(page), res.status, `the answer is not a resources listing (${notAListing(res.data)}); nothing was written, since planning on a partial listing could delete or duplicate resources. Run again; if it persists, GitHub's API may be degraded`, res.headers);
+        if (typeof data !== 'object' || data === null || !Array.isArray(data[key])) {
+            throw new ApiError(describeCall(page), res.status, `the answer is not a ${key} listing (${notAListing(res.data, key)}); nothing was written, since planning on a partial listing could delete or duplicate ${key}. Run again; if it persists, GitHub's API may be degraded`, res.headers);
         }
-        resources.push(...data.resources);
+        items.push(...data[key]);
         const next = nextLink(res.headers.link);
         if (!next)
-            return resources;
+            return items;
         if (seen.has(next)) {
             throw new ApiError(describeCall(page), res.status, "the listing's next page points back at a page already read; nothing was written", res.headers);
         }
@@ -31552,21 +31553,22 @@ async function recoverBatch(call, list, is) {
         return undefined;
     return { status: 200, headers: {}, data: { resources_attributes: listed } };
 }
-function spaceEndpoints(request) {
+/**
+ * A Space create whose answer was lost may have been applied: the run creates a Space only under
+ * a name it found no Space with, so a Space with that name now is the earlier attempt's.
+ */
+async function recoverSpaceCreate(call, listSpaces) {
+    const ownerType = Object.keys(SPACES).find(t => SPACES[t] === call.route);
+    if (call.method !== 'POST' || !ownerType)
+        return undefined;
+    const { name } = call.params.data;
+    const owner = String(call.params.org ?? call.params.username);
+    const match = (await listSpaces(ownerType, owner)).find(s => s.name === name);
+    return match ? { status: 201, headers: {}, data: match } : undefined;
+}
+function spaceEndpoints(request, listSpaces) {
     return {
-        async listSpaces(ownerType, owner, perPage = 100) {
-            const spaces = [];
-            let params = { ...ownerParams(ownerType, owner), per_page: perPage };
-            for (;;) {
-                const res = await request('GET', route.spaces(ownerType), params);
-                spaces.push(...res.data.spaces);
-                const next = nextLink(res.headers.link);
-                if (!next)
-                    return spaces;
-                const query = new URL(next).searchParams;
-                params = { ...ownerParams(ownerType, owner), ...Object.fromEntries(query) };
-            }
-        },
+        listSpaces,
         async getSpace(ref) {
             return (await request('GET', route.space(ref.ownerType), spaceParams(ref))).data;
         },
@@ -31628,6 +31630,22 @@ function repositoryEndpoints(request) {
             const res = await request('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', params);
             return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64');
         },
+        async getFile(owner, repo, path, ref) {
+            const params = { owner, repo, path, ref };
+            let res;
+            try {
+                res = await request('GET', '/repos/{owner}/{repo}/contents/{path}', params);
+            }
+            catch (error) {
+                if (error instanceof ApiError && error.status === 404)
+                    return undefined;
+                throw error;
+            }
+            const file = res.data;
+            if (Array.isArray(file) || file.type !== 'file' || !('content' in file))
+                return undefined;
+            return Buffer.from(file.content, 'base64');
+        },
         async getTarball(owner, repo, ref) {
             const params = { owner, repo, ref };
             const res = await request('GET', '/repos/{owner}/{repo}/tarball/{ref}', params);
@@ -31647,15 +31665,18 @@ function createClient(options) {
         log: options.policy?.log
     });
     const list = (route, params) => listAll(send, route, params);
+    const spaces = (ownerType, owner) => listAll(send, route.spaces(ownerType), { ...ownerParams(ownerType, owner), per_page: 100 }, 'spaces');
     const created = options.isCreated ?? sameContent;
     const is = { created, updated: options.isUpdated ?? created };
-    const recover = async (call) => (await recoverCreate(call, list, is.created)) ?? (await recoverBatch(call, list, is));
+    const recover = async (call) => (await recoverCreate(call, list, is.created)) ??
+        (await recoverBatch(call, list, is)) ??
+        (await recoverSpaceCreate(call, spaces));
     const send = options.policy
         ? createPolicy({ ...options.policy, recover })(transport)
         : transport;
     const request = async (method, route, params = {}) => (await send({ method, route, params }));
     return {
-        ...spaceEndpoints(request),
+        ...spaceEndpoints(request, spaces),
         ...resourceEndpoints(request, list),
         ...repositoryEndpoints(request)
     };
@@ -32511,6 +32532,9 @@ function createApiFiles(client, owner, repo, options = {}) {
         async readBlob(blobSha) {
             return client.getBlob(owner, repo, blobSha);
         },
+        async readFileAt(commit, path) {
+            return client.getFile(owner, repo, path, commit);
+        },
         async readMany(commit, blobShas) {
             return blobsInArchive(await archives.get(commit), blobShas);
         },
@@ -32742,6 +32766,7 @@ function createGit(workdir, options = {}) {
 
 
 const GITLINK = '160000';
+const REGULAR = /^100(644|755)$/;
 const git_reader_OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 /**
  * Split NUL-terminated output into its records. Decoding it whole gives the same text as record
@@ -33193,6 +33218,14 @@ function createGitFiles(git, options = {}) {
             return { files: parseLsTree(res.stdout), complete: true };
         },
         modes: (commit, paths) => lsTreeModes(git, commit, paths),
+        async readFileAt(commit, path) {
+            if (!(await ensureCommit(commit)) && options.fallback) {
+                return options.fallback.readFileAt(commit, path);
+            }
+            const res = await git.run(['ls-tree', '-z', '--full-tree', commit, '--', `:(literal)${path}`]);
+            const entry = parseLsTree(res.stdout).find(e => e.path === path);
+            return entry && REGULAR.test(entry.mode) ? this.readBlob(entry.blobSha) : undefined;
+        },
         async readBlob(blobSha) {
             assertRev(blobSha);
             // One long-lived `git cat-file --batch` answers every blob of the reader.
@@ -35572,6 +35605,47 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/space/settings.ts
+/** GitHub's limit on `general_instructions`, in characters (code points, as Rails counts them). */
+const MAX_INSTRUCTIONS = 4000;
+const BASE_ROLES = ['no_access', 'reader', 'writer', 'admin'];
+/** The length in code points (a surrogate pair is one character), without copying the text. */
+function characters(text) {
+    let pairs = 0;
+    for (let i = 0; i + 1 < text.length; i++) {
+        const high = text.charCodeAt(i);
+        const low = text.charCodeAt(i + 1);
+        if (high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+            pairs++;
+            i++;
+        }
+    }
+    return text.length - pairs;
+}
+/** The settings that differ from the Space's; every given one when the Space is to be created. */
+function planSettings(current, wanted) {
+    const changes = [];
+    const compare = (field, input, to) => {
+        if (to === undefined)
+            return;
+        const from = current === undefined ? null : (current[field] ?? null);
+        if (from !== to)
+            changes.push({ field, input, from, to });
+    };
+    compare('description', 'description', wanted.description);
+    compare('general_instructions', 'instructions-file', wanted.instructions?.text);
+    compare('base_role', 'base-role', wanted.baseRole);
+    return changes;
+}
+/** The Set Space (or Create Space) body that writes these changes. */
+function settingsBody(changes) {
+    return Object.fromEntries(changes.map(c => [c.field, c.to]));
+}
+/** The changes the Space, as answered after the write, does not hold as sent. */
+function notHeld(changes, answer) {
+    return changes.filter(c => (answer[c.field] ?? null) !== c.to);
+}
+
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 /**
  * Untrusted text (paths, GitHub's messages, inputs) written into Markdown as data: what a reader
@@ -35658,6 +35732,7 @@ function clipText(text, max) {
 /**
  * Report: the step's outputs and its job summary, from the outcomes of a run.
  */
+
 
 
 
@@ -35843,7 +35918,7 @@ function summaryMarkdown(outcomes, ctx, budget = SUMMARY_BUDGET_BYTES) {
         head.push(`> **Preview: nothing was written.** ${prose(ctx.previewReason)}`, '');
     for (const notice of ctx.notices)
         head.push(`> **Warning:** ${prose(notice)}`, '');
-    head.push(`Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).`, '', `| ${COUNTED.map(verb).join(' | ')} |`, `|${COUNTED.map(() => ' ---: |').join('')}`, `| ${COUNTED.map(k => counts[k]).join(' | ')} |`, '');
+    head.push(`Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).`, '', ...spaceLines(ctx), `| ${COUNTED.map(verb).join(' | ')} |`, `|${COUNTED.map(() => ' ---: |').join('')}`, `| ${COUNTED.map(k => counts[k]).join(' | ')} |`, '');
     const foot = [];
     if (ctx.othersCount > 0) {
         foot.push(`${ctx.othersCount} other resource(s) in the Space are not managed by this workflow and were left alone.`, '');
@@ -35878,6 +35953,26 @@ function summaryMarkdown(outcomes, ctx, budget = SUMMARY_BUDGET_BYTES) {
         lines.push('');
     lines.push(...foot);
     return lines.join('\n');
+}
+/** What the run did (or would do) to the Space itself: its creation, its settings. */
+function spaceLines(ctx) {
+    const lines = [];
+    if (ctx.spaceCreated) {
+        lines.push(`Created this Space (\`create-space\`): number ${ctx.spaceNumber}. Its number can replace \`space-name\` in the workflow.`, '');
+    }
+    if (ctx.spaceToCreate) {
+        lines.push(`Would create the Space ${prose(ctx.spaceToCreate)} (\`create-space\`).`, '');
+    }
+    if (ctx.settings.length === 0)
+        return lines;
+    const verb = ctx.previewReason ? 'Would set' : 'Set';
+    lines.push('| | Setting | Input | From | To |', '| --- | --- | --- | --- | --- |');
+    for (const c of ctx.settings) {
+        const value = (v) => prose(clipText(settingValue(c, v), 300));
+        lines.push(`| ${verb} | \`${c.field}\` | \`${c.input}\` | ${value(c.from)} | ${value(c.to)} |`);
+    }
+    lines.push('');
+    return lines;
 }
 /** What the step summary file already holds: it counts towards the same 1 MiB. */
 function summaryBytesSoFar() {
@@ -35922,10 +36017,13 @@ async function writeErrorSummary(message) {
 }
 /** What the report says about a run besides its outcomes. */
 function reportContext(settings, run, scope, write) {
-    const { owner, spaceNumber } = settings;
+    const { owner, spaceNumber, spaceName } = settings;
     return {
-        spaceLabel: `${owner}/${spaceNumber}`,
-        spaceUrl: `${run.serverUrl}/copilot/spaces/${encodeURIComponent(owner)}/${spaceNumber}`,
+        spaceLabel: `${owner}/${spaceNumber ?? JSON.stringify(spaceName)}`,
+        spaceUrl: `${run.serverUrl}/copilot/spaces/${encodeURIComponent(owner)}${spaceNumber ? `/${spaceNumber}` : ''}`,
+        spaceNumber,
+        spaceCreated: false,
+        settings: [],
         scopeReason: scope.reason,
         commit: scope.commit ?? run.sha,
         previewReason: settings.dryRun
@@ -35937,9 +36035,37 @@ function reportContext(settings, run, scope, write) {
         notices: []
     };
 }
+/** The Space the run resolved, and its settings that differ. */
+function reportTarget(report, target, settings) {
+    report.spaceLabel = target.label;
+    report.spaceUrl = target.url;
+    report.spaceNumber = target.ref?.number;
+    report.spaceCreated = target.created;
+    if (!target.ref)
+        report.spaceToCreate = target.label;
+    report.settings = settings;
+}
+/** What to say when GitHub's answer holds a setting otherwise than sent. */
+function report_notHeld(c) {
+    return `GitHub's answer holds the Space's ${c.field} otherwise than sent (input '${c.input}'): the next run will find it different and write it again. GitHub may store the text in another form (line endings, trailing spaces); if this repeats, adjust the text to the form GitHub keeps.`;
+}
+/** How a setting's value is shown: the instructions by their file and length, never their text. */
+function settingValue(c, value) {
+    if (value === null)
+        return 'unset';
+    if (c.field !== 'general_instructions')
+        return JSON.stringify(value);
+    return `${characters(value).toLocaleString('en-US')} characters`;
+}
+/** One line per setting that differs, for the log (its values as data, on one line). */
+function settingLine(c) {
+    return `${'setting'.padEnd(9)} ${c.field} (input '${c.input}'): ${settingValue(c, c.from)} → ${settingValue(c, c.to)}`;
+}
 /** The outputs, the job summary and the closing lines of the log; fails the step if a path failed. */
 async function reportRun(outcomes, report) {
     const counts = await writeOutputs(outcomes);
+    setOutput('space-number', report.spaceNumber === undefined ? '' : String(report.spaceNumber));
+    setOutput('space-url', report.spaceNumber === undefined ? '' : report.spaceUrl);
     for (const warning of [...report.notices, ...counts.warnings])
         log_warning(warning);
     await writeSummary(outcomes, report);
@@ -35956,8 +36082,10 @@ async function reportRun(outcomes, report) {
  * line per change (every kind but `unchanged`), then one line counting the unchanged paths, so a
  * no-op reconcile of 100,000 files logs one line in the group, not 100,000.
  */
-async function logPlan(actions, log) {
+async function logPlan(actions, settings, log) {
     await log_group(`Plan: ${actions.length} path(s)`, async () => {
+        for (const c of settings)
+            log(settingLine(c));
         let unchanged = 0;
         for (const a of actions) {
             if (a.kind === 'unchanged') {
@@ -36244,6 +36372,10 @@ async function readSpaceState(client, ref, repositoryId, inScope) {
     const listing = await client.listResources(ref);
     return { ...classifyResources(listing, repositoryId, inScope), listing };
 }
+/** A Space not created yet (a preview of `create-space`): nothing in it. */
+async function emptySpace() {
+    return { ours: [], othersCount: 0, listing: [] };
+}
 
 ;// CONCATENATED MODULE: ./src/sync/batch.ts
 /** The first batch of a run is this small (at most), so a surprise costs little. */
@@ -36336,6 +36468,7 @@ function heldBy(w, now, fresh, is) {
 
 
 
+
 const DONE = {
     create: 'created',
     update: 'updated',
@@ -36370,6 +36503,27 @@ async function applyPlan(actions, o) {
         }
     }
     return actions.map(a => outcomes.get(a) ?? planned(a));
+}
+/**
+ * The Space's settings that differ, in one Set Space request, before any resource is written: a
+ * refusal stops the run with nothing else changed. Answers the changes GitHub's answer does not
+ * hold as sent (a text stored otherwise would be rewritten by every run), for the caller to say.
+ */
+async function applySettings(changes, o) {
+    if (changes.length === 0)
+        return [];
+    let answer;
+    try {
+        answer = await o.client.updateSpace(o.space, settingsBody(changes));
+    }
+    catch (error) {
+        const role = changes.some(c => c.field === 'base_role');
+        if (!(error instanceof ApiError) || error.status !== 403 || !role)
+            throw error;
+        throw new Error(`${o.explain(error)} Changing the Space's base role ('base-role') needs admin access to the Space: give the token's account the Space's admin role, or remove 'base-role'. Nothing was written.`, { cause: error });
+    }
+    o.log(`Space settings written: ${changes.map(c => c.input).join(', ')}.`);
+    return notHeld(changes, answer);
 }
 /** One write through its own endpoint; a failure is the path's outcome, not the run's. */
 async function writeOne(w, o) {
@@ -39742,6 +39896,8 @@ function compileGlobs(text) {
  */
 
 
+
+
 class InputError extends Error {
     name = 'InputError';
 }
@@ -39846,7 +40002,13 @@ function checkApiUrl(raw, mask) {
 function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: trim !== false }), mask = secret => core_setSecret(secret)) {
     const token = readToken(read, mask);
     const owner = readOwner(read);
-    const spaceNumber = readSpaceNumber(read);
+    const { spaceNumber, spaceName } = readSpace(read);
+    const createSpace = inputs_boolean(read, 'create-space', false);
+    if (createSpace && spaceName === undefined) {
+        throw new InputError("Input 'create-space' is true, but the Space is named by 'space-number'; 'create-space' needs 'space-name' (the name a created Space gets). Remove 'create-space', or name the Space by 'space-name'.");
+    }
+    const ownerType = oneOf(read, 'owner-type', ['auto', 'org', 'user'], 'auto');
+    const spaceSettings = readSpaceSettings(read, ownerType);
     const globs = readGlobs(read);
     const apiUrl = readApiUrl(read, mask);
     const namePrefix = readNamePrefix(read);
@@ -39862,8 +40024,11 @@ function readSettings(read = (name, trim) => getInput(name, { trimWhitespace: tr
     return {
         token,
         owner,
-        ownerType: oneOf(read, 'owner-type', ['auto', 'org', 'user'], 'auto'),
+        ownerType,
         spaceNumber,
+        spaceName,
+        createSpace,
+        spaceSettings,
         globs,
         resourceType,
         sync: oneOf(read, 'sync', ['auto', 'changed', 'full'], 'auto'),
@@ -39898,8 +40063,48 @@ function readOwner(read) {
     }
     return owner;
 }
-function readSpaceNumber(read) {
-    const raw = read('space-number');
+function readSpace(read) {
+    const number = read('space-number');
+    const name = read('space-name');
+    if (number !== '' && name !== '') {
+        throw new InputError(`Input 'space-number' (${JSON.stringify(number)}) and input 'space-name' (${JSON.stringify(name)}) are both set; set exactly one: the number names one Space, the name is looked up among the owner's Spaces.`);
+    }
+    if (name !== '') {
+        if (inputs_CONTROL.test(name))
+            throw invalid('space-name', name, 'a single line of text');
+        return { spaceName: name };
+    }
+    if (number === '') {
+        throw new InputError("Input 'space-number' or 'space-name' is required; got neither. Give the Space's number (the last part of github.com/copilot/spaces/OWNER/NUMBER) or its name (with 'create-space: true' to create it when missing).");
+    }
+    return { spaceNumber: readSpaceNumber(number) };
+}
+function readSpaceSettings(read, ownerType) {
+    const settings = {};
+    const description = read('description');
+    if (description !== '')
+        settings.description = description;
+    const file = read('instructions-file');
+    if (file !== '') {
+        const path = file.replace(/^\.\//, '');
+        if (inputs_CONTROL.test(path) || !isCanonicalPath(path)) {
+            throw invalid('instructions-file', file, "a file's path in the repository, relative to its root and without '..' (e.g. .github/copilot-instructions.md)");
+        }
+        settings.instructionsFile = path;
+    }
+    const role = read('base-role');
+    if (role !== '') {
+        if (!BASE_ROLES.includes(role)) {
+            throw invalid('base-role', role, `one of ${BASE_ROLES.join(', ')}`);
+        }
+        if (ownerType === 'user') {
+            throw new InputError(`Input 'base-role' (${JSON.stringify(role)}) is for organization Spaces only; 'owner-type' is user. Remove 'base-role' for a user's Space.`);
+        }
+        settings.baseRole = role;
+    }
+    return settings;
+}
+function readSpaceNumber(raw) {
     if (!/^[1-9][0-9]{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
         throw invalid('space-number', raw, "a positive whole number (the number in the Space's URL, e.g. 3 for github.com/copilot/spaces/octo-org/3)");
     }
@@ -40041,10 +40246,87 @@ async function resolveOwnerType(client, settings, log) {
     log(`owner-type auto: '${settings.owner}' is ${type === 'org' ? 'an organization' : 'a user'}.`);
     return type;
 }
-/** The Space the settings name, its owner's type resolved. */
-async function resolveSpace(client, settings, log) {
-    const ownerType = await resolveOwnerType(client, settings, log);
-    return { ownerType, owner: settings.owner, number: settings.spaceNumber };
+
+;// CONCATENATED MODULE: ./src/run/space.ts
+
+
+
+const space_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The settings the inputs declare, the instructions file read at `commit`. */
+async function wantedSettings(settings, files, commit) {
+    const { description, instructionsFile: path, baseRole } = settings.spaceSettings;
+    const wanted = { description, baseRole };
+    if (path === undefined)
+        return wanted;
+    const bytes = await files.readFileAt(commit, path);
+    const at = `at ${commit.slice(0, 12)}`;
+    if (bytes === undefined) {
+        throw new InputError(`Input 'instructions-file': the repository has no file ${JSON.stringify(path)} ${at} (a path from the repository's root; a folder, a symbolic link or a submodule is not a file).`);
+    }
+    let text;
+    try {
+        if (bytes.includes(0))
+            throw new Error('binary');
+        text = space_UTF8.decode(bytes);
+    }
+    catch {
+        throw new InputError(`Input 'instructions-file': ${JSON.stringify(path)} ${at} is not UTF-8 text; the Space's instructions must be text.`);
+    }
+    const length = characters(text);
+    if (length > MAX_INSTRUCTIONS) {
+        throw new InputError(`Input 'instructions-file': ${JSON.stringify(path)} ${at} holds ${length.toLocaleString('en-US')} characters; GitHub takes at most ${MAX_INSTRUCTIONS.toLocaleString('en-US')} for a Space's instructions. Shorten the file; nothing was written.`);
+    }
+    return { ...wanted, instructions: { text, path } };
+}
+function managed(wanted) {
+    return (wanted.description !== undefined ||
+        wanted.instructions !== undefined ||
+        wanted.baseRole !== undefined);
+}
+function spaceUrl(serverUrl, owner, number) {
+    return `${serverUrl}/copilot/spaces/${encodeURIComponent(owner)}/${number}`;
+}
+/**
+ * The Space the settings name. By number: read only when settings are managed. By name: the
+ * owner's readable Spaces are listed; none is an error unless `create-space`, which creates it
+ * (not in a preview, which plans against an empty Space instead).
+ */
+async function resolveTarget(client, settings, wanted, run) {
+    const ownerType = await resolveOwnerType(client, settings, run.log);
+    const { owner } = settings;
+    const ref = (number) => ({ ownerType, owner, number });
+    const target = (number, space, created = false) => ({
+        ref: ref(number),
+        label: `${owner}/${number}`,
+        url: space?.html_url ?? spaceUrl(run.serverUrl, owner, number),
+        current: created ? undefined : space,
+        created
+    });
+    if (settings.spaceNumber !== undefined) {
+        const number = settings.spaceNumber;
+        return target(number, managed(wanted) ? await client.getSpace(ref(number)) : undefined);
+    }
+    const name = settings.spaceName;
+    const named = (await client.listSpaces(ownerType, owner)).filter(s => s.name === name);
+    if (named.length > 1) {
+        throw new InputError(`Input 'space-name': ${owner} has ${named.length} Spaces named ${JSON.stringify(name)} (numbers ${named.map(s => s.number).join(', ')}); a name must pick one. Rename all but one, or use 'space-number'.`);
+    }
+    if (named[0])
+        return target(named[0].number, named[0]);
+    const readable = 'GitHub lists only the Spaces the token can read, so a Space it cannot read is not found by name';
+    if (!settings.createSpace) {
+        throw new InputError(`Input 'space-name': ${owner} has no Space named ${JSON.stringify(name)} that this token can read (${readable}). Check the name and the token's access, or set 'create-space: true' to create it.`);
+    }
+    if (run.preview) {
+        run.log(`No Space named ${JSON.stringify(name)}: the run would create it (create-space).`);
+        return { label: `${owner}/"${name}"`, url: `${run.serverUrl}/copilot/spaces`, created: false };
+    }
+    const body = { name, ...settingsBody(planSettings(undefined, wanted)) };
+    const space = await client.createSpace(ownerType, owner, body);
+    const created = target(space.number, space, true);
+    run.log(`Created Space ${created.label} named ${JSON.stringify(name)} (create-space): ${created.url}. ` +
+        `Its number can replace 'space-name' in the workflow: space-number: ${space.number}.`);
+    return created;
 }
 
 ;// CONCATENATED MODULE: ./src/run/main.ts
@@ -40052,6 +40334,7 @@ async function resolveSpace(client, settings, log) {
  * The pipeline, in one direction: inputs → scope → current state → plan → apply → report. Each
  * step is one call; what a step does lives in its own module.
  */
+
 
 
 
@@ -40076,8 +40359,26 @@ async function sync(settings, ctx, options = {}) {
     const client = createClient({ baseUrl, token, policy, ...is });
     let ref;
     try {
-        ref = await resolveSpace(client, settings, log);
-        return await syncSpace(settings, ctx, client, ref, log);
+        const { repoOwner: owner, repoName: repo, workspace, sha: commit } = ctx;
+        const { files } = await chooseFiles({ client, owner, repo, workspace, commit, log });
+        const { scope, write } = await resolveScope({ ...ctx, sync: settings.sync, files, log });
+        log(`Scope: ${scope.reason}`);
+        const report = reportContext(settings, ctx, scope, write);
+        if (scope.kind === 'none')
+            return { outcomes: [], report };
+        const wanted = await wantedSettings(settings, files, scope.commit);
+        const preview = report.previewReason !== undefined;
+        const target = await resolveTarget(client, settings, wanted, { ...ctx, preview, log });
+        ref = target.ref;
+        reportTarget(report, target, target.created ? [] : planSettings(target.current, wanted));
+        const explain = (error) => explainApiError(error, ref);
+        if (ref && !preview) {
+            const run = { client, space: ref, log, explain };
+            for (const c of await applySettings(report.settings, run))
+                report.notices.push(report_notHeld(c));
+        }
+        const outcomes = await syncResources(settings, ctx, { client, files, scope, ref, report, log });
+        return { outcomes, report };
     }
     catch (error) {
         if (error instanceof RefusedError || error instanceof InputError)
@@ -40085,14 +40386,8 @@ async function sync(settings, ctx, options = {}) {
         throw new Error(explainApiError(error, ref), { cause: error });
     }
 }
-async function syncSpace(settings, ctx, client, ref, log) {
-    const { repoOwner: owner, repoName: repo, workspace, sha: commit } = ctx;
-    const { files } = await chooseFiles({ client, owner, repo, workspace, commit, log });
-    const { scope, write } = await resolveScope({ ...ctx, sync: settings.sync, files, log });
-    log(`Scope: ${scope.reason}`);
-    const report = reportContext(settings, ctx, scope, write);
-    if (scope.kind === 'none')
-        return { outcomes: [], report };
+async function syncResources(settings, ctx, s) {
+    const { client, files, scope, ref, report, log } = s;
     const { resourceType, namePrefix, prune, pin, globs } = settings;
     const unpinned = !pin && resourceType === 'github_file';
     if (unpinned)
@@ -40101,11 +40396,11 @@ async function syncSpace(settings, ctx, client, ref, log) {
     const idle = scope.kind === 'changed' && nothingToSync(scope.changes, globs, !unpinned);
     if (idle) {
         log(idle);
-        return { outcomes: [], report };
+        return [];
     }
     const repoId = await repositoryId(client, ctx);
     // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
-    const listed = readSpaceState(client, ref, repoId, globs.matches);
+    const listed = ref ? readSpaceState(client, ref, repoId, globs.matches) : emptySpace();
     const owned = async () => (await listed).ours;
     const [state, wanted] = await Promise.all([
         listed,
@@ -40121,14 +40416,15 @@ async function syncSpace(settings, ctx, client, ref, log) {
     const explain = (error) => explainApiError(error, ref);
     const contents = await readBlobs(files, scope.commit, blobsToRead(draft), { explain, log });
     const actions = settle(draft, { ...common, repositoryId: repoId, contents });
-    await logPlan(actions, log);
+    await logPlan(actions, report.settings, log);
+    if (!ref)
+        return actions.map(planned);
     const dryRun = report.previewReason !== undefined;
     if (!dryRun)
         checkDeletions(actions, settings.maxDeletions);
     const batched = { batchSize: settings.batchSize, listing: state.listing };
     const warn = (message) => report.notices.push(message);
-    const outcomes = await log_group(dryRun ? 'Writes (none: preview)' : 'Writes', () => applyPlan(actions, { client, space: ref, dryRun, log, explain, ...batched, warn }));
-    return { outcomes, report };
+    return log_group(dryRun ? 'Writes (none: preview)' : 'Writes', () => applyPlan(actions, { client, space: ref, dryRun, log, explain, ...batched, warn }));
 }
 async function run() {
     try {

@@ -13,13 +13,21 @@ import {
   ownerType,
   repoKey,
   spaceRecord,
+  spacesOf,
   type State
 } from './state.js'
 import type { BaseRole, Emulator, OwnerType } from './types.js'
 
 export type Seeding = Pick<
   Emulator,
-  'addOrg' | 'addUser' | 'addToken' | 'addRepo' | 'createSpace' | 'addResource' | 'resources'
+  | 'addOrg'
+  | 'addUser'
+  | 'addToken'
+  | 'addRepo'
+  | 'createSpace'
+  | 'addResource'
+  | 'resources'
+  | 'spaces'
 >
 
 function ownerOf(state: State, type: OwnerType, login: string) {
@@ -70,6 +78,10 @@ export function seeding(state: State): Seeding {
       return copyResource(resource)
     },
     resources: (type, owner, number) =>
-      spaceOf(state, type, owner, number, 'resources').resources.map(copyResource)
+      spaceOf(state, type, owner, number, 'resources').resources.map(copyResource),
+    spaces: (type, owner) =>
+      spacesOf(state, ownerOf(state, type, owner).login)
+        .map(spaceRecord)
+        .sort((a, b) => a.number - b.number)
   }
 }

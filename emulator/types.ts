@@ -122,6 +122,8 @@ export interface Emulator {
   ): ResourceRecord
   /** Current state, as copies. */
   resources(ownerType: OwnerType, owner: string, spaceNumber: number): ResourceRecord[]
+  /** The owner's Spaces (their settings, without resources), by number; copies. */
+  spaces(ownerType: OwnerType, owner: string): SpaceRecord[]
   /** The log, in order. */
   requests: Exchange[]
   clearLog(): void

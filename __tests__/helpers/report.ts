@@ -17,6 +17,9 @@ export const SUMMARY_LIMIT = 1_000_000
 export const reportContext: ReportContext = {
   spaceLabel: 'octo-org/3',
   spaceUrl: 'https://github.com/copilot/spaces/octo-org/3',
+  spaceNumber: 3,
+  spaceCreated: false,
+  settings: [],
   scopeReason: 'push: 2 files changed between a and b',
   commit: 'c'.repeat(40),
   othersCount: 2,

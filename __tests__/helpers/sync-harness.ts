@@ -162,6 +162,8 @@ export function buildSettings(h: Harness, input: SyncInput = {}): Settings {
     owner: ORG,
     ownerType: 'org',
     spaceNumber: h.space,
+    createSpace: false,
+    spaceSettings: {},
     resourceType: 'github_file',
     sync: 'auto',
     prune: true,

@@ -56,6 +56,7 @@ export type Comparison =
 export type Tree = Endpoints['GET /repos/{owner}/{repo}/git/trees/{tree_sha}']['response']['data']
 export type Blob = Endpoints['GET /repos/{owner}/{repo}/git/blobs/{file_sha}']['response']['data']
 export type Account = Endpoints['GET /users/{username}']['response']['data']
+type Content = Endpoints['GET /repos/{owner}/{repo}/contents/{path}']['response']['data']
 
 export interface ClientOptions {
   baseUrl: string
@@ -81,7 +82,8 @@ export interface ClientOptions {
 export interface SpacesClient {
   // Spaces. The sync reads and writes resources only; these are for choosing or making a Space.
   /** Every space of an owner, following the cursor pagination of the `Link` header. */
-  listSpaces(ownerType: OwnerType, owner: string, perPage?: number): Promise<Space[]>
+  /** Every Space of the owner that the token can read, all pages (100 a page). */
+  listSpaces(ownerType: OwnerType, owner: string): Promise<Space[]>
   getSpace(ref: SpaceRef): Promise<Space>
   createSpace(ownerType: OwnerType, owner: string, body: CreateSpaceBody): Promise<Space>
   updateSpace(ref: SpaceRef, body: UpdateSpaceBody): Promise<Space>
@@ -120,6 +122,8 @@ export interface SpacesClient {
   getTree(owner: string, repo: string, treeSha: string, recursive?: boolean): Promise<Tree>
   /** A blob's raw bytes (the blob endpoint serves files up to 100 MB, base64-encoded). */
   getBlob(owner: string, repo: string, sha: string): Promise<Buffer>
+  /** A regular file's bytes at a ref (the contents API, files up to 1 MB); undefined for none. */
+  getFile(owner: string, repo: string, path: string, ref: string): Promise<Buffer | undefined>
   /** The commit's files as a gzipped tar (GitHub redirects to the archive; fetch follows). */
   getTarball(owner: string, repo: string, ref: string): Promise<Buffer>
 }
@@ -175,44 +179,47 @@ type Request = <T>(
 ) => Promise<ApiResponse<T>>
 
 type ListAll = (route: string, params: RequestParameters) => Promise<SpaceResource[]>
+type ListSpaces = (ownerType: OwnerType, owner: string) => Promise<Space[]>
 
-/** Why a page is not a resources listing, to say so in the error. */
-function notAListing(data: unknown): string {
+/** Why a page is not a listing of `key`, to say so in the error. */
+function notAListing(data: unknown, key: string): string {
   return typeof data === 'string'
     ? data.trim() === ''
       ? 'an empty body'
       : 'a body that is not JSON'
-    : 'JSON without a "resources" list'
+    : `JSON without a "${key}" list`
 }
 
 /**
- * Every resource of a Space, following the `Link` header's `rel="next"` (GitHub documents no
- * pagination for this listing, but answers in pages elsewhere). A page that is not a listing
- * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
+ * Every item of a listing (the Space's `resources`, the owner's `spaces`), following the `Link`
+ * header's `rel="next"` (GitHub documents no pagination for the resources, but answers in pages
+ * elsewhere). A page that is not a listing (invalid JSON, an empty body) fails the whole read: a
+ * partial listing must never be planned on.
  */
-async function listAll(
+async function listAll<T>(
   send: Transport,
   route: string,
-  params: RequestParameters
-): Promise<SpaceResource[]> {
-  const resources: SpaceResource[] = []
+  params: RequestParameters,
+  key: 'resources' | 'spaces' = 'resources'
+): Promise<T[]> {
+  const items: T[] = []
   const seen = new Set<string>()
   let query: RequestParameters = {}
   for (;;) {
     const page = { method: 'GET' as const, route, params: { ...params, ...query } }
     const res = await send(page)
-    const data = res.data as { resources?: unknown } | undefined
-    if (typeof data !== 'object' || data === null || !Array.isArray(data.resources)) {
+    const data = res.data as Record<string, unknown> | undefined
+    if (typeof data !== 'object' || data === null || !Array.isArray(data[key])) {
       throw new ApiError(
         describeCall(page),
         res.status,
-        `the answer is not a resources listing (${notAListing(res.data)}); nothing was written, since planning on a partial listing could delete or duplicate resources. Run again; if it persists, GitHub's API may be degraded`,
+        `the answer is not a ${key} listing (${notAListing(res.data, key)}); nothing was written, since planning on a partial listing could delete or duplicate ${key}. Run again; if it persists, GitHub's API may be degraded`,
         res.headers
       )
     }
-    resources.push(...(data.resources as SpaceResource[]))
+    items.push(...(data[key] as T[]))
     const next = nextLink(res.headers.link)
-    if (!next) return resources
+    if (!next) return items
     if (seen.has(next)) {
       throw new ApiError(
         describeCall(page),
@@ -276,22 +283,30 @@ async function recoverBatch(
   return { status: 200, headers: {}, data: { resources_attributes: listed } }
 }
 
+/**
+ * A Space create whose answer was lost may have been applied: the run creates a Space only under
+ * a name it found no Space with, so a Space with that name now is the earlier attempt's.
+ */
+async function recoverSpaceCreate(
+  call: ApiCall,
+  listSpaces: ListSpaces
+): Promise<ApiResponse<unknown> | undefined> {
+  const ownerType = (Object.keys(SPACES) as OwnerType[]).find(t => SPACES[t] === call.route)
+  if (call.method !== 'POST' || !ownerType) return undefined
+  const { name } = call.params.data as CreateSpaceBody
+  const owner = String(call.params.org ?? call.params.username)
+  const match = (await listSpaces(ownerType, owner)).find(s => s.name === name)
+  return match ? { status: 201, headers: {}, data: match } : undefined
+}
+
 type SpaceMethods = 'listSpaces' | 'getSpace' | 'createSpace' | 'updateSpace'
 
-function spaceEndpoints(request: Request): Pick<SpacesClient, SpaceMethods> {
+function spaceEndpoints(
+  request: Request,
+  listSpaces: ListSpaces
+): Pick<SpacesClient, SpaceMethods> {
   return {
-    async listSpaces(ownerType, owner, perPage = 100) {
-      const spaces: Space[] = []
-      let params: RequestParameters = { ...ownerParams(ownerType, owner), per_page: perPage }
-      for (;;) {
-        const res = await request<{ spaces: Space[] }>('GET', route.spaces(ownerType), params)
-        spaces.push(...res.data.spaces)
-        const next = nextLink(res.headers.link)
-        if (!next) return spaces
-        const query = new URL(next).searchParams
-        params = { ...ownerParams(ownerType, owner), ...Object.fromEntries(query) }
-      }
-    },
+    listSpaces,
     async getSpace(ref) {
       return (await request<Space>('GET', route.space(ref.ownerType), spaceParams(ref))).data
     },
@@ -341,7 +356,7 @@ function resourceEndpoints(request: Request, list: ListAll): Pick<SpacesClient, 
 }
 
 type RepositoryMethods =
-  'getAccount' | 'getRepo' | 'compareCommits' | 'getTree' | 'getBlob' | 'getTarball'
+  'getAccount' | 'getRepo' | 'compareCommits' | 'getTree' | 'getBlob' | 'getFile' | 'getTarball'
 
 function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMethods> {
   return {
@@ -364,6 +379,19 @@ function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMet
       const params = { owner, repo, file_sha: sha }
       const res = await request<Blob>('GET', '/repos/{owner}/{repo}/git/blobs/{file_sha}', params)
       return Buffer.from(res.data.content, res.data.encoding === 'utf-8' ? 'utf8' : 'base64')
+    },
+    async getFile(owner, repo, path, ref) {
+      const params = { owner, repo, path, ref }
+      let res
+      try {
+        res = await request<Content>('GET', '/repos/{owner}/{repo}/contents/{path}', params)
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return undefined
+        throw error
+      }
+      const file = res.data
+      if (Array.isArray(file) || file.type !== 'file' || !('content' in file)) return undefined
+      return Buffer.from(file.content, 'base64')
     },
     async getTarball(owner, repo, ref) {
       const params = { owner, repo, ref }
@@ -390,10 +418,19 @@ export function createClient(options: ClientOptions): SpacesClient {
     log: options.policy?.log
   })
   const list: ListAll = (route, params) => listAll(send, route, params)
+  const spaces: ListSpaces = (ownerType, owner) =>
+    listAll(
+      send,
+      route.spaces(ownerType),
+      { ...ownerParams(ownerType, owner), per_page: 100 },
+      'spaces'
+    )
   const created = options.isCreated ?? sameContent
   const is: Recognisers = { created, updated: options.isUpdated ?? created }
   const recover = async (call: ApiCall) =>
-    (await recoverCreate(call, list, is.created)) ?? (await recoverBatch(call, list, is))
+    (await recoverCreate(call, list, is.created)) ??
+    (await recoverBatch(call, list, is)) ??
+    (await recoverSpaceCreate(call, spaces))
   const send: Transport = options.policy
     ? createPolicy({ ...options.policy, recover })(transport)
     : transport
@@ -403,7 +440,7 @@ export function createClient(options: ClientOptions): SpacesClient {
     params: RequestParameters = {}
   ) => (await send({ method, route, params })) as ApiResponse<T>
   return {
-    ...spaceEndpoints(request),
+    ...spaceEndpoints(request, spaces),
     ...resourceEndpoints(request, list),
     ...repositoryEndpoints(request)
   }

@@ -7,6 +7,7 @@ import { open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as core from '@actions/core'
+import { characters, type SettingChange } from '../space/settings.js'
 import type { OutcomeAction, Outcome } from '../sync/apply.js'
 import type { PlannedAction } from '../sync/plan.js'
 import { clipText, codeText, linkDestination, plainText } from './markdown.js'
@@ -32,6 +33,14 @@ export function countOutcomes(outcomes: readonly Outcome[]): Counts {
 export interface ReportContext {
   spaceLabel: string
   spaceUrl: string
+  /** The Space's number once known (it is not for a Space a preview would create). */
+  spaceNumber?: number
+  /** This run created the Space (`create-space`). */
+  spaceCreated: boolean
+  /** The name of the Space a preview would create. */
+  spaceToCreate?: string
+  /** The Space's settings that differ from the repository's, written unless previewing. */
+  settings: SettingChange[]
   scopeReason: string
   commit: string
   /** Why nothing was written, when nothing was: dry run or a pull request preview. */
@@ -244,6 +253,7 @@ export function summaryMarkdown(
   head.push(
     `Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).`,
     '',
+    ...spaceLines(ctx),
     `| ${COUNTED.map(verb).join(' | ')} |`,
     `|${COUNTED.map(() => ' ---: |').join('')}`,
     `| ${COUNTED.map(k => counts[k]).join(' | ')} |`,
@@ -285,6 +295,29 @@ export function summaryMarkdown(
   if (rows.length > 0) lines.push('')
   lines.push(...foot)
   return lines.join('\n')
+}
+
+/** What the run did (or would do) to the Space itself: its creation, its settings. */
+function spaceLines(ctx: ReportContext): string[] {
+  const lines: string[] = []
+  if (ctx.spaceCreated) {
+    lines.push(
+      `Created this Space (\`create-space\`): number ${ctx.spaceNumber}. Its number can replace \`space-name\` in the workflow.`,
+      ''
+    )
+  }
+  if (ctx.spaceToCreate) {
+    lines.push(`Would create the Space ${prose(ctx.spaceToCreate)} (\`create-space\`).`, '')
+  }
+  if (ctx.settings.length === 0) return lines
+  const verb = ctx.previewReason ? 'Would set' : 'Set'
+  lines.push('| | Setting | Input | From | To |', '| --- | --- | --- | --- | --- |')
+  for (const c of ctx.settings) {
+    const value = (v: string | null) => prose(clipText(settingValue(c, v), 300))
+    lines.push(`| ${verb} | \`${c.field}\` | \`${c.input}\` | ${value(c.from)} | ${value(c.to)} |`)
+  }
+  lines.push('')
+  return lines
 }
 
 /** What the step summary file already holds: it counts towards the same 1 MiB. */
@@ -335,15 +368,18 @@ export async function writeErrorSummary(message: string): Promise<void> {
 
 /** What the report says about a run besides its outcomes. */
 export function reportContext(
-  settings: { owner: string; spaceNumber: number; dryRun: boolean },
+  settings: { owner: string; spaceNumber?: number; spaceName?: string; dryRun: boolean },
   run: { eventName: string; sha: string; serverUrl: string },
   scope: { reason: string; commit?: string },
   write: boolean
 ): ReportContext {
-  const { owner, spaceNumber } = settings
+  const { owner, spaceNumber, spaceName } = settings
   return {
-    spaceLabel: `${owner}/${spaceNumber}`,
-    spaceUrl: `${run.serverUrl}/copilot/spaces/${encodeURIComponent(owner)}/${spaceNumber}`,
+    spaceLabel: `${owner}/${spaceNumber ?? JSON.stringify(spaceName)}`,
+    spaceUrl: `${run.serverUrl}/copilot/spaces/${encodeURIComponent(owner)}${spaceNumber ? `/${spaceNumber}` : ''}`,
+    spaceNumber,
+    spaceCreated: false,
+    settings: [],
     scopeReason: scope.reason,
     commit: scope.commit ?? run.sha,
     previewReason: settings.dryRun
@@ -356,12 +392,45 @@ export function reportContext(
   }
 }
 
+/** The Space the run resolved, and its settings that differ. */
+export function reportTarget(
+  report: ReportContext,
+  target: { ref?: { number: number }; label: string; url: string; created: boolean },
+  settings: SettingChange[]
+): void {
+  report.spaceLabel = target.label
+  report.spaceUrl = target.url
+  report.spaceNumber = target.ref?.number
+  report.spaceCreated = target.created
+  if (!target.ref) report.spaceToCreate = target.label
+  report.settings = settings
+}
+
+/** What to say when GitHub's answer holds a setting otherwise than sent. */
+export function notHeld(c: SettingChange): string {
+  return `GitHub's answer holds the Space's ${c.field} otherwise than sent (input '${c.input}'): the next run will find it different and write it again. GitHub may store the text in another form (line endings, trailing spaces); if this repeats, adjust the text to the form GitHub keeps.`
+}
+
+/** How a setting's value is shown: the instructions by their file and length, never their text. */
+function settingValue(c: SettingChange, value: string | null): string {
+  if (value === null) return 'unset'
+  if (c.field !== 'general_instructions') return JSON.stringify(value)
+  return `${characters(value).toLocaleString('en-US')} characters`
+}
+
+/** One line per setting that differs, for the log (its values as data, on one line). */
+function settingLine(c: SettingChange): string {
+  return `${'setting'.padEnd(9)} ${c.field} (input '${c.input}'): ${settingValue(c, c.from)} → ${settingValue(c, c.to)}`
+}
+
 /** The outputs, the job summary and the closing lines of the log; fails the step if a path failed. */
 export async function reportRun(
   outcomes: readonly Outcome[],
   report: ReportContext
 ): Promise<void> {
   const counts = await writeOutputs(outcomes)
+  core.setOutput('space-number', report.spaceNumber === undefined ? '' : String(report.spaceNumber))
+  core.setOutput('space-url', report.spaceNumber === undefined ? '' : report.spaceUrl)
   for (const warning of [...report.notices, ...counts.warnings]) out.warning(warning)
   await writeSummary(outcomes, report)
   out.info(
@@ -383,9 +452,11 @@ export async function reportRun(
  */
 export async function logPlan(
   actions: readonly PlannedAction[],
+  settings: readonly SettingChange[],
   log: (line: string) => void
 ): Promise<void> {
   await out.group(`Plan: ${actions.length} path(s)`, async () => {
+    for (const c of settings) log(settingLine(c))
     let unchanged = 0
     for (const a of actions) {
       if (a.kind === 'unchanged') {

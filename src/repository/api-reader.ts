@@ -445,6 +445,10 @@ export function createApiFiles(
       return client.getBlob(owner, repo, blobSha)
     },
 
+    async readFileAt(commit, path) {
+      return client.getFile(owner, repo, path, commit)
+    },
+
     async readMany(commit, blobShas) {
       return blobsInArchive(await archives.get(commit), blobShas)
     },

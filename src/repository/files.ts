@@ -44,6 +44,8 @@ export interface RepoFiles {
   listFiles(commit: string): Promise<FileListing>
   /** A blob's bytes. */
   readBlob(blobSha: string): Promise<Buffer>
+  /** The bytes of the regular file at `path` in a commit; undefined when there is none. */
+  readFileAt(commit: string, path: string): Promise<Buffer | undefined>
   /**
    * Many blobs of one commit at once, when the reader has a cheaper way than one at a time (the
    * API reader: one archive download). What it does not find is read with `readBlob`.

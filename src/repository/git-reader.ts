@@ -42,6 +42,7 @@ export interface GitFiles extends ExplainingRepoFiles {
 }
 
 const GITLINK = '160000'
+const REGULAR = /^100(644|755)$/
 
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/
 
@@ -561,6 +562,15 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
     },
 
     modes: (commit, paths) => lsTreeModes(git, commit, paths),
+
+    async readFileAt(commit, path) {
+      if (!(await ensureCommit(commit)) && options.fallback) {
+        return options.fallback.readFileAt(commit, path)
+      }
+      const res = await git.run(['ls-tree', '-z', '--full-tree', commit, '--', `:(literal)${path}`])
+      const entry = parseLsTree(res.stdout).find(e => e.path === path)
+      return entry && REGULAR.test(entry.mode) ? this.readBlob(entry.blobSha) : undefined
+    },
 
     async readBlob(blobSha) {
       assertRev(blobSha)

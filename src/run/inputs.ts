@@ -4,7 +4,8 @@
  */
 import * as core from '@actions/core'
 import type { OwnerType } from '../github/client.js'
-import type { ResourceType } from '../space/resource.js'
+import { isCanonicalPath, type ResourceType } from '../space/resource.js'
+import { BASE_ROLES, type BaseRole } from '../space/settings.js'
 import { compileGlobs, type GlobSet } from '../repository/globs.js'
 import type { SyncMode } from '../repository/scope.js'
 
@@ -14,7 +15,13 @@ export interface Settings {
   token: string
   owner: string
   ownerType: OwnerType | 'auto'
-  spaceNumber: number
+  /** The Space by its number, or (exactly one of the two) by its name. */
+  spaceNumber?: number
+  spaceName?: string
+  /** Create the Space named `spaceName` when the owner has none by that name. */
+  createSpace: boolean
+  /** The Space's own settings, each left as it is when undefined. */
+  spaceSettings: SpaceSettingsInput
   globs: GlobSet
   resourceType: ResourceType
   sync: SyncMode
@@ -32,6 +39,14 @@ export interface Settings {
   batchSize: number
   /** Inputs that are valid but have no effect, said once; the caller prints them. */
   warnings: string[]
+}
+
+export interface SpaceSettingsInput {
+  description?: string
+  /** A path in the repository, read at the synced commit. */
+  instructionsFile?: string
+  /** Organization Spaces only. */
+  baseRole?: BaseRole
 }
 
 export class InputError extends Error {
@@ -169,7 +184,15 @@ export function readSettings(
 ): Settings {
   const token = readToken(read, mask)
   const owner = readOwner(read)
-  const spaceNumber = readSpaceNumber(read)
+  const { spaceNumber, spaceName } = readSpace(read)
+  const createSpace = boolean(read, 'create-space', false)
+  if (createSpace && spaceName === undefined) {
+    throw new InputError(
+      "Input 'create-space' is true, but the Space is named by 'space-number'; 'create-space' needs 'space-name' (the name a created Space gets). Remove 'create-space', or name the Space by 'space-name'."
+    )
+  }
+  const ownerType = oneOf(read, 'owner-type', ['auto', 'org', 'user'] as const, 'auto')
+  const spaceSettings = readSpaceSettings(read, ownerType)
   const globs = readGlobs(read)
   const apiUrl = readApiUrl(read, mask)
   const namePrefix = readNamePrefix(read)
@@ -194,8 +217,11 @@ export function readSettings(
   return {
     token,
     owner,
-    ownerType: oneOf(read, 'owner-type', ['auto', 'org', 'user'] as const, 'auto'),
+    ownerType,
     spaceNumber,
+    spaceName,
+    createSpace,
+    spaceSettings,
     globs,
     resourceType,
     sync: oneOf(read, 'sync', ['auto', 'changed', 'full'] as const, 'auto'),
@@ -241,8 +267,58 @@ function readOwner(read: ReadInput): string {
   return owner
 }
 
-function readSpaceNumber(read: ReadInput): number {
-  const raw = read('space-number')
+function readSpace(read: ReadInput): { spaceNumber?: number; spaceName?: string } {
+  const number = read('space-number')
+  const name = read('space-name')
+  if (number !== '' && name !== '') {
+    throw new InputError(
+      `Input 'space-number' (${JSON.stringify(number)}) and input 'space-name' (${JSON.stringify(name)}) are both set; set exactly one: the number names one Space, the name is looked up among the owner's Spaces.`
+    )
+  }
+  if (name !== '') {
+    if (CONTROL.test(name)) throw invalid('space-name', name, 'a single line of text')
+    return { spaceName: name }
+  }
+  if (number === '') {
+    throw new InputError(
+      "Input 'space-number' or 'space-name' is required; got neither. Give the Space's number (the last part of github.com/copilot/spaces/OWNER/NUMBER) or its name (with 'create-space: true' to create it when missing)."
+    )
+  }
+  return { spaceNumber: readSpaceNumber(number) }
+}
+
+function readSpaceSettings(read: ReadInput, ownerType: string): SpaceSettingsInput {
+  const settings: SpaceSettingsInput = {}
+  const description = read('description')
+  if (description !== '') settings.description = description
+  const file = read('instructions-file')
+  if (file !== '') {
+    const path = file.replace(/^\.\//, '')
+    if (CONTROL.test(path) || !isCanonicalPath(path)) {
+      throw invalid(
+        'instructions-file',
+        file,
+        "a file's path in the repository, relative to its root and without '..' (e.g. .github/copilot-instructions.md)"
+      )
+    }
+    settings.instructionsFile = path
+  }
+  const role = read('base-role')
+  if (role !== '') {
+    if (!(BASE_ROLES as readonly string[]).includes(role)) {
+      throw invalid('base-role', role, `one of ${BASE_ROLES.join(', ')}`)
+    }
+    if (ownerType === 'user') {
+      throw new InputError(
+        `Input 'base-role' (${JSON.stringify(role)}) is for organization Spaces only; 'owner-type' is user. Remove 'base-role' for a user's Space.`
+      )
+    }
+    settings.baseRole = role as BaseRole
+  }
+  return settings
+}
+
+function readSpaceNumber(raw: string): number {
   if (!/^[1-9][0-9]{0,15}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
     throw invalid(
       'space-number',

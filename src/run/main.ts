@@ -6,24 +6,28 @@ import { createClient, type Client, type SpaceRef } from '../github/client.js'
 import { explainApiError } from '../github/errors.js'
 import type { Clock } from '../github/policy.js'
 import { readBlobs } from '../repository/blobs.js'
+import type { RepoFiles } from '../repository/files.js'
 import { chooseFiles } from '../repository/reader.js'
-import { resolveScope } from '../repository/scope.js'
+import { resolveScope, type Scope } from '../repository/scope.js'
 import * as out from '../report/log.js'
 import {
   logPlan,
+  notHeld,
   reportContext,
   reportRun,
+  reportTarget,
   writeErrorSummary,
   type ReportContext
 } from '../report/report.js'
 import { isCreatedResource, isUpdatedResource } from '../space/resource.js'
-import { readSpaceState } from '../space/state.js'
-import { applyPlan, type Outcome } from '../sync/apply.js'
+import { planSettings } from '../space/settings.js'
+import { emptySpace, readSpaceState } from '../space/state.js'
+import { applyPlan, applySettings, planned, type Outcome } from '../sync/apply.js'
 import { changedSinceCommits, desiredState, nothingToSync } from '../sync/desired.js'
 import { blobsToRead, checkDeletions, plan, RefusedError, settle } from '../sync/plan.js'
 import { checkUnpinnedRef, readRunContext, repositoryId, type RunContext } from './context.js'
 import { InputError, readSettings, type Settings } from './inputs.js'
-import { resolveSpace } from './owner.js'
+import { resolveTarget, wantedSettings } from './space.js'
 
 export interface SyncOptions {
   clock?: Clock
@@ -50,27 +54,42 @@ export async function sync(
   const client = createClient({ baseUrl, token, policy, ...is })
   let ref: SpaceRef | undefined
   try {
-    ref = await resolveSpace(client, settings, log)
-    return await syncSpace(settings, ctx, client, ref, log)
+    const { repoOwner: owner, repoName: repo, workspace, sha: commit } = ctx
+    const { files } = await chooseFiles({ client, owner, repo, workspace, commit, log })
+    const { scope, write } = await resolveScope({ ...ctx, sync: settings.sync, files, log })
+    log(`Scope: ${scope.reason}`)
+    const report = reportContext(settings, ctx, scope, write)
+    if (scope.kind === 'none') return { outcomes: [], report }
+    const wanted = await wantedSettings(settings, files, scope.commit)
+    const preview = report.previewReason !== undefined
+    const target = await resolveTarget(client, settings, wanted, { ...ctx, preview, log })
+    ref = target.ref
+    reportTarget(report, target, target.created ? [] : planSettings(target.current, wanted))
+    const explain = (error: unknown) => explainApiError(error, ref)
+    if (ref && !preview) {
+      const run = { client, space: ref, log, explain }
+      for (const c of await applySettings(report.settings, run)) report.notices.push(notHeld(c))
+    }
+    const outcomes = await syncResources(settings, ctx, { client, files, scope, ref, report, log })
+    return { outcomes, report }
   } catch (error) {
     if (error instanceof RefusedError || error instanceof InputError) throw error
     throw new Error(explainApiError(error, ref), { cause: error })
   }
 }
 
-async function syncSpace(
-  settings: Settings,
-  ctx: RunContext,
-  client: Client,
-  ref: SpaceRef,
+interface Step {
+  client: Client
+  files: RepoFiles
+  scope: Exclude<Scope, { kind: 'none' }>
+  /** Undefined in a preview of a Space still to be created: it has no resources. */
+  ref: SpaceRef | undefined
+  report: ReportContext
   log: (line: string) => void
-): Promise<SyncResult> {
-  const { repoOwner: owner, repoName: repo, workspace, sha: commit } = ctx
-  const { files } = await chooseFiles({ client, owner, repo, workspace, commit, log })
-  const { scope, write } = await resolveScope({ ...ctx, sync: settings.sync, files, log })
-  log(`Scope: ${scope.reason}`)
-  const report = reportContext(settings, ctx, scope, write)
-  if (scope.kind === 'none') return { outcomes: [], report }
+}
+
+async function syncResources(settings: Settings, ctx: RunContext, s: Step): Promise<Outcome[]> {
+  const { client, files, scope, ref, report, log } = s
   const { resourceType, namePrefix, prune, pin, globs } = settings
   const unpinned = !pin && resourceType === 'github_file'
   if (unpinned) await checkUnpinnedRef(client, ctx, report.previewReason !== undefined, out.warning)
@@ -78,12 +97,12 @@ async function syncSpace(
   const idle = scope.kind === 'changed' && nothingToSync(scope.changes, globs, !unpinned)
   if (idle) {
     log(idle)
-    return { outcomes: [], report }
+    return []
   }
 
   const repoId = await repositoryId(client, ctx)
   // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
-  const listed = readSpaceState(client, ref, repoId, globs.matches)
+  const listed = ref ? readSpaceState(client, ref, repoId, globs.matches) : emptySpace()
   const owned = async () => (await listed).ours
   const [state, wanted] = await Promise.all([
     listed,
@@ -102,15 +121,15 @@ async function syncSpace(
   const explain = (error: unknown) => explainApiError(error, ref)
   const contents = await readBlobs(files, scope.commit, blobsToRead(draft), { explain, log })
   const actions = settle(draft, { ...common, repositoryId: repoId, contents })
-  await logPlan(actions, log)
+  await logPlan(actions, report.settings, log)
+  if (!ref) return actions.map(planned)
   const dryRun = report.previewReason !== undefined
   if (!dryRun) checkDeletions(actions, settings.maxDeletions)
   const batched = { batchSize: settings.batchSize, listing: state.listing }
   const warn = (message: string) => report.notices.push(message)
-  const outcomes = await out.group(dryRun ? 'Writes (none: preview)' : 'Writes', () =>
+  return out.group(dryRun ? 'Writes (none: preview)' : 'Writes', () =>
     applyPlan(actions, { client, space: ref, dryRun, log, explain, ...batched, warn })
   )
-  return { outcomes, report }
 }
 
 export async function run(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * `owner-type: auto`: whether the Space's owner is an organization or a user, asked once.
  */
-import type { Client, OwnerType, SpaceRef } from '../github/client.js'
+import type { Client, OwnerType } from '../github/client.js'
 import { ApiError } from '../github/api.js'
 import { InputError, type Settings } from './inputs.js'
 
@@ -33,14 +33,4 @@ export async function resolveOwnerType(
   const type: OwnerType = account.type === 'Organization' ? 'org' : 'user'
   log(`owner-type auto: '${settings.owner}' is ${type === 'org' ? 'an organization' : 'a user'}.`)
   return type
-}
-
-/** The Space the settings name, its owner's type resolved. */
-export async function resolveSpace(
-  client: Client,
-  settings: Settings,
-  log: (line: string) => void
-): Promise<SpaceRef> {
-  const ownerType = await resolveOwnerType(client, settings, log)
-  return { ownerType, owner: settings.owner, number: settings.spaceNumber }
 }

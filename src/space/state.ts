@@ -36,3 +36,8 @@ export async function readSpaceState(
   const listing = await client.listResources(ref)
   return { ...classifyResources(listing, repositoryId, inScope), listing }
 }
+
+/** A Space not created yet (a preview of `create-space`): nothing in it. */
+export async function emptySpace(): Promise<SpaceState> {
+  return { ours: [], othersCount: 0, listing: [] }
+}

@@ -12,6 +12,7 @@ import {
   type SpaceResource
 } from '../github/client.js'
 import { isCreatedResource, isUpdatedResource } from '../space/resource.js'
+import { notHeld, settingsBody, type SettingChange } from '../space/settings.js'
 import { cutBatches, checkBatch, entryFor, type BatchCheck, type Write } from './batch.js'
 import type { PlannedAction } from './plan.js'
 
@@ -80,6 +81,31 @@ export async function applyPlan(
     }
   }
   return actions.map(a => outcomes.get(a) ?? planned(a))
+}
+
+/**
+ * The Space's settings that differ, in one Set Space request, before any resource is written: a
+ * refusal stops the run with nothing else changed. Answers the changes GitHub's answer does not
+ * hold as sent (a text stored otherwise would be rewritten by every run), for the caller to say.
+ */
+export async function applySettings(
+  changes: readonly SettingChange[],
+  o: Pick<ApplyOptions, 'client' | 'space' | 'log' | 'explain'>
+): Promise<SettingChange[]> {
+  if (changes.length === 0) return []
+  let answer
+  try {
+    answer = await o.client.updateSpace(o.space, settingsBody(changes))
+  } catch (error) {
+    const role = changes.some(c => c.field === 'base_role')
+    if (!(error instanceof ApiError) || error.status !== 403 || !role) throw error
+    throw new Error(
+      `${o.explain(error)} Changing the Space's base role ('base-role') needs admin access to the Space: give the token's account the Space's admin role, or remove 'base-role'. Nothing was written.`,
+      { cause: error }
+    )
+  }
+  o.log(`Space settings written: ${changes.map(c => c.input).join(', ')}.`)
+  return notHeld(changes, answer)
 }
 
 /** One write through its own endpoint; a failure is the path's outcome, not the run's. */

@@ -1,0 +1,133 @@
+/**
+ * Which Space the run syncs, and its settings as the repository declares them: the Space named by
+ * number, or found by name among the owner's Spaces (created when asked), with the Space's current
+ * settings when any are managed. The instructions file is read before any request to the Space.
+ */
+import type { Client, Space, SpaceRef } from '../github/client.js'
+import type { RepoFiles } from '../repository/files.js'
+import {
+  characters,
+  MAX_INSTRUCTIONS,
+  planSettings,
+  settingsBody,
+  type SpaceFields,
+  type WantedSettings
+} from '../space/settings.js'
+import { InputError, type Settings } from './inputs.js'
+import { resolveOwnerType } from './owner.js'
+
+/** The Space a run syncs. */
+export interface Target {
+  /** Undefined only in a preview of a Space that `create-space` would create. */
+  ref?: SpaceRef
+  /** `owner/number`, or `owner/"name"` for a Space not created yet. */
+  label: string
+  url: string
+  /** The Space's settings as read, when any are managed and the Space exists. */
+  current?: SpaceFields
+  /** This run created the Space (with every managed setting). */
+  created: boolean
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** The settings the inputs declare, the instructions file read at `commit`. */
+export async function wantedSettings(
+  settings: Settings,
+  files: RepoFiles,
+  commit: string
+): Promise<WantedSettings> {
+  const { description, instructionsFile: path, baseRole } = settings.spaceSettings
+  const wanted: WantedSettings = { description, baseRole }
+  if (path === undefined) return wanted
+  const bytes = await files.readFileAt(commit, path)
+  const at = `at ${commit.slice(0, 12)}`
+  if (bytes === undefined) {
+    throw new InputError(
+      `Input 'instructions-file': the repository has no file ${JSON.stringify(path)} ${at} (a path from the repository's root; a folder, a symbolic link or a submodule is not a file).`
+    )
+  }
+  let text: string
+  try {
+    if (bytes.includes(0)) throw new Error('binary')
+    text = UTF8.decode(bytes)
+  } catch {
+    throw new InputError(
+      `Input 'instructions-file': ${JSON.stringify(path)} ${at} is not UTF-8 text; the Space's instructions must be text.`
+    )
+  }
+  const length = characters(text)
+  if (length > MAX_INSTRUCTIONS) {
+    throw new InputError(
+      `Input 'instructions-file': ${JSON.stringify(path)} ${at} holds ${length.toLocaleString('en-US')} characters; GitHub takes at most ${MAX_INSTRUCTIONS.toLocaleString('en-US')} for a Space's instructions. Shorten the file; nothing was written.`
+    )
+  }
+  return { ...wanted, instructions: { text, path } }
+}
+
+function managed(wanted: WantedSettings): boolean {
+  return (
+    wanted.description !== undefined ||
+    wanted.instructions !== undefined ||
+    wanted.baseRole !== undefined
+  )
+}
+
+function spaceUrl(serverUrl: string, owner: string, number: number): string {
+  return `${serverUrl}/copilot/spaces/${encodeURIComponent(owner)}/${number}`
+}
+
+/**
+ * The Space the settings name. By number: read only when settings are managed. By name: the
+ * owner's readable Spaces are listed; none is an error unless `create-space`, which creates it
+ * (not in a preview, which plans against an empty Space instead).
+ */
+export async function resolveTarget(
+  client: Client,
+  settings: Settings,
+  wanted: WantedSettings,
+  run: { preview: boolean; serverUrl: string; log: (line: string) => void }
+): Promise<Target> {
+  const ownerType = await resolveOwnerType(client, settings, run.log)
+  const { owner } = settings
+  const ref = (number: number): SpaceRef => ({ ownerType, owner, number })
+  const target = (number: number, space?: Space, created = false): Target => ({
+    ref: ref(number),
+    label: `${owner}/${number}`,
+    url: space?.html_url ?? spaceUrl(run.serverUrl, owner, number),
+    current: created ? undefined : space,
+    created
+  })
+  if (settings.spaceNumber !== undefined) {
+    const number = settings.spaceNumber
+    return target(number, managed(wanted) ? await client.getSpace(ref(number)) : undefined)
+  }
+
+  const name = settings.spaceName!
+  const named = (await client.listSpaces(ownerType, owner)).filter(s => s.name === name)
+  if (named.length > 1) {
+    throw new InputError(
+      `Input 'space-name': ${owner} has ${named.length} Spaces named ${JSON.stringify(name)} (numbers ${named.map(s => s.number).join(', ')}); a name must pick one. Rename all but one, or use 'space-number'.`
+    )
+  }
+  if (named[0]) return target(named[0].number, named[0])
+  const readable =
+    'GitHub lists only the Spaces the token can read, so a Space it cannot read is not found by name'
+  if (!settings.createSpace) {
+    throw new InputError(
+      `Input 'space-name': ${owner} has no Space named ${JSON.stringify(name)} that this token can read (${readable}). Check the name and the token's access, or set 'create-space: true' to create it.`
+    )
+  }
+  if (run.preview) {
+    run.log(`No Space named ${JSON.stringify(name)}: the run would create it (create-space).`)
+    return { label: `${owner}/"${name}"`, url: `${run.serverUrl}/copilot/spaces`, created: false }
+  }
+  const body = { name, ...settingsBody(planSettings(undefined, wanted)) }
+  const space = await client.createSpace(ownerType, owner, body)
+  const created = target(space.number, space, true)
+  run.log(
+    `Created Space ${created.label} named ${JSON.stringify(name)} (create-space): ${created.url}. ` +
+      `Its number can replace 'space-name' in the workflow: space-number: ${space.number}.`
+  )
+  return created
+}
