@@ -15,6 +15,7 @@ import type { ReportContext } from '../../src/report/report.js'
 export const SUMMARY_LIMIT = 1_000_000
 
 export const reportContext: ReportContext = {
+  owner: 'octo-org',
   spaceLabel: 'octo-org/3',
   spaceUrl: 'https://github.com/copilot/spaces/octo-org/3',
   spaceNumber: 3,

@@ -31,6 +31,7 @@ export function countOutcomes(outcomes: readonly Outcome[]): Counts {
 }
 
 export interface ReportContext {
+  owner: string
   spaceLabel: string
   spaceUrl: string
   /** The Space's number once known (it is not for a Space a preview would create). */
@@ -69,8 +70,12 @@ export interface WrittenOutputs extends Counts {
   warnings: string[]
 }
 
-function resourceEntry(o: Outcome): string {
+/** An outcome, and the Space it is of when a run syncs several (`config`). */
+export type SpaceOutcome = Outcome & { space?: string }
+
+function resourceEntry(o: SpaceOutcome): string {
   return JSON.stringify({
+    ...(o.space !== undefined ? { space: o.space } : {}),
     path: o.path,
     action: o.action,
     resource_id: o.resourceId ?? null,
@@ -155,7 +160,7 @@ async function writeResourcesFile(path: string, entries: readonly string[]): Pro
  * logs: warnings come back in the result for the caller to log.
  */
 export async function writeOutputs(
-  outcomes: readonly Outcome[],
+  outcomes: readonly SpaceOutcome[],
   budget: number = RESOURCES_BUDGET_BYTES
 ): Promise<WrittenOutputs> {
   const counts = countOutcomes(outcomes)
@@ -333,10 +338,7 @@ export async function writeSummary(
   outcomes: readonly Outcome[],
   ctx: ReportContext
 ): Promise<void> {
-  // Outside the runner (no GITHUB_STEP_SUMMARY) there is nowhere to write it.
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  const budget = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1
-  await core.summary.addRaw(summaryMarkdown(outcomes, ctx, budget), true).write()
+  await writeSummaries([{ report: ctx, outcomes }])
 }
 
 /** The error summary as Markdown of at most `budget` bytes; the message renders as the text. */
@@ -368,14 +370,24 @@ export async function writeErrorSummary(message: string): Promise<void> {
 
 /** What the report says about a run besides its outcomes. */
 export function reportContext(
-  settings: { owner: string; spaceNumber?: number; spaceName?: string; dryRun: boolean },
+  settings: {
+    owner: string
+    spaceNumber?: number
+    spaceName?: string
+    config?: string
+    dryRun: boolean
+  },
   run: { eventName: string; sha: string; serverUrl: string },
   scope: { reason: string; commit?: string },
   write: boolean
 ): ReportContext {
-  const { owner, spaceNumber, spaceName } = settings
+  const { owner, spaceNumber, spaceName, config } = settings
   return {
-    spaceLabel: `${owner}/${spaceNumber ?? JSON.stringify(spaceName)}`,
+    owner,
+    spaceLabel:
+      spaceNumber !== undefined || spaceName !== undefined
+        ? `${owner}/${spaceNumber ?? JSON.stringify(spaceName)}`
+        : `the Spaces of ${config}`,
     spaceUrl: `${run.serverUrl}/copilot/spaces/${encodeURIComponent(owner)}${spaceNumber ? `/${spaceNumber}` : ''}`,
     spaceNumber,
     spaceCreated: false,
@@ -402,7 +414,7 @@ export function reportTarget(
   report.spaceUrl = target.url
   report.spaceNumber = target.ref?.number
   report.spaceCreated = target.created
-  if (!target.ref) report.spaceToCreate = target.label
+  report.spaceToCreate = target.ref ? undefined : target.label
   report.settings = settings
 }
 
@@ -423,26 +435,87 @@ function settingLine(c: SettingChange): string {
   return `${'setting'.padEnd(9)} ${c.field} (input '${c.input}'): ${settingValue(c, c.from)} → ${settingValue(c, c.to)}`
 }
 
-/** The outputs, the job summary and the closing lines of the log; fails the step if a path failed. */
-export async function reportRun(
-  outcomes: readonly Outcome[],
+/** One Space of a run: its report and outcomes, or why it failed as a whole. */
+export interface SpaceRun {
   report: ReportContext
-): Promise<void> {
-  const counts = await writeOutputs(outcomes)
-  core.setOutput('space-number', report.spaceNumber === undefined ? '' : String(report.spaceNumber))
-  core.setOutput('space-url', report.spaceNumber === undefined ? '' : report.spaceUrl)
-  for (const warning of [...report.notices, ...counts.warnings]) out.warning(warning)
-  await writeSummary(outcomes, report)
-  out.info(
-    `${report.previewReason ? 'Preview' : 'Done'}: ${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ` +
-      `${counts.unchanged} unchanged, ${counts.skipped} skipped, ${counts.failed} failed.`
+  outcomes: readonly Outcome[]
+  /** The Space failed as a whole (not found, refused, ...): nothing, or only part, was written. */
+  error?: string
+}
+
+/** The `spaces` output: one entry per Space, its owner, number, page and counts. */
+function spacesJson(runs: readonly SpaceRun[]): string {
+  return JSON.stringify(
+    runs.map(r => ({
+      space: r.report.spaceLabel,
+      owner: r.report.owner,
+      number: r.report.spaceNumber ?? null,
+      url: r.report.spaceNumber === undefined ? null : r.report.spaceUrl,
+      ...countOutcomes(r.outcomes),
+      ...(r.error !== undefined ? { error: r.error } : {})
+    }))
   )
-  if (counts.failed > 0) {
-    for (const o of outcomes.filter(o => o.action === 'failed')) out.error(`${o.path}: ${o.reason}`)
-    out.fail(
-      `${counts.failed} path(s) failed to sync; the others were synced. See the log and the job summary.`
+}
+
+/**
+ * The outputs, the job summary (a section per Space) and the closing lines of the log; fails the
+ * step if a path or a Space failed, after every Space was reported.
+ */
+export async function reportRun(runs: readonly SpaceRun[]): Promise<void> {
+  const several = runs.length > 1
+  const all = runs.flatMap(r =>
+    several ? r.outcomes.map(o => ({ ...o, space: r.report.spaceLabel })) : r.outcomes
+  )
+  const counts = await writeOutputs(all)
+  const one = runs.length === 1 ? runs[0]!.report : undefined
+  const number = one?.spaceNumber
+  core.setOutput('space-number', number === undefined ? '' : String(number))
+  core.setOutput('space-url', number === undefined ? '' : one!.spaceUrl)
+  core.setOutput('spaces', spacesJson(runs))
+  for (const warning of [...runs.flatMap(r => r.report.notices), ...counts.warnings]) {
+    out.warning(warning)
+  }
+  await writeSummaries(runs)
+  for (const r of runs) {
+    const c = countOutcomes(r.outcomes)
+    const space = several ? `${r.report.spaceLabel}: ` : ''
+    out.info(
+      r.error !== undefined
+        ? `${space}failed: ${r.error}`
+        : `${space}${r.report.previewReason ? 'Preview' : 'Done'}: ${c.created} created, ${c.updated} updated, ${c.deleted} deleted, ` +
+            `${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed.`
     )
   }
+  const failedSpaces = runs.filter(r => r.error !== undefined)
+  for (const r of failedSpaces) out.error(`${r.report.spaceLabel}: ${r.error}`)
+  if (counts.failed > 0) {
+    for (const o of all.filter(o => o.action === 'failed')) {
+      out.error(`${'space' in o ? `${o.space}: ` : ''}${o.path}: ${o.reason}`)
+    }
+  }
+  if (failedSpaces.length > 0 || counts.failed > 0) {
+    const parts = [
+      failedSpaces.length > 0
+        ? `${failedSpaces.length} of ${runs.length} Space(s) failed (${failedSpaces.map(r => r.report.spaceLabel).join(', ')})`
+        : '',
+      counts.failed > 0 ? `${counts.failed} path(s) failed to sync` : ''
+    ].filter(Boolean)
+    out.fail(`${parts.join('; ')}; the others were synced. See the log and the job summary.`)
+  }
+}
+
+/** Each Space's section of the job summary, the 1 MiB shared between them. */
+async function writeSummaries(runs: readonly SpaceRun[]): Promise<void> {
+  // Outside the runner (no GITHUB_STEP_SUMMARY) there is nowhere to write it.
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  const left = SUMMARY_BUDGET_BYTES - summaryBytesSoFar() - 1 - 2 * (runs.length - 1)
+  const budget = Math.floor(left / runs.length)
+  const sections = runs.map(r =>
+    r.error !== undefined
+      ? errorSummaryMarkdown(`${r.report.spaceLabel}: ${r.error}`, budget)
+      : summaryMarkdown(r.outcomes, r.report, budget)
+  )
+  await core.summary.addRaw(sections.join('\n\n'), true).write()
 }
 
 /**

@@ -18,6 +18,10 @@ export interface Settings {
   /** The Space by its number, or (exactly one of the two) by its name. */
   spaceNumber?: number
   spaceName?: string
+  /** A YAML file in the repository declaring the Spaces instead (`spacesFromConfig`). */
+  config?: string
+  /** For a Space of a config file: the file and the entry, to name them in errors. */
+  origin?: string
   /** Create the Space named `spaceName` when the owner has none by that name. */
   createSpace: boolean
   /** The Space's own settings, each left as it is when undefined. */
@@ -54,7 +58,7 @@ export class InputError extends Error {
 }
 
 /** Reads one input; `trim: false` keeps surrounding whitespace (core.getInput trims by default). */
-type ReadInput = (name: string, trim?: boolean) => string
+export type ReadInput = (name: string, trim?: boolean) => string
 
 function invalid(name: string, given: string, accepted: string): InputError {
   return new InputError(`Input '${name}' must be ${accepted}; got ${JSON.stringify(given)}.`)
@@ -178,15 +182,19 @@ export type Mask = (secret: string) => void
  * masking secrets through `mask`. Defaults mirror action.yml so the function also works when an
  * input is absent.
  */
-export function readSettings(
-  read: ReadInput = (name, trim) => core.getInput(name, { trimWhitespace: trim !== false }),
-  mask: Mask = secret => core.setSecret(secret)
-): Settings {
+/** The step's inputs, as the runner passes them. */
+export const actionInput: ReadInput = (name, trim) =>
+  core.getInput(name, { trimWhitespace: trim !== false })
+export const actionMask: Mask = secret => core.setSecret(secret)
+
+export function readSettings(read: ReadInput = actionInput, mask: Mask = actionMask): Settings {
   const token = readToken(read, mask)
   const owner = readOwner(read)
-  const { spaceNumber, spaceName } = readSpace(read)
+  const config = readPath(read, 'config', '.github/copilot-spaces.yml')
+  const { spaceNumber, spaceName } = readSpace(read, config)
   const createSpace = boolean(read, 'create-space', false)
-  if (createSpace && spaceName === undefined) {
+  // With a config file, the step's create-space is the default of its entries.
+  if (createSpace && spaceName === undefined && config === undefined) {
     throw new InputError(
       "Input 'create-space' is true, but the Space is named by 'space-number'; 'create-space' needs 'space-name' (the name a created Space gets). Remove 'create-space', or name the Space by 'space-name'."
     )
@@ -220,6 +228,7 @@ export function readSettings(
     ownerType,
     spaceNumber,
     spaceName,
+    config,
     createSpace,
     spaceSettings,
     globs,
@@ -267,9 +276,19 @@ function readOwner(read: ReadInput): string {
   return owner
 }
 
-function readSpace(read: ReadInput): { spaceNumber?: number; spaceName?: string } {
+function readSpace(
+  read: ReadInput,
+  config: string | undefined
+): { spaceNumber?: number; spaceName?: string } {
   const number = read('space-number')
   const name = read('space-name')
+  if (config !== undefined) {
+    const [input, given] = number !== '' ? ['space-number', number] : ['space-name', name]
+    if (given === '') return {}
+    throw new InputError(
+      `Input 'config' (${JSON.stringify(config)}) and input '${input}' (${JSON.stringify(given)}) are both set; a config file names its Spaces itself. Remove '${input}', or move the Space into the file.`
+    )
+  }
   if (number !== '' && name !== '') {
     throw new InputError(
       `Input 'space-number' (${JSON.stringify(number)}) and input 'space-name' (${JSON.stringify(name)}) are both set; set exactly one: the number names one Space, the name is looked up among the owner's Spaces.`
@@ -291,18 +310,8 @@ function readSpaceSettings(read: ReadInput, ownerType: string): SpaceSettingsInp
   const settings: SpaceSettingsInput = {}
   const description = read('description')
   if (description !== '') settings.description = description
-  const file = read('instructions-file')
-  if (file !== '') {
-    const path = file.replace(/^\.\//, '')
-    if (CONTROL.test(path) || !isCanonicalPath(path)) {
-      throw invalid(
-        'instructions-file',
-        file,
-        "a file's path in the repository, relative to its root and without '..' (e.g. .github/copilot-instructions.md)"
-      )
-    }
-    settings.instructionsFile = path
-  }
+  const instructions = readPath(read, 'instructions-file', '.github/copilot-instructions.md')
+  if (instructions !== undefined) settings.instructionsFile = instructions
   const role = read('base-role')
   if (role !== '') {
     if (!(BASE_ROLES as readonly string[]).includes(role)) {
@@ -316,6 +325,21 @@ function readSpaceSettings(read: ReadInput, ownerType: string): SpaceSettingsInp
     settings.baseRole = role as BaseRole
   }
   return settings
+}
+
+/** A file's path in the repository, or undefined when the input is empty. */
+function readPath(read: ReadInput, name: string, example: string): string | undefined {
+  const given = read(name)
+  if (given === '') return undefined
+  const path = given.replace(/^\.\//, '')
+  if (CONTROL.test(path) || !isCanonicalPath(path)) {
+    throw invalid(
+      name,
+      given,
+      `a file's path in the repository, relative to its root and without '..' (e.g. ${example})`
+    )
+  }
+  return path
 }
 
 function readSpaceNumber(raw: string): number {

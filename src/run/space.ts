@@ -3,7 +3,7 @@
  * number, or found by name among the owner's Spaces (created when asked), with the Space's current
  * settings when any are managed. The instructions file is read before any request to the Space.
  */
-import type { Client, Space, SpaceRef } from '../github/client.js'
+import type { Client, OwnerType, Space, SpaceRef } from '../github/client.js'
 import type { RepoFiles } from '../repository/files.js'
 import {
   characters,
@@ -18,8 +18,10 @@ import { resolveOwnerType } from './owner.js'
 
 /** The Space a run syncs. */
 export interface Target {
-  /** Undefined only in a preview of a Space that `create-space` would create. */
+  ownerType: OwnerType
+  /** Undefined for a Space that `create-space` will create (`toCreate`, its name). */
   ref?: SpaceRef
+  toCreate?: string
   /** `owner/number`, or `owner/"name"` for a Space not created yet. */
   label: string
   url: string
@@ -79,28 +81,22 @@ function spaceUrl(serverUrl: string, owner: string, number: number): string {
 
 /**
  * The Space the settings name. By number: read only when settings are managed. By name: the
- * owner's readable Spaces are listed; none is an error unless `create-space`, which creates it
- * (not in a preview, which plans against an empty Space instead).
+ * owner's readable Spaces are listed; none is an error unless `create-space`, and then the target
+ * is the Space to create (`createTarget` creates it when the run writes).
  */
 export async function resolveTarget(
   client: Client,
   settings: Settings,
   wanted: WantedSettings,
-  run: { preview: boolean; serverUrl: string; log: (line: string) => void }
+  run: { serverUrl: string; log: (line: string) => void }
 ): Promise<Target> {
   const ownerType = await resolveOwnerType(client, settings, run.log)
   const { owner } = settings
   const ref = (number: number): SpaceRef => ({ ownerType, owner, number })
-  const target = (number: number, space?: Space, created = false): Target => ({
-    ref: ref(number),
-    label: `${owner}/${number}`,
-    url: space?.html_url ?? spaceUrl(run.serverUrl, owner, number),
-    current: created ? undefined : space,
-    created
-  })
   if (settings.spaceNumber !== undefined) {
     const number = settings.spaceNumber
-    return target(number, managed(wanted) ? await client.getSpace(ref(number)) : undefined)
+    const space = managed(wanted) ? await client.getSpace(ref(number)) : undefined
+    return found(ref(number), run.serverUrl, space)
   }
 
   const name = settings.spaceName!
@@ -110,7 +106,7 @@ export async function resolveTarget(
       `Input 'space-name': ${owner} has ${named.length} Spaces named ${JSON.stringify(name)} (numbers ${named.map(s => s.number).join(', ')}); a name must pick one. Rename all but one, or use 'space-number'.`
     )
   }
-  if (named[0]) return target(named[0].number, named[0])
+  if (named[0]) return found(ref(named[0].number), run.serverUrl, named[0])
   const readable =
     'GitHub lists only the Spaces the token can read, so a Space it cannot read is not found by name'
   if (!settings.createSpace) {
@@ -118,13 +114,40 @@ export async function resolveTarget(
       `Input 'space-name': ${owner} has no Space named ${JSON.stringify(name)} that this token can read (${readable}). Check the name and the token's access, or set 'create-space: true' to create it.`
     )
   }
-  if (run.preview) {
-    run.log(`No Space named ${JSON.stringify(name)}: the run would create it (create-space).`)
-    return { label: `${owner}/"${name}"`, url: `${run.serverUrl}/copilot/spaces`, created: false }
+  run.log(`No Space named ${JSON.stringify(name)}: the run creates it (create-space).`)
+  return {
+    ownerType,
+    toCreate: name,
+    label: `${owner}/${JSON.stringify(name)}`,
+    url: `${run.serverUrl}/copilot/spaces`,
+    created: false
   }
+}
+
+function found(ref: SpaceRef, serverUrl: string, space?: Space, created = false): Target {
+  return {
+    ownerType: ref.ownerType,
+    ref,
+    label: `${ref.owner}/${ref.number}`,
+    url: space?.html_url ?? spaceUrl(serverUrl, ref.owner, ref.number),
+    current: created ? undefined : space,
+    created
+  }
+}
+
+/** Creates the Space `resolveTarget` found missing, with every managed setting. */
+export async function createTarget(
+  client: Client,
+  settings: Settings,
+  wanted: WantedSettings,
+  target: Target,
+  run: { serverUrl: string; log: (line: string) => void }
+): Promise<Target & { ref: SpaceRef }> {
+  const name = target.toCreate!
   const body = { name, ...settingsBody(planSettings(undefined, wanted)) }
-  const space = await client.createSpace(ownerType, owner, body)
-  const created = target(space.number, space, true)
+  const space = await client.createSpace(target.ownerType, settings.owner, body)
+  const ref = { ownerType: target.ownerType, owner: settings.owner, number: space.number }
+  const created = { ...found(ref, run.serverUrl, space, true), ref }
   run.log(
     `Created Space ${created.label} named ${JSON.stringify(name)} (create-space): ${created.url}. ` +
       `Its number can replace 'space-name' in the workflow: space-number: ${space.number}.`

@@ -1,0 +1,161 @@
+/**
+ * One Space through the pipeline, in two halves so that a run with several Spaces plans every one
+ * before it writes to any: `planSpace` (the Space found, its state read, every decision made, the
+ * plan logged) and `applySpace` (the Space created if it must be, its settings, its resources).
+ */
+import type { Client, SpaceRef, SpaceResource } from '../github/client.js'
+import { explainApiError } from '../github/errors.js'
+import { readBlobs } from '../repository/blobs.js'
+import type { RepoFiles } from '../repository/files.js'
+import type { Scope } from '../repository/scope.js'
+import * as out from '../report/log.js'
+import {
+  logPlan,
+  notHeld,
+  reportContext,
+  reportTarget,
+  type ReportContext
+} from '../report/report.js'
+import { planSettings, type WantedSettings } from '../space/settings.js'
+import { emptySpace, readSpaceState } from '../space/state.js'
+import { applyPlan, applySettings, planned, type Outcome } from '../sync/apply.js'
+import { changedSinceCommits, desiredState, nothingToSync } from '../sync/desired.js'
+import {
+  blobsToRead,
+  checkDeletions,
+  plan,
+  RefusedError,
+  settle,
+  type PlannedAction
+} from '../sync/plan.js'
+import { checkUnpinnedRef, repositoryId, type RunContext } from './context.js'
+import { InputError, type Settings } from './inputs.js'
+import { createTarget, resolveTarget, type Target } from './space.js'
+
+/** What every Space of a run shares: the client, the repository reader and the scope. */
+export interface RunShared {
+  client: Client
+  files: RepoFiles
+  scope: Scope
+  /** The event may write (false on pull requests): with dry-run, decides previews. */
+  write: boolean
+  serverUrl: string
+  log: (line: string) => void
+}
+
+/** One Space, planned: nothing written yet. */
+export interface SpacePlan {
+  settings: Settings
+  report: ReportContext
+  target?: Target
+  wanted: WantedSettings
+  actions: PlannedAction[]
+  /** The Space's resources as read, for batching to check each answer against. */
+  listing: readonly SpaceResource[]
+}
+
+/** API failures explained with the Space they concern; input errors and refusals as they are. */
+function explained(error: unknown, ref: SpaceRef | undefined): Error {
+  if (error instanceof RefusedError || error instanceof InputError) return error
+  return new Error(explainApiError(error, ref), { cause: error })
+}
+
+/**
+ * Finds the Space, reads its state and decides every write, logging the plan; writes nothing. A
+ * Space that `create-space` will create is planned as empty. `wanted` was read before any request.
+ */
+export async function planSpace(
+  settings: Settings,
+  ctx: RunContext,
+  run: RunShared,
+  wanted: WantedSettings
+): Promise<SpacePlan> {
+  const { scope, log } = run
+  const report = reportContext(settings, ctx, scope, run.write)
+  const none: SpacePlan = { settings, report, wanted, actions: [], listing: [] }
+  if (scope.kind === 'none') return none
+  const preview = report.previewReason !== undefined
+  let target: Target | undefined
+  try {
+    target = await resolveTarget(run.client, settings, wanted, run)
+    // A Space to create gets every setting given with its creation.
+    reportTarget(report, target, planSettings(target.current, wanted))
+    const { actions, listing } = await planResources(settings, ctx, run, target.ref, report)
+    await logPlan(actions, report.settings, log)
+    if (!preview) checkDeletions(actions, settings.maxDeletions)
+    return { ...none, target, actions, listing }
+  } catch (error) {
+    throw explained(error, target?.ref)
+  }
+}
+
+async function planResources(
+  settings: Settings,
+  ctx: RunContext,
+  run: RunShared,
+  ref: SpaceRef | undefined,
+  report: ReportContext
+): Promise<{ actions: PlannedAction[]; listing: readonly SpaceResource[] }> {
+  const { client, files, scope, log } = run
+  if (scope.kind === 'none') return { actions: [], listing: [] }
+  const { resourceType, namePrefix, prune, pin, globs } = settings
+  const unpinned = !pin && resourceType === 'github_file'
+  if (unpinned) await checkUnpinnedRef(client, ctx, report.previewReason !== undefined, out.warning)
+  // A push that touched no path the globs match cannot change any resource of ours: no request.
+  const idle = scope.kind === 'changed' && nothingToSync(scope.changes, globs, !unpinned)
+  if (idle) {
+    log(idle)
+    return { actions: [], listing: [] }
+  }
+
+  const repoId = await repositoryId(client, ctx)
+  // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
+  const listed = ref ? readSpaceState(client, ref, repoId, globs.matches) : emptySpace()
+  const owned = async () => (await listed).ours
+  const [state, wanted] = await Promise.all([
+    listed,
+    desiredState(scope, files, globs, owned, { log, warn: out.warning })
+  ])
+  report.othersCount = state.othersCount
+  log(
+    `Space ${report.spaceLabel}: ${state.ours.length} resource(s) managed by this workflow, ${state.othersCount} other(s) left alone.`
+  )
+
+  const changedSince = unpinned
+    ? new Map()
+    : await changedSinceCommits(state.ours, wanted.desired, scope, files, log)
+  const common = { resourceType, namePrefix, prune, pin, commit: scope.commit, changedSince }
+  const draft = plan({ ...common, ...wanted, owned: state.ours })
+  const explain = (error: unknown) => explainApiError(error, ref)
+  const contents = await readBlobs(files, scope.commit, blobsToRead(draft), { explain, log })
+  const actions = settle(draft, { ...common, repositoryId: repoId, contents })
+  return { actions, listing: state.listing }
+}
+
+/** Writes what `planSpace` decided (nothing in a preview): the Space, its settings, its resources. */
+export async function applySpace(p: SpacePlan, run: RunShared): Promise<Outcome[]> {
+  const { client, log } = run
+  const { report, settings } = p
+  const dryRun = report.previewReason !== undefined
+  if (!p.target || dryRun || (!p.target.ref && !p.target.toCreate)) return p.actions.map(planned)
+  let ref = p.target.ref
+  try {
+    const explain = (error: unknown) => explainApiError(error, ref)
+    if (!ref) {
+      const created = await createTarget(client, settings, p.wanted, p.target, run)
+      ref = created.ref
+      reportTarget(report, created, report.settings)
+    } else {
+      const o = { client, space: ref, log, explain }
+      for (const c of await applySettings(report.settings, o)) report.notices.push(notHeld(c))
+    }
+    const space = ref
+    const batched = { batchSize: settings.batchSize, listing: p.listing }
+    const warn = (message: string) => report.notices.push(message)
+    return await out.group('Writes', () =>
+      applyPlan(p.actions, { client, space, dryRun, log, explain, ...batched, warn })
+    )
+  } catch (error) {
+    throw explained(error, ref)
+  }
+}
