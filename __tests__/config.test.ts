@@ -83,6 +83,10 @@ spaces:
       `key 'owner' must be a GitHub organization or user login`
     ],
     ['spaces:\n  - space-name: A\n    token: x\n', "unknown key 'token'"],
+    [
+      'spaces:\n  - space-name: A\n    release-notes: 101\n',
+      "key 'release-notes' must be 100 or less; got 101"
+    ],
     ['spaces:\n  - 3\n', 'entry 1: must be a mapping of keys to values'],
     ['spaces: docs\n', "'spaces' must be a list"],
     ['- space-name: A\n', "must be a mapping: the file holds one key, 'spaces'"],

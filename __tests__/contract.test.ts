@@ -81,7 +81,7 @@ describe('fixture', () => {
     const operations = Object.entries(fixture.paths).flatMap(([path, item]) =>
       Object.keys(item).map(method => `${method.toUpperCase()} ${path}`)
     )
-    expect(operations).toHaveLength(28)
+    expect(operations).toHaveLength(29)
     expect(operations.filter(operation => operation.includes('copilot-spaces'))).toHaveLength(20)
     expect(operations.some(operation => operation.includes('collaborators'))).toBe(false)
   })

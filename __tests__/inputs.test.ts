@@ -146,6 +146,11 @@ describe('readSettings', () => {
       /Input 'batch-size' must be a whole number from 1 to 1000 \(default 100; 1 sends one request per resource\).*got "0"/
     ],
     [{ 'batch-size': '1001' }, /Input 'batch-size'.*got "1001"/],
+    [
+      { 'release-notes': '101' },
+      /Input 'release-notes' must be a whole number from 0 to 100 \(default 0: no release notes\); got "101"/
+    ],
+    [{ 'release-notes': '-1' }, /Input 'release-notes'.*got "-1"/],
     [{ 'batch-size': '10.5' }, /Input 'batch-size'.*got "10.5"/]
   ])('rejects %j', (override, message) => {
     expect(errorFor({ ...valid, ...override }).message).toMatch(message)

@@ -23,6 +23,7 @@ import {
 import { pushPayload, repository } from './helpers/payloads.js'
 
 const ADMIN_TOKEN = 'ghp_spaceadmin0000000000000000000000000'
+const READ_TOKEN = 'ghp_spacereader000000000000000000000000'
 
 let emu: Emulator
 let work: TestRepo
@@ -180,6 +181,18 @@ describe('create-space', () => {
     expect(spaceNamed('Team docs')).toHaveLength(1)
     expect(writesOf(emu)).toEqual([])
     expect(again.outputs['space-number']).toBe(String(space!.number))
+  })
+
+  it('a token that may not create Spaces gets a message naming the permission', async () => {
+    emu.addToken(READ_TOKEN, { login: USER, access: { [ORG]: 'read' } })
+    const result = await run({
+      with: { token: READ_TOKEN, 'space-name': 'Not allowed', 'create-space': 'true' }
+    })
+    const message = failure(result)
+    expect(message).toContain(`POST /orgs/${ORG}/copilot-spaces answered 403`)
+    expect(message).toContain('Copilot Spaces')
+    expect(message).toMatch(/write/)
+    expect(spaceNamed('Not allowed')).toEqual([])
   })
 
   it('a create whose answer was lost is not sent twice', async () => {

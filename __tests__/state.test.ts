@@ -25,6 +25,24 @@ const marked = (path: string, repositoryId = REPO_ID, blobSha = BLOB) =>
   withMarker('# Title\n\nBody\n', { repositoryId, path, blobSha })
 
 describe('classifyResources', () => {
+  it('keeps release notes of this repository apart: never a file, never counted as others', () => {
+    const state = classifyResources(
+      [
+        freeText(1, 'Release v1', marked('/releases/7')),
+        freeText(2, 'Release v2', marked('/releases/8', REPO_ID + 1)),
+        freeText(3, 'Release v3', marked('/releases/x')),
+        freeText(4, 'docs/a.md', marked('docs/a.md'))
+      ],
+      REPO_ID,
+      () => true
+    )
+    expect(state.notes).toEqual([
+      { id: 1, releaseId: 7, name: 'Release v1', version: BLOB, intact: true }
+    ])
+    expect(state.ours.map(r => r.id)).toEqual([4])
+    expect(state.othersCount).toBe(2)
+  })
+
   it('keeps github_file resources of this repository with a canonical path in scope', () => {
     const state = classifyResources(
       [
@@ -44,6 +62,7 @@ describe('classifyResources', () => {
         { id: 1, type: 'github_file', path: 'docs/a.md', commit: COMMIT },
         { id: 2, type: 'github_file', path: 'docs/no-sha.md', commit: undefined }
       ],
+      notes: [],
       othersCount: 5
     })
   })
@@ -90,6 +109,7 @@ describe('classifyResources', () => {
           intact: true
         }
       ],
+      notes: [],
       othersCount: 4
     })
   })
@@ -112,12 +132,17 @@ describe('classifyResources', () => {
     ]
     expect(classifyResources(listed, REPO_ID, inDocs)).toEqual({
       ours: [],
+      notes: [],
       othersCount: listed.length
     })
   })
 
   it('is empty for an empty Space', () => {
-    expect(classifyResources([], REPO_ID, () => true)).toEqual({ ours: [], othersCount: 0 })
+    expect(classifyResources([], REPO_ID, () => true)).toEqual({
+      ours: [],
+      notes: [],
+      othersCount: 0
+    })
   })
 })
 

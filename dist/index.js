@@ -34176,7 +34176,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8476);
+/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7113);
 
 await (0,_run_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -34185,7 +34185,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8476:
+/***/ 7113:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37455,6 +37455,21 @@ function repositoryEndpoints(request) {
                 throw new ApiError(`GET /repos/${owner}/${repo}/tarball/${ref}`, res.status, 'the answer is not an archive (expected a gzipped tar)', res.headers);
             }
             return Buffer.from(res.data);
+        },
+        async listReleases(owner, repo, enough) {
+            const releases = [];
+            let params = { owner, repo, per_page: 100 };
+            for (;;) {
+                const res = await request('GET', '/repos/{owner}/{repo}/releases', params);
+                if (!Array.isArray(res.data)) {
+                    throw new ApiError(`GET /repos/${owner}/${repo}/releases`, res.status, 'the answer is not a list of releases; nothing was written', res.headers);
+                }
+                releases.push(...res.data);
+                const next = nextLink(res.headers.link);
+                if (!next || enough(releases))
+                    return releases;
+                params = { owner, repo, ...Object.fromEntries(new URL(next).searchParams) };
+            }
         }
     };
 }
@@ -42037,6 +42052,28 @@ function recognise(r, repositoryId, inScope) {
     }
     return undefined;
 }
+const RELEASE_PATH = /^\/releases\/(\d+)$/;
+/** The marker path of a release's note: never a file's, since a repository path has no leading `/`. */
+function notePath(releaseId) {
+    return `/releases/${releaseId}`;
+}
+function recogniseNote(r, repositoryId) {
+    if (!isRecord(r) || !Number.isSafeInteger(r.id) || !isRecord(r.metadata))
+        return undefined;
+    if (r.resource_type !== 'free_text')
+        return undefined;
+    const marker = readMarker(r.metadata.text);
+    const release = marker ? RELEASE_PATH.exec(marker.path) : null;
+    if (!marker || !release || marker.repositoryId !== repositoryId)
+        return undefined;
+    return {
+        id: r.id,
+        releaseId: Number(release[1]),
+        name: typeof r.metadata.name === 'string' ? r.metadata.name : undefined,
+        version: marker.blobSha,
+        intact: marker.intact
+    };
+}
 /**
  * Whether a listed resource is the one a create sent, by what makes it ours rather than by its
  * bytes (GitHub may normalise text): for `github_file` the repository, path and commit, for
@@ -45175,6 +45212,7 @@ function readSettings(read = actionInput, mask = actionMask) {
         writeIntervalMs: readWriteInterval(read),
         maxDeletions: readMaxDeletions(read),
         batchSize: readBatchSize(read),
+        releaseNotes: readReleaseNotes(read),
         warnings
     };
 }
@@ -45294,6 +45332,15 @@ function readBatchSize(read) {
     }
     return raw === '' ? 100 : Number(raw);
 }
+/** At most this many release notes: one page of the releases listing holds them. */
+const MAX_RELEASE_NOTES = 100;
+function readReleaseNotes(read) {
+    const raw = read('release-notes');
+    if (raw !== '' && (!/^\d{1,3}$/.test(raw) || Number(raw) > MAX_RELEASE_NOTES)) {
+        throw invalid('release-notes', raw, `a whole number from 0 to ${MAX_RELEASE_NOTES} (default 0: no release notes)`);
+    }
+    return raw === '' ? 0 : Number(raw);
+}
 function readMaxDeletions(read) {
     const raw = read('max-deletions');
     if (raw !== '' && !/^\d{1,9}$/.test(raw)) {
@@ -45372,7 +45419,7 @@ var ajv = __nccwpck_require__(2463);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./schema/copilot-spaces.schema.json
-const copilot_spaces_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"copilot-spaces.schema.json","title":"copilot-space-sync configuration","description":"The Copilot Spaces one workflow step keeps in sync with the repository (the step\'s \'config\' input names this file). Each entry takes the step\'s inputs about one Space, with the same meaning; a key left out takes the step\'s input.","type":"object","additionalProperties":false,"required":["spaces"],"properties":{"spaces":{"description":"One entry per Space.","type":"array","minItems":1,"items":{"$ref":"#/definitions/space"}}},"definitions":{"space":{"type":"object","additionalProperties":false,"oneOf":[{"required":["space-number"]},{"required":["space-name"]}],"properties":{"owner":{"description":"Login of the organization or user that owns the Space.","type":"string","minLength":1},"owner-type":{"description":"\'auto\' asks the API once whether the owner is an organization.","enum":["auto","org","user"]},"space-number":{"description":"The Space\'s number (the last part of github.com/copilot/spaces/OWNER/NUMBER). Exactly one of space-number and space-name.","type":"integer","minimum":1},"space-name":{"description":"The Space\'s name, looked up among the owner\'s Spaces the token can read. Exactly one of space-number and space-name.","type":"string","minLength":1},"create-space":{"description":"With space-name: create the Space when the owner has none by that name.","type":"boolean"},"description":{"description":"The Space\'s description.","type":"string"},"instructions-file":{"description":"A file in the repository whose text (at most 4000 characters) becomes the Space\'s instructions.","type":"string","minLength":1},"base-role":{"description":"Organization Spaces only: what every member of the organization may do in the Space.","enum":["no_access","reader","writer","admin"]},"files":{"description":"Globs of the files to sync: a list, or a block string with one glob a line; \'!\' excludes.","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]},"resource-type":{"enum":["github_file","free_text"]},"name-prefix":{"description":"free_text only: text put before the path in each resource\'s name.","type":"string"},"prune":{"description":"Remove the resources of files that were deleted or renamed out of the globs.","type":"boolean"},"pin":{"description":"github_file only: pin each file at the synced commit (true), or follow the default branch (false).","type":"boolean"},"max-deletions":{"description":"Refuse a run that would delete more than this many of the action\'s own resources in this Space.","type":"integer","minimum":0}}}}}');
+const copilot_spaces_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"copilot-spaces.schema.json","title":"copilot-space-sync configuration","description":"The Copilot Spaces one workflow step keeps in sync with the repository (the step\'s \'config\' input names this file). Each entry takes the step\'s inputs about one Space, with the same meaning; a key left out takes the step\'s input.","type":"object","additionalProperties":false,"required":["spaces"],"properties":{"spaces":{"description":"One entry per Space.","type":"array","minItems":1,"items":{"$ref":"#/definitions/space"}}},"definitions":{"space":{"type":"object","additionalProperties":false,"oneOf":[{"required":["space-number"]},{"required":["space-name"]}],"properties":{"owner":{"description":"Login of the organization or user that owns the Space.","type":"string","minLength":1},"owner-type":{"description":"\'auto\' asks the API once whether the owner is an organization.","enum":["auto","org","user"]},"space-number":{"description":"The Space\'s number (the last part of github.com/copilot/spaces/OWNER/NUMBER). Exactly one of space-number and space-name.","type":"integer","minimum":1},"space-name":{"description":"The Space\'s name, looked up among the owner\'s Spaces the token can read. Exactly one of space-number and space-name.","type":"string","minLength":1},"create-space":{"description":"With space-name: create the Space when the owner has none by that name.","type":"boolean"},"description":{"description":"The Space\'s description.","type":"string"},"instructions-file":{"description":"A file in the repository whose text (at most 4000 characters) becomes the Space\'s instructions.","type":"string","minLength":1},"base-role":{"description":"Organization Spaces only: what every member of the organization may do in the Space.","enum":["no_access","reader","writer","admin"]},"files":{"description":"Globs of the files to sync: a list, or a block string with one glob a line; \'!\' excludes.","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]},"resource-type":{"enum":["github_file","free_text"]},"name-prefix":{"description":"free_text only: text put before the path in each resource\'s name.","type":"string"},"prune":{"description":"Remove the resources of files that were deleted or renamed out of the globs.","type":"boolean"},"pin":{"description":"github_file only: pin each file at the synced commit (true), or follow the default branch (false).","type":"boolean"},"max-deletions":{"description":"Refuse a run that would delete more than this many of the action\'s own resources in this Space.","type":"integer","minimum":0},"release-notes":{"description":"Keep the notes of the last this many published releases as free_text resources named \'Release <tag>\'.","type":"integer","minimum":0,"maximum":100}}}}}');
 ;// CONCATENATED MODULE: ./src/run/config.ts
 /**
  * The `config` input: a YAML file in the repository declaring several Spaces, each entry with the
@@ -45442,6 +45489,8 @@ function describe(error, doc, all) {
             return `${where}: key '${key}' must be ${TYPE_WORDS[String(error.params.type)] ?? error.params.type}${got}`;
         case 'minimum':
             return `${where}: key '${key}' must be ${String(error.params.limit)} or more${got}`;
+        case 'maximum':
+            return `${where}: key '${key}' must be ${String(error.params.limit)} or less${got}`;
         case 'minLength':
             return `${where}: key '${key}' must not be empty`;
         default:
@@ -45699,12 +45748,18 @@ async function readBlobs(files, commit, blobs, o) {
 
 function classifyResources(resources, repositoryId, inScope) {
     const ours = [];
+    const notes = [];
     for (const r of resources) {
         const mine = recognise(r, repositoryId, inScope);
         if (mine)
             ours.push(mine);
+        else {
+            const note = recogniseNote(r, repositoryId);
+            if (note)
+                notes.push(note);
+        }
     }
-    return { ours, othersCount: resources.length - ours.length };
+    return { ours, notes, othersCount: resources.length - ours.length - notes.length };
 }
 async function readSpaceState(client, ref, repositoryId, inScope) {
     const listing = await client.listResources(ref);
@@ -45712,7 +45767,7 @@ async function readSpaceState(client, ref, repositoryId, inScope) {
 }
 /** A Space not created yet (a preview of `create-space`): nothing in it. */
 async function emptySpace() {
-    return { ours: [], othersCount: 0, listing: [] };
+    return { ours: [], notes: [], othersCount: 0, listing: [] };
 }
 
 ;// CONCATENATED MODULE: ./src/sync/batch.ts
@@ -46380,7 +46435,107 @@ function checkDeletions(actions, max) {
         `Planned deletions: ${shown.join(', ')}${more}. If this is intended, raise the 'max-deletions' input for one run.`);
 }
 
+;// CONCATENATED MODULE: ./src/sync/releases.ts
+/**
+ * Release notes as `free_text` resources: the notes of the last N published releases (drafts and
+ * prereleases left out), each named `Release <tag>` and holding the release's name, tag, date and
+ * body above the ownership marker. The marker's path, `/releases/<id>`, can never be a file's
+ * (a repository path never starts with `/`), so a note is never taken for a file's resource, and
+ * a hand-made note that shares a name is never ours.
+ */
+
+
+
+/** The events whose release is gone from the published ones, and those that (re)publish it. */
+const REMOVING = new Set(['deleted', 'unpublished']);
+const PUBLISHING = new Set(['published', 'edited', 'released', 'created', 'prereleased']);
+/**
+ * The notes of the last `n` published releases, newest first. A `release` event's release is
+ * taken as the event says (the listing may not show it yet, or still show a deleted one).
+ */
+function wantedNotes(listed, n, event) {
+    const byId = new Map(listed.map(r => [r.id, r]));
+    const release = event?.release;
+    if (release && typeof event.action === 'string') {
+        if (REMOVING.has(event.action))
+            byId.delete(release.id);
+        else if (PUBLISHING.has(event.action))
+            byId.set(release.id, release);
+    }
+    return [...byId.values()]
+        .filter(r => !r.draft && !r.prerelease && r.published_at)
+        .sort((a, b) => a.published_at === b.published_at ? b.id - a.id : a.published_at < b.published_at ? 1 : -1)
+        .slice(0, n)
+        .map(note);
+}
+function note(r) {
+    const title = r.name?.trim() || r.tag_name;
+    const date = r.published_at.slice(0, 10);
+    const body = r.body?.trim() ?? '';
+    const text = `# ${title}\n\nTag: ${r.tag_name} · Published: ${date}\n${body ? `\n${body}\n` : ''}`;
+    const version = (0,external_node_crypto_.createHash)('sha1').update(text, 'utf8').digest('hex');
+    return { releaseId: r.id, name: `Release ${r.tag_name}`, text, version };
+}
+/**
+ * One decision per note: create the notes of wanted releases without one of ours, update those
+ * whose text or name differs (or was edited in the Space), delete ours of releases no longer
+ * wanted, and all but the oldest of several for one release.
+ */
+function planNotes(wanted, owned, repositoryId) {
+    const body = (w) => ({
+        resource_type: 'free_text',
+        metadata: {
+            name: w.name,
+            text: withMarker(w.text, {
+                repositoryId,
+                path: notePath(w.releaseId),
+                blobSha: w.version
+            })
+        }
+    });
+    const actions = [];
+    const wantedIds = new Set(wanted.map(w => w.releaseId));
+    const kept = new Set();
+    for (const w of wanted) {
+        const mine = owned.filter(o => o.releaseId === w.releaseId).sort((a, b) => a.id - b.id);
+        const keep = mine[0];
+        for (const extra of mine.slice(1)) {
+            actions.push({ kind: 'delete', path: w.name, resourceId: extra.id, reason: 'duplicate' });
+        }
+        if (!keep) {
+            actions.push({ kind: 'create', path: w.name, blobSha: w.version, body: body(w) });
+            continue;
+        }
+        kept.add(keep.id);
+        const current = keep.intact && keep.version === w.version && keep.name === w.name;
+        actions.push(current
+            ? { kind: 'unchanged', path: w.name, resourceId: keep.id }
+            : {
+                kind: 'update',
+                path: w.name,
+                blobSha: w.version,
+                resourceId: keep.id,
+                reason: !keep.intact
+                    ? 'text edited in the Space; restored from the release'
+                    : 'release edited',
+                body: body(w)
+            });
+    }
+    for (const o of owned) {
+        if (wantedIds.has(o.releaseId) || kept.has(o.id))
+            continue;
+        actions.push({
+            kind: 'delete',
+            path: o.name ?? notePath(o.releaseId),
+            resourceId: o.id,
+            reason: 'release deleted, unpublished, or no longer among the last release-notes releases'
+        });
+    }
+    return actions;
+}
+
 ;// CONCATENATED MODULE: ./src/run/space-sync.ts
+
 
 
 
@@ -46457,7 +46612,36 @@ async function planResources(settings, ctx, run, ref, report) {
     const explain = (error) => explainApiError(error, ref);
     const contents = await readBlobs(files, scope.commit, blobsToRead(draft), { explain, log });
     const actions = settle(draft, { ...common, repositoryId: repoId, contents });
+    // Release notes are reconciled with the files (full reconciles, releases), never on a push.
+    if (scope.kind === 'full' && (settings.releaseNotes > 0 || state.notes.length > 0)) {
+        const wantedReleases = await releaseNotes(client, ctx, settings.releaseNotes);
+        actions.push(...planNotes(wantedReleases, state.notes, repoId));
+    }
     return { actions, listing: state.listing };
+}
+/** The notes of the last `n` published releases: the listing read only as far as needed. */
+async function releaseNotes(client, ctx, n) {
+    if (n === 0)
+        return [];
+    const event = ctx.eventName === 'release' ? releaseEvent(ctx.payload) : undefined;
+    const published = (r) => !r.draft && !r.prerelease && r.published_at !== null;
+    // One more than needed: the event may remove one of those listed.
+    const enough = (listed) => listed.filter(published).length > n;
+    const listed = await client.listReleases(ctx.repoOwner, ctx.repoName, enough);
+    return wantedNotes(listed, n, event);
+}
+/** A `release` event's action and release, when the payload has them in the expected shape. */
+function releaseEvent(payload) {
+    const r = payload.release;
+    const valid = typeof r === 'object' &&
+        r !== null &&
+        Number.isSafeInteger(r.id) &&
+        typeof r.tag_name === 'string' &&
+        typeof r.draft === 'boolean' &&
+        typeof r.prerelease === 'boolean';
+    return valid
+        ? { action: payload.action, release: { published_at: null, ...r } }
+        : undefined;
 }
 /** Writes what `planSpace` decided (nothing in a preview): the Space, its settings, its resources. */
 async function applySpace(p, run) {

@@ -1,5 +1,13 @@
 import { getOrg, getUser } from './accounts.js'
-import { compare, getBlob, getContent, getRepo, getTarball, getTree } from './repos.js'
+import {
+  compare,
+  getBlob,
+  getContent,
+  getRepo,
+  getTarball,
+  getTree,
+  listReleases
+} from './repos.js'
 import {
   createResource,
   deleteResource,
@@ -70,5 +78,6 @@ export const ROUTES: Route[] = [
   { method: 'GET', template: '/repos/{owner}/{repo}/git/trees/{tree_sha}', handler: getTree },
   { method: 'GET', template: '/repos/{owner}/{repo}/git/blobs/{file_sha}', handler: getBlob },
   { method: 'GET', template: '/repos/{owner}/{repo}/contents/{path}', handler: getContent },
-  { method: 'GET', template: '/repos/{owner}/{repo}/tarball/{ref}', handler: getTarball }
+  { method: 'GET', template: '/repos/{owner}/{repo}/tarball/{ref}', handler: getTarball },
+  { method: 'GET', template: '/repos/{owner}/{repo}/releases', handler: listReleases }
 ]

@@ -518,3 +518,44 @@ export async function getBlob(ctx: Ctx): Promise<Answer> {
     encoding: 'base64'
   })
 }
+
+/**
+ * The repository's releases, newest first, page by page (`page`, `per_page`, a `Link` header).
+ * Drafts are listed too: the emulator's tokens all have push access, which GitHub asks for.
+ */
+export function listReleases(ctx: Ctx): Answer {
+  const repo = findRepo(ctx)
+  const size = perPage(ctx.query)
+  const page = Math.max(1, Number(/^\d+$/.test(ctx.query.page ?? '') ? ctx.query.page : 1))
+  const newest = [...repo.releases].sort((a, b) =>
+    a.created_at === b.created_at ? b.id - a.id : a.created_at < b.created_at ? 1 : -1
+  )
+  const items = newest.slice((page - 1) * size, page * size)
+  const more = page * size < newest.length
+  const link = linkHeader(ctx.base, ctx.rawPath, ctx.query, {
+    next: more ? { page: String(page + 1) } : undefined,
+    prev: page > 1 ? { page: String(page - 1) } : undefined
+  })
+  const url = api(ctx, repo)
+  const body = items.map(r => ({
+    url: `${url}/releases/${r.id}`,
+    html_url: `${web(repo)}/releases/tag/${encodeURIComponent(r.tag_name)}`,
+    assets_url: `${url}/releases/${r.id}/assets`,
+    upload_url: `https://uploads.github.com/repos/${repo.owner}/${repo.name}/releases/${r.id}/assets{?name,label}`,
+    tarball_url: `${url}/tarball/${encodeURIComponent(r.tag_name)}`,
+    zipball_url: `${url}/zipball/${encodeURIComponent(r.tag_name)}`,
+    id: r.id,
+    node_id: nodeId('Release', r.id),
+    tag_name: r.tag_name,
+    target_commitish: 'main',
+    name: r.name,
+    body: r.body,
+    draft: r.draft,
+    prerelease: r.prerelease,
+    created_at: r.created_at,
+    published_at: r.published_at,
+    author: simpleUser(ctx.state, ctx.base, repo.owner),
+    assets: []
+  }))
+  return { status: 200, body, headers: link ? { link } : undefined }
+}

@@ -14,7 +14,8 @@ import {
   repoKey,
   spaceRecord,
   spacesOf,
-  type State
+  type State,
+  type StoredRelease
 } from './state.js'
 import type { BaseRole, Emulator, OwnerType } from './types.js'
 
@@ -28,6 +29,9 @@ export type Seeding = Pick<
   | 'addResource'
   | 'resources'
   | 'spaces'
+  | 'addRelease'
+  | 'updateRelease'
+  | 'deleteRelease'
 >
 
 function ownerOf(state: State, type: OwnerType, login: string) {
@@ -50,6 +54,12 @@ function spaceOf(state: State, type: OwnerType, owner: string, number: number, c
   return space
 }
 
+function repoOf(state: State, owner: string, name: string) {
+  const repo = state.repos.get(repoKey(owner, name))
+  if (!repo) throw new Error(`${owner}/${name} is not a registered repository`)
+  return repo
+}
+
 export function seeding(state: State): Seeding {
   return {
     addOrg: (login, id) => void addAccount(state, login, 'Organization', id),
@@ -57,7 +67,8 @@ export function seeding(state: State): Seeding {
     addToken: (token, grant) => addToken(state, token, grant),
     addRepo: repo => {
       if (!existsSync(repo.dir)) throw new Error(`addRepo: ${repo.dir} does not exist`)
-      state.repos.set(repoKey(repo.owner, repo.name), { ...repo, registered_at: iso(state.now()) })
+      const registered_at = iso(state.now())
+      state.repos.set(repoKey(repo.owner, repo.name), { ...repo, registered_at, releases: [] })
     },
     createSpace: (type, owner, space) => {
       const account = ownerOf(state, type, owner)
@@ -79,6 +90,32 @@ export function seeding(state: State): Seeding {
     },
     resources: (type, owner, number) =>
       spaceOf(state, type, owner, number, 'resources').resources.map(copyResource),
+    addRelease: (owner, name, release) => {
+      const repo = repoOf(state, owner, name)
+      const stamp = iso(state.now())
+      const stored: StoredRelease = {
+        id: Math.max(0, ...repo.releases.map(r => r.id)) + 1,
+        tag_name: release.tag_name,
+        name: release.name ?? null,
+        body: release.body ?? null,
+        draft: release.draft ?? false,
+        prerelease: release.prerelease ?? false,
+        created_at: release.published_at ?? stamp,
+        published_at: release.draft ? null : (release.published_at ?? stamp)
+      }
+      repo.releases.push(stored)
+      return { ...stored }
+    },
+    updateRelease: (owner, name, id, changes) => {
+      const release = repoOf(state, owner, name).releases.find(r => r.id === id)
+      if (!release) throw new Error(`updateRelease: ${owner}/${name} has no release ${id}`)
+      Object.assign(release, changes)
+      return { ...release }
+    },
+    deleteRelease: (owner, name, id) => {
+      const repo = repoOf(state, owner, name)
+      repo.releases = repo.releases.filter(r => r.id !== id)
+    },
     spaces: (type, owner) =>
       spacesOf(state, ownerOf(state, type, owner).login)
         .map(spaceRecord)

@@ -34,6 +34,20 @@ export interface Repo {
   id: number
   dir: string
   registered_at: string
+  /** Newest last, as seeded. */
+  releases: StoredRelease[]
+}
+
+/** A release as stored: what the releases listing is made of. */
+export interface StoredRelease {
+  id: number
+  tag_name: string
+  name: string | null
+  body: string | null
+  draft: boolean
+  prerelease: boolean
+  created_at: string
+  published_at: string | null
 }
 
 export interface State {

@@ -104,6 +104,27 @@ export interface NewSpace {
   creator?: string
 }
 
+export interface NewRelease {
+  tag_name: string
+  name?: string | null
+  body?: string | null
+  draft?: boolean
+  prerelease?: boolean
+  /** ISO time; also its creation time. */
+  published_at?: string
+}
+
+export interface ReleaseRecord {
+  id: number
+  tag_name: string
+  name: string | null
+  body: string | null
+  draft: boolean
+  prerelease: boolean
+  created_at: string
+  published_at: string | null
+}
+
 export interface Emulator {
   /** The REST base URL, e.g. http://127.0.0.1:PORT */
   url: string
@@ -124,6 +145,15 @@ export interface Emulator {
   resources(ownerType: OwnerType, owner: string, spaceNumber: number): ResourceRecord[]
   /** The owner's Spaces (their settings, without resources), by number; copies. */
   spaces(ownerType: OwnerType, owner: string): SpaceRecord[]
+  /** A release of a registered repository (published now unless a draft or given a date). */
+  addRelease(owner: string, repo: string, release: NewRelease): ReleaseRecord
+  updateRelease(
+    owner: string,
+    repo: string,
+    id: number,
+    changes: Partial<NewRelease>
+  ): ReleaseRecord
+  deleteRelease(owner: string, repo: string, id: number): void
   /** The log, in order. */
   requests: Exchange[]
   clearLog(): void

@@ -724,6 +724,61 @@ try {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Case 9: a config file with two Spaces (one by number, github_file; one by name, created by the
+  // first run, free_text), synced once, then run again with nothing changed.
+
+  if (wanted(9)) {
+    await attempt(9, 'config of two Spaces, no-op run', async () => {
+      const docs = newSpace('config: docs')
+      const config = [
+        'spaces:',
+        `  - space-number: ${docs}`,
+        '    files: docs/**',
+        '  - space-name: Bench handbook',
+        '    create-space: true',
+        '    resource-type: free_text',
+        '    files: handbook/**',
+        ''
+      ].join('\n')
+      const [repo, sha] = setup('repository with a config file', () => {
+        const files = Object.fromEntries([
+          ...range(0, 50).map(i => [`docs/p-${i}.md`, `# Doc ${i}\n`]),
+          ...range(0, 20).map(i => [`handbook/h-${i}.md`, `# Rule ${i}\n`]),
+          ['.github/copilot-spaces.yml', config]
+        ])
+        const { origin, shas } = importRepo([{ files }])
+        const r: Repo = { name: 'configured', id: 10, origin }
+        emu.addRepo({ owner: ORG, name: r.name, id: r.id, dir: origin.dir })
+        return [r, shas[0]!] as const
+      })
+      const step = {
+        repo,
+        sha,
+        eventName: 'workflow_dispatch',
+        workspace: checkoutAt(repo, sha),
+        with: { config: '.github/copilot-spaces.yml', 'owner-type': 'org', 'write-interval': '1' }
+      }
+      const first = await measure(step)
+      const firstNotes = unexpected(first, { created: 70 })
+      const m = await measure({ ...step, workspace: checkoutAt(repo, sha) })
+      const notes = [...firstNotes, ...unexpected(m, { unchanged: 70, created: 0 })]
+      add(
+        9,
+        'config of two Spaces (by number; by name, created by the first run), no-op run, checkout',
+        m,
+        [
+          `${n(m.reads + m.writes)} requests; ${counts(m)}`,
+          `reads: ${m.readsBy}`,
+          `first run: ${n(first.reads)} reads, ${n(first.writes)} writes`,
+          ...notes
+        ].join('; '),
+        '0 writes; reads: one listing a Space + the name lookup',
+        verdict({ requests: m.writes === 0 && m.reads === 3, outputs: notes.length === 0 })
+      )
+    })
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Case 5: dry-run of 10,000 creates with a checkout (a 10,000-file repository, an empty Space).
 
   await attempt(5, 'dry-run of 10,000 creates, github_file, checkout', async () => {
@@ -905,6 +960,9 @@ files (repositories, checkouts, the runner's temp) are in ${tmpdir()}.
   8  Space seeded with 1,000 unpinned github_file resources; a push editing 500 of the files
      (no addition, removal or rename), pin: false, the payload naming main as default branch.
      "Space requests" are those to /copilot-spaces endpoints
+  9  a config file declaring two Spaces: one by number (github_file, docs/**: 50 files), one by
+     name with create-space (free_text, handbook/**: 20 files); the first run creates the second
+     Space and syncs both, the measured run follows with nothing changed
 `)
 console.log(`| ${header.join(' | ')} |`)
 console.log(`|${header.map(() => ' --- |').join('')}`)

@@ -39,6 +39,7 @@ const KEEP = [
   ['/repos/{owner}/{repo}/contents/{path}', ['get']],
   ['/repos/{owner}/{repo}/git/blobs/{file_sha}', ['get']],
   ['/repos/{owner}/{repo}/tarball/{ref}', ['get']],
+  ['/repos/{owner}/{repo}/releases', ['get']],
   ['/users/{username}', ['get']],
   ['/orgs/{org}', ['get']]
 ]

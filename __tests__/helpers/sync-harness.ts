@@ -175,6 +175,7 @@ export function buildSettings(h: Harness, input: SyncInput = {}): Settings {
     maxDeletions: 50,
     // One request per resource unless a test batches: most tests count requests per path.
     batchSize: 1,
+    releaseNotes: 0,
     warnings: [],
     ...input.settings,
     globs: compileGlobs(input.files ?? '**/*.md')

@@ -57,6 +57,7 @@ export type Tree = Endpoints['GET /repos/{owner}/{repo}/git/trees/{tree_sha}']['
 export type Blob = Endpoints['GET /repos/{owner}/{repo}/git/blobs/{file_sha}']['response']['data']
 export type Account = Endpoints['GET /users/{username}']['response']['data']
 type Content = Endpoints['GET /repos/{owner}/{repo}/contents/{path}']['response']['data']
+export type Release = Endpoints['GET /repos/{owner}/{repo}/releases']['response']['data'][number]
 
 export interface ClientOptions {
   baseUrl: string
@@ -126,6 +127,15 @@ export interface SpacesClient {
   getFile(owner: string, repo: string, path: string, ref: string): Promise<Buffer | undefined>
   /** The commit's files as a gzipped tar (GitHub redirects to the archive; fetch follows). */
   getTarball(owner: string, repo: string, ref: string): Promise<Buffer>
+  /**
+   * The repository's releases, newest first, 100 a page, until `enough` says the releases so far
+   * suffice or there are no more.
+   */
+  listReleases(
+    owner: string,
+    repo: string,
+    enough: (releases: readonly Release[]) => boolean
+  ): Promise<Release[]>
 }
 
 /** The name the rest of the action has used for the client; the same interface. */
@@ -356,7 +366,14 @@ function resourceEndpoints(request: Request, list: ListAll): Pick<SpacesClient, 
 }
 
 type RepositoryMethods =
-  'getAccount' | 'getRepo' | 'compareCommits' | 'getTree' | 'getBlob' | 'getFile' | 'getTarball'
+  | 'getAccount'
+  | 'getRepo'
+  | 'compareCommits'
+  | 'getTree'
+  | 'getBlob'
+  | 'getFile'
+  | 'getTarball'
+  | 'listReleases'
 
 function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMethods> {
   return {
@@ -405,6 +422,25 @@ function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMet
         )
       }
       return Buffer.from(res.data)
+    },
+    async listReleases(owner, repo, enough) {
+      const releases: Release[] = []
+      let params: RequestParameters = { owner, repo, per_page: 100 }
+      for (;;) {
+        const res = await request<Release[]>('GET', '/repos/{owner}/{repo}/releases', params)
+        if (!Array.isArray(res.data)) {
+          throw new ApiError(
+            `GET /repos/${owner}/${repo}/releases`,
+            res.status,
+            'the answer is not a list of releases; nothing was written',
+            res.headers
+          )
+        }
+        releases.push(...res.data)
+        const next = nextLink(res.headers.link)
+        if (!next || enough(releases)) return releases
+        params = { owner, repo, ...Object.fromEntries(new URL(next).searchParams) }
+      }
     }
   }
 }

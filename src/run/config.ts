@@ -71,6 +71,8 @@ function describe(error: ErrorObject, doc: unknown, all: readonly ErrorObject[])
       return `${where}: key '${key}' must be ${TYPE_WORDS[String(error.params.type)] ?? error.params.type}${got}`
     case 'minimum':
       return `${where}: key '${key}' must be ${String(error.params.limit)} or more${got}`
+    case 'maximum':
+      return `${where}: key '${key}' must be ${String(error.params.limit)} or less${got}`
     case 'minLength':
       return `${where}: key '${key}' must not be empty`
     default:

@@ -41,6 +41,8 @@ export interface Settings {
   maxDeletions: number
   /** Creates, updates and deletes per Set Space request; 1 sends one request per resource. */
   batchSize: number
+  /** Keep the notes of the last this many published releases as free_text resources. */
+  releaseNotes: number
   /** Inputs that are valid but have no effect, said once; the caller prints them. */
   warnings: string[]
 }
@@ -242,6 +244,7 @@ export function readSettings(read: ReadInput = actionInput, mask: Mask = actionM
     writeIntervalMs: readWriteInterval(read),
     maxDeletions: readMaxDeletions(read),
     batchSize: readBatchSize(read),
+    releaseNotes: readReleaseNotes(read),
     warnings
   }
 }
@@ -401,6 +404,21 @@ function readBatchSize(read: ReadInput): number {
     )
   }
   return raw === '' ? 100 : Number(raw)
+}
+
+/** At most this many release notes: one page of the releases listing holds them. */
+export const MAX_RELEASE_NOTES = 100
+
+function readReleaseNotes(read: ReadInput): number {
+  const raw = read('release-notes')
+  if (raw !== '' && (!/^\d{1,3}$/.test(raw) || Number(raw) > MAX_RELEASE_NOTES)) {
+    throw invalid(
+      'release-notes',
+      raw,
+      `a whole number from 0 to ${MAX_RELEASE_NOTES} (default 0: no release notes)`
+    )
+  }
+  return raw === '' ? 0 : Number(raw)
 }
 
 function readMaxDeletions(read: ReadInput): number {

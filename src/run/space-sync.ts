@@ -28,6 +28,7 @@ import {
   settle,
   type PlannedAction
 } from '../sync/plan.js'
+import { planNotes, wantedNotes, type ReleaseFacts, type WantedNote } from '../sync/releases.js'
 import { checkUnpinnedRef, repositoryId, type RunContext } from './context.js'
 import { InputError, type Settings } from './inputs.js'
 import { createTarget, resolveTarget, type Target } from './space.js'
@@ -129,7 +130,38 @@ async function planResources(
   const explain = (error: unknown) => explainApiError(error, ref)
   const contents = await readBlobs(files, scope.commit, blobsToRead(draft), { explain, log })
   const actions = settle(draft, { ...common, repositoryId: repoId, contents })
+  // Release notes are reconciled with the files (full reconciles, releases), never on a push.
+  if (scope.kind === 'full' && (settings.releaseNotes > 0 || state.notes.length > 0)) {
+    const wantedReleases = await releaseNotes(client, ctx, settings.releaseNotes)
+    actions.push(...planNotes(wantedReleases, state.notes, repoId))
+  }
   return { actions, listing: state.listing }
+}
+
+/** The notes of the last `n` published releases: the listing read only as far as needed. */
+async function releaseNotes(client: Client, ctx: RunContext, n: number): Promise<WantedNote[]> {
+  if (n === 0) return []
+  const event = ctx.eventName === 'release' ? releaseEvent(ctx.payload) : undefined
+  const published = (r: ReleaseFacts) => !r.draft && !r.prerelease && r.published_at !== null
+  // One more than needed: the event may remove one of those listed.
+  const enough = (listed: readonly ReleaseFacts[]) => listed.filter(published).length > n
+  const listed = await client.listReleases(ctx.repoOwner, ctx.repoName, enough)
+  return wantedNotes(listed, n, event)
+}
+
+/** A `release` event's action and release, when the payload has them in the expected shape. */
+function releaseEvent(payload: RunContext['payload']) {
+  const r = payload.release as Partial<ReleaseFacts> | undefined
+  const valid =
+    typeof r === 'object' &&
+    r !== null &&
+    Number.isSafeInteger(r.id) &&
+    typeof r.tag_name === 'string' &&
+    typeof r.draft === 'boolean' &&
+    typeof r.prerelease === 'boolean'
+  return valid
+    ? { action: payload.action, release: { published_at: null, ...r } as ReleaseFacts }
+    : undefined
 }
 
 /** Writes what `planSpace` decided (nothing in a preview): the Space, its settings, its resources. */

@@ -105,6 +105,38 @@ export function recognise(
   return undefined
 }
 
+/** A release note of ours (`release-notes`): a `free_text` whose marker names a release. */
+export interface OwnedNote {
+  id: number
+  releaseId: number
+  name?: string
+  /** The hash of the note's text when written (the marker's blob). */
+  version: string
+  intact: boolean
+}
+
+const RELEASE_PATH = /^\/releases\/(\d+)$/
+
+/** The marker path of a release's note: never a file's, since a repository path has no leading `/`. */
+export function notePath(releaseId: number): string {
+  return `/releases/${releaseId}`
+}
+
+export function recogniseNote(r: unknown, repositoryId: number): OwnedNote | undefined {
+  if (!isRecord(r) || !Number.isSafeInteger(r.id) || !isRecord(r.metadata)) return undefined
+  if (r.resource_type !== 'free_text') return undefined
+  const marker = readMarker(r.metadata.text)
+  const release = marker ? RELEASE_PATH.exec(marker.path) : null
+  if (!marker || !release || marker.repositoryId !== repositoryId) return undefined
+  return {
+    id: r.id as number,
+    releaseId: Number(release[1]),
+    name: typeof r.metadata.name === 'string' ? r.metadata.name : undefined,
+    version: marker.blobSha,
+    intact: marker.intact
+  }
+}
+
 /**
  * Whether a listed resource is the one a create sent, by what makes it ours rather than by its
  * bytes (GitHub may normalise text): for `github_file` the repository, path and commit, for

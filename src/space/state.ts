@@ -4,10 +4,12 @@
  * we do not expect, is left alone and counted.
  */
 import type { Client, SpaceRef, SpaceResource } from '../github/client.js'
-import { recognise, type OwnedResource } from './resource.js'
+import { recognise, recogniseNote, type OwnedNote, type OwnedResource } from './resource.js'
 
 export interface SpaceState {
   ours: OwnedResource[]
+  /** Release notes of ours (`release-notes`). */
+  notes: OwnedNote[]
   /** Resources left alone: attached by hand, by another repository or glob set, or not understood. */
   othersCount: number
   /** Every resource as listed, ours or not: what batched writes check each answer against. */
@@ -20,11 +22,16 @@ export function classifyResources(
   inScope: (path: string) => boolean
 ): Omit<SpaceState, 'listing'> {
   const ours: OwnedResource[] = []
+  const notes: OwnedNote[] = []
   for (const r of resources) {
     const mine = recognise(r, repositoryId, inScope)
     if (mine) ours.push(mine)
+    else {
+      const note = recogniseNote(r, repositoryId)
+      if (note) notes.push(note)
+    }
   }
-  return { ours, othersCount: resources.length - ours.length }
+  return { ours, notes, othersCount: resources.length - ours.length - notes.length }
 }
 
 export async function readSpaceState(
@@ -39,5 +46,5 @@ export async function readSpaceState(
 
 /** A Space not created yet (a preview of `create-space`): nothing in it. */
 export async function emptySpace(): Promise<SpaceState> {
-  return { ours: [], othersCount: 0, listing: [] }
+  return { ours: [], notes: [], othersCount: 0, listing: [] }
 }
