@@ -27,6 +27,7 @@ import {
   writesOf
 } from './helpers/github.js'
 import { pushPayload, repository } from './helpers/payloads.js'
+import { expectSuccess } from './helpers/e2e.js'
 
 let emu: Emulator
 
@@ -77,11 +78,6 @@ async function run(
   ].join('\n')
   expect(shown).not.toContain(token)
   return result
-}
-
-function expectSuccess(result: ActionRun): void {
-  if (result.code !== 0)
-    throw new Error(`action failed (${result.code}):\n${result.stdout}\n${result.stderr}`)
 }
 
 function counts(result: ActionRun) {

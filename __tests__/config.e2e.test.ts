@@ -2,35 +2,25 @@
  * End to end, several Spaces from one `config` file: validated before any request, planned, then
  * written, one failing Space not stopping the others; a section per Space in the summary.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import type { Emulator } from '../emulator/index.js'
 import { runAction, type ActionRun } from '../scripts/runner.js'
-import { cloneRepo, createOrigin, removeRepos, type TestRepo } from './helpers/git-repo.js'
-import {
-  expectConforming,
-  ORG,
-  REPO,
-  REPO_ID,
-  startGitHub,
-  TOKEN,
-  writesOf
-} from './helpers/github.js'
+import { errorLine, expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
+import { cloneRepo, type TestRepo } from './helpers/git-repo.js'
+import { ORG, REPO, TOKEN, writesOf } from './helpers/github.js'
 import { repository } from './helpers/payloads.js'
 
 const CONFIG = '.github/copilot-spaces.yml'
 
+const github = useEmulatedRepo()
 let emu: Emulator
 let work: TestRepo
 let originUrl: string
 let base: string
 let runs = 0
 
-beforeAll(async () => {
-  emu = await startGitHub()
-  const repos = createOrigin()
-  work = repos.work
-  originUrl = repos.origin.url
-  emu.addRepo({ owner: ORG, name: REPO, id: REPO_ID, dir: repos.origin.dir })
+beforeAll(() => {
+  ;({ emu, work, originUrl } = github)
   base = work.commit('start', { 'notes.txt': 'start\n' })
   work.commit('docs', {
     'docs/a.md': 'A\n',
@@ -40,13 +30,6 @@ beforeAll(async () => {
     '.github/handbook-instructions.md': 'Cite the handbook.\n'
   })
   work.push()
-})
-afterAll(async () => {
-  await emu.close()
-  removeRepos()
-})
-afterEach(() => {
-  expectConforming(emu)
 })
 
 /** Commits `config` as the config file and runs the step at that commit. */
@@ -78,14 +61,6 @@ async function runWith(
     }
   })
 }
-
-function expectSuccess(result: ActionRun): void {
-  if (result.code !== 0)
-    throw new Error(`action failed (${result.code}):\n${result.stdout}\n${result.stderr}`)
-}
-
-const errorLine = (result: ActionRun) =>
-  result.stdout.split('\n').find(l => l.startsWith('::error::')) ?? ''
 
 const paths = (number: number) =>
   emu

@@ -2,21 +2,15 @@
  * End to end, release-time refresh: with `release-notes: 2`, the notes of the last two published
  * releases are free_text resources of ours, kept current by release events and full reconciles.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import type { Emulator, ReleaseRecord } from '../emulator/index.js'
 import { runAction, type ActionRun } from '../scripts/runner.js'
-import { cloneRepo, createOrigin, removeRepos, type TestRepo } from './helpers/git-repo.js'
-import {
-  expectConforming,
-  ORG,
-  REPO,
-  REPO_ID,
-  startGitHub,
-  TOKEN,
-  writesOf
-} from './helpers/github.js'
+import { expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
+import { cloneRepo, type TestRepo } from './helpers/git-repo.js'
+import { ORG, REPO, TOKEN, writesOf } from './helpers/github.js'
 import { pushPayload, repository } from './helpers/payloads.js'
 
+const github = useEmulatedRepo()
 let emu: Emulator
 let work: TestRepo
 let originUrl: string
@@ -24,12 +18,8 @@ let head: string
 let space: number
 let handMade: number
 
-beforeAll(async () => {
-  emu = await startGitHub()
-  const repos = createOrigin()
-  work = repos.work
-  originUrl = repos.origin.url
-  emu.addRepo({ owner: ORG, name: REPO, id: REPO_ID, dir: repos.origin.dir })
+beforeAll(() => {
+  ;({ emu, work, originUrl } = github)
   head = work.commit('docs', { 'docs/a.md': 'A\n' })
   work.push()
   space = emu.createSpace('org', ORG, { name: 'Releases' }).number
@@ -39,12 +29,7 @@ beforeAll(async () => {
     metadata: { name: 'Release v1.1.0', text: 'What we said about 1.1 by hand' }
   }).id
 })
-afterAll(async () => {
-  await emu.close()
-  removeRepos()
-})
 afterEach(() => {
-  expectConforming(emu)
   expect(emu.resources('org', ORG, space).find(r => r.id === handMade)?.metadata.text).toBe(
     'What we said about 1.1 by hand'
   )
@@ -68,9 +53,7 @@ async function run(eventName: string, payload: Record<string, unknown>): Promise
       files: 'docs/**'
     }
   })
-  if (result.code !== 0) {
-    throw new Error(`action failed (${result.code}):\n${result.stdout}\n${result.stderr}`)
-  }
+  expectSuccess(result)
   return result
 }
 

@@ -3,53 +3,35 @@
  * and base role written from the repository only when they differ. Through the committed
  * dist/index.js against the emulator, with a real git repository as the workspace.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Emulator } from '../emulator/index.js'
 import { runAction, type ActionRun } from '../scripts/runner.js'
-import { cloneRepo, createOrigin, removeRepos, type TestRepo } from './helpers/git-repo.js'
-import {
-  expectConforming,
-  ORG,
-  REPO,
-  REPO_ID,
-  startGitHub,
-  TOKEN,
-  USER,
-  writesOf
-} from './helpers/github.js'
+import { errorLine, expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
+import { cloneRepo, type TestRepo } from './helpers/git-repo.js'
+import { ORG, REPO, TOKEN, USER, writesOf } from './helpers/github.js'
 import { pushPayload, repository } from './helpers/payloads.js'
 
 const ADMIN_TOKEN = 'ghp_spaceadmin0000000000000000000000000'
 const READ_TOKEN = 'ghp_spacereader000000000000000000000000'
 
+const github = useEmulatedRepo()
 let emu: Emulator
 let work: TestRepo
 let originUrl: string
 let first: string
 
-beforeAll(async () => {
-  emu = await startGitHub()
+beforeAll(() => {
+  ;({ emu, work, originUrl } = github)
   emu.addToken(ADMIN_TOKEN, { login: USER, access: { [ORG]: 'admin', [USER]: 'admin' } })
-  const repos = createOrigin()
-  work = repos.work
-  originUrl = repos.origin.url
-  emu.addRepo({ owner: ORG, name: REPO, id: REPO_ID, dir: repos.origin.dir })
   first = work.commit('docs', {
     'docs/a.md': 'A\n',
     'docs/b.md': 'B\n',
     '.github/space-instructions.md': 'Answer from the docs.\n'
   })
   work.push()
-})
-afterAll(async () => {
-  await emu.close()
-  removeRepos()
-})
-afterEach(() => {
-  expectConforming(emu)
 })
 
 interface Run {
@@ -76,19 +58,6 @@ async function run(r: Run): Promise<ActionRun> {
         : cloneRepo(originUrl, { depth: 1 }).dir,
     with: { token: TOKEN, 'owner-type': 'org', 'write-interval': '0', ...r.with }
   })
-}
-
-function expectSuccess(result: ActionRun): void {
-  if (result.code !== 0)
-    throw new Error(`action failed (${result.code}):\n${result.stdout}\n${result.stderr}`)
-}
-
-/** The failure's message as the runner shows it (the `::error::` line). */
-function failure(result: ActionRun): string {
-  expect(result.code).not.toBe(0)
-  const line = result.stdout.split('\n').find(l => l.startsWith('::error::'))
-  expect(line).toBeDefined()
-  return line!
 }
 
 /** Writes to the Space itself (creation, settings), not its resources (batches name those). */
@@ -119,7 +88,7 @@ describe('space-name', () => {
 
   it('fails before any write when no Space has the name, naming the input, the owner and create-space', async () => {
     const result = await run({ with: { 'space-name': 'Nowhere' } })
-    const message = failure(result)
+    const message = errorLine(result)
     expect(message).toContain("Input 'space-name'")
     expect(message).toContain(ORG)
     expect(message).toContain('"Nowhere"')
@@ -132,7 +101,7 @@ describe('space-name', () => {
   it('refuses a name two Spaces share, naming both numbers', async () => {
     const a = emu.createSpace('org', ORG, { name: 'Twin' })
     const b = emu.createSpace('org', ORG, { name: 'Twin' })
-    const message = failure(await run({ with: { 'space-name': 'Twin' } }))
+    const message = errorLine(await run({ with: { 'space-name': 'Twin' } }))
     expect(message).toContain(`numbers ${a.number}, ${b.number}`)
     expect(writesOf(emu)).toEqual([])
   })
@@ -188,7 +157,7 @@ describe('create-space', () => {
     const result = await run({
       with: { token: READ_TOKEN, 'space-name': 'Not allowed', 'create-space': 'true' }
     })
-    const message = failure(result)
+    const message = errorLine(result)
     expect(message).toContain(`POST /orgs/${ORG}/copilot-spaces answered 403`)
     expect(message).toContain('Copilot Spaces')
     expect(message).toMatch(/write/)
@@ -261,7 +230,7 @@ describe('settings of a Space named by number', () => {
       with: { 'space-number': String(space), 'instructions-file': '.github/long.md' },
       sha: long
     })
-    const message = failure(result)
+    const message = errorLine(result)
     expect(message).toContain("Input 'instructions-file'")
     expect(message).toContain('4,001 characters')
     expect(message).toContain('at most 4,000')
@@ -270,7 +239,7 @@ describe('settings of a Space named by number', () => {
 
   it('a missing instructions file is an input error naming the path', async () => {
     const space = emu.createSpace('org', ORG, { name: 'No file' }).number
-    const message = failure(
+    const message = errorLine(
       await run({ with: { 'space-number': String(space), 'instructions-file': 'nope.md' } })
     )
     expect(message).toContain('"nope.md"')
@@ -281,7 +250,7 @@ describe('settings of a Space named by number', () => {
     const space = emu.createSpace('org', ORG, { name: 'Roles', description: 'old' }).number
     const w = { 'space-number': String(space), description: 'new', 'base-role': 'reader' }
     const refused = await run({ with: w })
-    const message = failure(refused)
+    const message = errorLine(refused)
     expect(message).toContain('403')
     expect(message).toContain("'base-role'")
     expect(message).toContain('admin')
@@ -314,7 +283,7 @@ describe('settings of a Space named by number', () => {
         'base-role': 'reader'
       }
     })
-    const message = failure(result)
+    const message = errorLine(result)
     expect(message).toContain("Input 'base-role'")
     expect(message).toContain('organization Spaces only')
     expect(emu.requests).toEqual([])

@@ -3,6 +3,7 @@ import type {
   BaseRole,
   NewSpace,
   OwnerType,
+  ReleaseRecord,
   ResourceRecord,
   SpaceRecord,
   TokenGrant,
@@ -39,16 +40,7 @@ export interface Repo {
 }
 
 /** A release as stored: what the releases listing is made of. */
-export interface StoredRelease {
-  id: number
-  tag_name: string
-  name: string | null
-  body: string | null
-  draft: boolean
-  prerelease: boolean
-  created_at: string
-  published_at: string | null
-}
+export type StoredRelease = ReleaseRecord
 
 export interface State {
   now: () => number
