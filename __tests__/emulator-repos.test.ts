@@ -425,3 +425,35 @@ describe('contents and blobs', () => {
     expect((await call(emu, 'GET', `${repo}/git/blobs/HEAD`)).status).toBe(404)
   })
 })
+
+describe('releases', () => {
+  it('lists releases newest first, drafts and prereleases included, page by page', async () => {
+    emu.addRelease(ORG, 'hello-world', { tag_name: 'v1', published_at: '2026-01-01T00:00:00Z' })
+    emu.addRelease(ORG, 'hello-world', {
+      tag_name: 'v2-rc',
+      prerelease: true,
+      published_at: '2026-02-01T00:00:00Z'
+    })
+    const v2 = emu.addRelease(ORG, 'hello-world', {
+      tag_name: 'v2',
+      name: 'Two',
+      body: 'Notes',
+      published_at: '2026-03-01T00:00:00Z'
+    })
+    emu.addRelease(ORG, 'hello-world', { tag_name: 'v3-draft', draft: true })
+    const first = await call(emu, 'GET', `${repo}/releases?per_page=3`)
+    const names = (first.body as { tag_name: string }[]).map(r => r.tag_name)
+    expect(names).toEqual(['v3-draft', 'v2', 'v2-rc'])
+    expect(first.headers.get('link')).toContain('page=2')
+    const second = await call(emu, 'GET', `${repo}/releases?per_page=3&page=2`)
+    expect((second.body as { tag_name: string }[]).map(r => r.tag_name)).toEqual(['v1'])
+    expect(second.headers.get('link') ?? '').not.toContain('rel="next"')
+    const listed = (first.body as Record<string, unknown>[])[1]
+    expect(listed).toMatchObject({ id: v2.id, name: 'Two', body: 'Notes', draft: false })
+
+    emu.deleteRelease(ORG, 'hello-world', v2.id)
+    const after = await call(emu, 'GET', `${repo}/releases`)
+    expect((after.body as { tag_name: string }[]).map(r => r.tag_name)).not.toContain('v2')
+    expect((await call(emu, 'GET', `/repos/${ORG}/nope/releases`)).status).toBe(404)
+  })
+})
