@@ -13,9 +13,9 @@ const step: Record<string, string> = {
 const read = (name: string) => step[name] ?? ''
 const spaces = (text: string) => spacesFromConfig(text, 'c.yml', read, () => {})
 
-function refusal(text: string): string {
+async function refusal(text: string): Promise<string> {
   try {
-    spaces(text)
+    await spaces(text)
   } catch (error) {
     expect(error).toBeInstanceOf(InputError)
     return (error as Error).message
@@ -34,8 +34,8 @@ describe('the schema', () => {
 })
 
 describe('spacesFromConfig', () => {
-  it('reads each entry as the inputs of one Space, the step filling in what it leaves out', () => {
-    const [a, b] = spaces(`
+  it('reads each entry as the inputs of one Space, the step filling in what it leaves out', async () => {
+    const [a, b] = await spaces(`
 spaces:
   - space-number: 3
     files: |
@@ -95,8 +95,8 @@ spaces:
       'spaces:\n  - space-number: 2\n    create-space: true\n',
       "key 'create-space' is true, but the Space is named by 'space-number'"
     ]
-  ])('refuses %j', (text, message) => {
-    const got = refusal(text)
+  ])('refuses %j', async (text, message) => {
+    const got = await refusal(text)
     expect(got).toMatch(/^Config file "c.yml"(: |, entry 1)/)
     expect(got).toContain(message)
   })

@@ -4,16 +4,31 @@
  * `schema/`, for editors too), then each entry goes through the same input checks as the step's
  * own inputs; a key an entry leaves out takes the step's input.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { parse } from 'yaml'
+import type { ErrorObject, ValidateFunction } from 'ajv'
 import schema from '../../schema/copilot-spaces.schema.json' with { type: 'json' }
 import type { RepoFiles } from '../repository/files.js'
 import { InputError, readSettings, type Mask, type ReadInput, type Settings } from './inputs.js'
 
-// Compiled on first use: a run without `config` does not pay for it.
-let validator: ValidateFunction | undefined
-// strictRequired is off for the schema's "exactly one of space-number and space-name".
-const validate = () => (validator ??= new Ajv({ strictRequired: false }).compile(schema))
+// Loaded and compiled on first use: a run without `config` pays for neither the YAML parser nor
+// the validator (a tenth of a second at start-up).
+function exportsOf<T>(namespace: T): T {
+  return (namespace as unknown as { default?: T }).default ?? namespace
+}
+
+let parsing: Promise<{ parse: (text: string) => unknown; check: ValidateFunction }> | undefined
+function loadParsers(): NonNullable<typeof parsing> {
+  parsing ??= Promise.all([import('yaml'), import('ajv')]).then(([yamlModule, ajvModule]) => {
+    // A CommonJS module imported dynamically comes back as its namespace's default.
+    const yaml = exportsOf(yamlModule)
+    const { Ajv } = exportsOf(ajvModule)
+    return {
+      parse: (text: string) => yaml.parse(text, { prettyErrors: false }) as unknown,
+      // strictRequired is off for the schema's "exactly one of space-number and space-name".
+      check: new Ajv({ strictRequired: false }).compile(schema)
+    }
+  })
+  return parsing
+}
 
 /** The keys an entry may have, as the schema lists them. */
 export const ENTRY_KEYS = Object.keys(schema.definitions.space.properties)
@@ -104,26 +119,26 @@ function asInput(value: unknown): string {
  * The Spaces the file declares, each as the settings of one Space; throws an InputError naming
  * the file, the entry (by number and name) and the key. `read` and `mask` are the step's.
  */
-export function spacesFromConfig(
+export async function spacesFromConfig(
   text: string,
   file: string,
   read: ReadInput,
   mask: Mask
-): Settings[] {
+): Promise<Settings[]> {
+  const { parse, check } = await loadParsers()
   const named = `Config file ${JSON.stringify(file)}`
   // "Config file "f", entry 2 ("Docs"): …" for an entry, "Config file "f": …" for the file.
   const fail = (message: string) =>
     new InputError(`${named}${message.startsWith('entry ') ? ', ' : ': '}${message}.`)
   let doc: unknown
   try {
-    doc = parse(text, { prettyErrors: false })
+    doc = parse(text)
   } catch (error) {
     throw fail(`is not valid YAML (${(error as Error).message.split('\n')[0]})`)
   }
   const spaces = (doc as { spaces?: unknown } | null)?.spaces
   const naming = Array.isArray(spaces) ? namingProblem(spaces) : undefined
   if (naming) throw fail(naming)
-  const check = validate()
   if (!check(doc)) {
     const errors = check.errors ?? []
     throw fail(describe(errors[0]!, doc, errors))
@@ -173,7 +188,7 @@ export async function readConfig(
       `Input 'config': the repository has no file ${JSON.stringify(file)} at ${commit.slice(0, 12)} (a path from the repository's root).`
     )
   }
-  const spaces = spacesFromConfig(bytes.toString('utf8'), file, input.read, input.mask)
+  const spaces = await spacesFromConfig(bytes.toString('utf8'), file, input.read, input.mask)
   for (const s of spaces) for (const w of s.warnings) input.warn(`${s.origin}: ${w}`)
   return spaces
 }
