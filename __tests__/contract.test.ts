@@ -81,7 +81,7 @@ describe('fixture', () => {
     const operations = Object.entries(fixture.paths).flatMap(([path, item]) =>
       Object.keys(item).map(method => `${method.toUpperCase()} ${path}`)
     )
-    expect(operations).toHaveLength(29)
+    expect(operations).toHaveLength(33)
     expect(operations.filter(operation => operation.includes('copilot-spaces'))).toHaveLength(20)
     expect(operations.some(operation => operation.includes('collaborators'))).toBe(false)
   })
@@ -403,7 +403,9 @@ const PATH_VALUES: Record<string, string> = {
   basehead: 'main...feature/x',
   tree_sha: 'main',
   path: 'docs/README.md',
-  file_sha: '3a0f86fb8db8eea7ccbb9a95f325ddbedfb25e15'
+  file_sha: '3a0f86fb8db8eea7ccbb9a95f325ddbedfb25e15',
+  issue_number: '42',
+  comment_id: '1'
 }
 
 describe("GitHub's documented examples", () => {

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7113);
+/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7966);
 
 await (0,_run_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7113:
+/***/ 7966:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31554,6 +31554,19 @@ async function recoverBatch(call, list, is) {
     return { status: 200, headers: {}, data: { resources_attributes: listed } };
 }
 /**
+ * A comment whose answer was lost may have been posted: one with exactly that body is taken as the
+ * answer (the body holds a marker naming the Space and the workflow, so it is this run's).
+ */
+async function recoverComment(call, request) {
+    if (call.method !== 'POST' || !call.route.endsWith('/issues/{issue_number}/comments')) {
+        return undefined;
+    }
+    const { data, ...params } = call.params;
+    const listed = await listPages(request, call.route, params, 'comments');
+    const match = listed.find(c => c.body === data.body);
+    return match ? { status: 201, headers: {}, data: match } : undefined;
+}
+/**
  * A Space create whose answer was lost may have been applied: the run creates a Space only under
  * a name it found no Space with, so a Space with that name now is the earlier attempt's.
  */
@@ -31654,22 +31667,48 @@ function repositoryEndpoints(request) {
             }
             return Buffer.from(res.data);
         },
-        async listReleases(owner, repo, enough) {
-            const releases = [];
-            let params = { owner, repo, per_page: 100 };
-            for (;;) {
-                const res = await request('GET', '/repos/{owner}/{repo}/releases', params);
-                if (!Array.isArray(res.data)) {
-                    throw new ApiError(`GET /repos/${owner}/${repo}/releases`, res.status, 'the answer is not a list of releases; nothing was written', res.headers);
-                }
-                releases.push(...res.data);
-                const next = nextLink(res.headers.link);
-                if (!next || enough(releases))
-                    return releases;
-                params = { owner, repo, ...Object.fromEntries(new URL(next).searchParams) };
-            }
+        listIssueComments(owner, repo, issue_number) {
+            const route = '/repos/{owner}/{repo}/issues/{issue_number}/comments';
+            return listPages(request, route, { owner, repo, issue_number }, 'comments');
+        },
+        async createIssueComment(owner, repo, issue_number, body) {
+            const route = '/repos/{owner}/{repo}/issues/{issue_number}/comments';
+            const params = { owner, repo, issue_number, data: { body } };
+            return (await request('POST', route, params)).data;
+        },
+        async updateIssueComment(owner, repo, comment_id, body) {
+            const route = '/repos/{owner}/{repo}/issues/comments/{comment_id}';
+            const params = { owner, repo, comment_id, data: { body } };
+            return (await request('PATCH', route, params)).data;
+        },
+        async getAuthenticatedLogin() {
+            return (await request('GET', '/user')).data.login;
+        },
+        listReleases(owner, repo, enough) {
+            const route = '/repos/{owner}/{repo}/releases';
+            return listPages(request, route, { owner, repo }, 'releases', enough);
         }
     };
+}
+/**
+ * A listing whose pages are JSON arrays, 100 a page, following `Link: rel="next"` until there is
+ * none or `enough` says the items so far suffice. A page that is not an array fails the read.
+ */
+async function listPages(request, route, params, what, enough = () => false) {
+    const items = [];
+    let query = { per_page: 100 };
+    for (;;) {
+        const call = { method: 'GET', route, params: { ...params, ...query } };
+        const res = await request('GET', route, call.params);
+        if (!Array.isArray(res.data)) {
+            throw new ApiError(describeCall(call), res.status, `the answer is not a list of ${what}; nothing was written`, res.headers);
+        }
+        items.push(...res.data);
+        const next = nextLink(res.headers.link);
+        if (!next || enough(items))
+            return items;
+        query = Object.fromEntries(new URL(next).searchParams);
+    }
 }
 function createClient(options) {
     const transport = createTransport({
@@ -31685,7 +31724,8 @@ function createClient(options) {
     const is = { created, updated: options.isUpdated ?? created };
     const recover = async (call) => (await recoverCreate(call, list, is.created)) ??
         (await recoverBatch(call, list, is)) ??
-        (await recoverSpaceCreate(call, spaces));
+        (await recoverSpaceCreate(call, spaces)) ??
+        (await recoverComment(call, request));
     const send = options.policy
         ? createPolicy({ ...options.policy, recover })(transport)
         : transport;
@@ -33402,7 +33442,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -35417,7 +35457,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -35425,7 +35465,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -35433,7 +35473,7 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -35566,6 +35606,8 @@ function safeLog(sink = line => info(line)) {
     return line => sink(forLog(line));
 }
 const log_info = safeLog();
+/** A notice annotation. */
+const log_notice = line => notice(forLog(line));
 /** A warning annotation. */
 const log_warning = line => warning(forLog(line));
 /** An error annotation. */
@@ -35647,8 +35689,8 @@ function reference(c) {
 /**
  * Markdown that renders as exactly `visible(text)`, on one line, as plain text: each ASCII
  * punctuation character as a numeric character reference, leading and trailing whitespace too
- * (a table cell or a paragraph would trim it), and a break before each character that could
- * complete an autolink literal.
+ * (a table cell or a paragraph would trim it), a break before each character that could
+ * complete an autolink literal, and one after each `@` (no mention).
  */
 function plainText(text) {
     const chars = [...visible(text)];
@@ -35668,7 +35710,9 @@ function plainText(text) {
             // Never first: a line that starts with `<!--` is an HTML block; and a literal needs
             // text before the character, which the break separates.
             const autolinkPoint = i > 0 && (c === '@' || c === ':' || (c === '.' && out.slice(-3).toLowerCase() === 'www'));
-            out += (autolinkPoint ? TEXT_BREAK : '') + reference(c);
+            // After `@` too: GitHub notifies `@user` and `@org/team` found in a comment's text, and
+            // a break leaves no text that starts with `@` and a name.
+            out += (autolinkPoint ? TEXT_BREAK : '') + reference(c) + (c === '@' ? TEXT_BREAK : '');
         }
         else {
             out += c;
@@ -39411,6 +39455,9 @@ function readSettings(read = actionInput, mask = actionMask) {
         maxDeletions: readMaxDeletions(read),
         batchSize: readBatchSize(read),
         releaseNotes: readReleaseNotes(read),
+        comment: oneOf(read, 'comment', ['auto', 'true', 'false'], 'auto') !== 'false',
+        githubToken: readCommentToken(read, mask),
+        commentAuthor: readCommentAuthor(read),
         warnings
     };
 }
@@ -39530,6 +39577,25 @@ function readBatchSize(read) {
     }
     return raw === '' ? 100 : Number(raw);
 }
+function readCommentToken(read, mask) {
+    const token = read('github-token');
+    if (token === '')
+        return undefined;
+    maskToken(token, mask);
+    if (inputs_CONTROL.test(token)) {
+        throw new InputError("Input 'github-token' holds a line break or another control character; pass the token alone (e.g. ${{ github.token }}).");
+    }
+    return token;
+}
+function readCommentAuthor(read) {
+    const login = read('comment-author');
+    if (login === '')
+        return undefined;
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(\[bot\])?$/.test(login)) {
+        throw invalid('comment-author', login, "a GitHub login, e.g. 'my-app[bot]' for a GitHub App's token");
+    }
+    return login;
+}
 /** At most this many release notes: one page of the releases listing holds them. */
 const MAX_RELEASE_NOTES = 100;
 function readReleaseNotes(read) {
@@ -39573,6 +39639,7 @@ function readRunContext(env = process.env) {
             throw new InputError(`Could not read the event payload at ${env.GITHUB_EVENT_PATH}: ${error.message}`);
         }
     }
+    const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
     return {
         eventName: env.GITHUB_EVENT_NAME ?? '',
         payload,
@@ -39580,8 +39647,10 @@ function readRunContext(env = process.env) {
         repoOwner,
         repoName,
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
-        serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
-        ref: env.GITHUB_REF
+        serverUrl,
+        ref: env.GITHUB_REF,
+        workflow: env.GITHUB_WORKFLOW ?? '',
+        runUrl: `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID ?? ''}`
     };
 }
 /** The repository's id: from the event payload, else asked once. */
@@ -39784,6 +39853,133 @@ async function readConfig(file, files, commit, input) {
         for (const w of s.warnings)
             input.warn(`${s.origin}: ${w}`);
     return spaces;
+}
+
+;// CONCATENATED MODULE: ./src/report/comment.ts
+/**
+ * The preview on the pull request: one comment per Space and workflow, found again by a hidden
+ * marker among the comments its own account wrote, and updated in place. Its text is the job
+ * summary's section for the Space (every name rendered as data, no `@` left able to mention),
+ * within GitHub's 65,536 characters, with the commit it previews and a link to the run.
+ */
+
+
+
+/** GitHub refuses a comment body over this many characters. */
+const COMMENT_LIMIT = 65_536;
+/** What the summary's section may take of it, in bytes (never fewer than characters). */
+const SECTION_BUDGET = 60_000;
+/** The account `GITHUB_TOKEN` comments as; GitHub tells no token its own bot login. */
+const ACTIONS_BOT = 'github-actions[bot]';
+/** The hidden first line that names the Space and the workflow: how the comment is found again. */
+function commentMarker(space, workflow) {
+    // JSON with <, > and & escaped: no name can close the HTML comment early.
+    const data = JSON.stringify({ space, workflow }).replace(/[<>&]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return `<!-- copilot-space-sync preview ${data} -->`;
+}
+/** The comment for one Space of the run. */
+function commentMarkdown(run, c) {
+    const { report } = run;
+    const section = run.error !== undefined
+        ? errorSummaryMarkdown(`${report.spaceLabel}: ${run.error}`, SECTION_BUDGET)
+        : summaryMarkdown(run.outcomes, report, SECTION_BUDGET);
+    const counts = countOutcomes(run.outcomes);
+    const quiet = run.error === undefined &&
+        counts.created + counts.updated + counts.deleted + counts.skipped + counts.failed === 0 &&
+        report.settings.length === 0 &&
+        !report.spaceToCreate;
+    return [
+        commentMarker(report.spaceLabel, c.workflow),
+        section.trimEnd(),
+        '',
+        ...(quiet ? ['This pull request changes nothing in the Space.', ''] : []),
+        `<sub>Preview of ${codeText(c.commit.slice(0, 12))} by [this run](${linkDestination(c.runUrl)}), whose job summary has the full preview; nothing was written. Updated in place on every push.</sub>`,
+        ''
+    ].join('\n');
+}
+/**
+ * Creates or updates the Space's comment on pull request `number`. Only comments `author` wrote
+ * are candidates, so a person's comment quoting the marker is never edited.
+ */
+async function postComment(client, where, body, marker) {
+    const { owner, repo, number, author } = where;
+    const comments = await client.listIssueComments(owner, repo, number);
+    const mine = comments.find(c => c.user?.login === author && (c.body ?? '').startsWith(`${marker}\n`));
+    if (mine && mine.body === body) {
+        return { id: Number(mine.id), url: mine.html_url, written: 'unchanged' };
+    }
+    const posted = mine
+        ? await client.updateIssueComment(owner, repo, Number(mine.id), body)
+        : await client.createIssueComment(owner, repo, number, body);
+    return { id: Number(posted.id), url: posted.html_url, written: mine ? 'updated' : 'created' };
+}
+/** The login the token comments as: asked of GitHub, else (an installation token) the Actions bot. */
+async function commentAuthor(client, given) {
+    if (given)
+        return given;
+    try {
+        return await client.getAuthenticatedLogin();
+    }
+    catch (error) {
+        if (error instanceof ApiError && (error.status === 403 || error.status === 401)) {
+            return ACTIONS_BOT;
+        }
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run/pull-request.ts
+/**
+ * The preview comment step: on a pull request, after the report, one comment per Space written
+ * with the comment token. It never decides the step's result: a read-only token (a fork's pull
+ * request) gets one notice, any other failure a warning, and the preview stays in the summary.
+ */
+
+
+
+
+
+
+const pull_request_PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+async function commentOnPullRequest(runs, settings, ctx) {
+    if (!settings.comment || !pull_request_PULL_REQUEST_EVENTS.has(ctx.eventName))
+        return;
+    const number = Number(ctx.payload.pull_request?.number);
+    if (!Number.isSafeInteger(number) || number < 1) {
+        log_warning('No preview comment: the event payload names no pull request number.');
+        return;
+    }
+    if (!settings.githubToken) {
+        log_warning("No preview comment: 'github-token' is empty. Pass ${{ github.token }} (the default) with 'permissions: pull-requests: write', or set 'comment: false'.");
+        return;
+    }
+    const policy = { writeIntervalMs: settings.writeIntervalMs, log: safeLog() };
+    const client = createClient({ baseUrl: settings.apiUrl, token: settings.githubToken, policy });
+    const where = { owner: ctx.repoOwner, repo: ctx.repoName, number };
+    let first;
+    try {
+        const author = await commentAuthor(client, settings.commentAuthor);
+        for (const run of runs) {
+            const commit = run.report.commit;
+            const body = commentMarkdown(run, { workflow: ctx.workflow, commit, runUrl: ctx.runUrl });
+            const marker = commentMarker(run.report.spaceLabel, ctx.workflow);
+            const posted = await postComment(client, { ...where, author }, body, marker);
+            first ??= posted;
+            log_info(`Preview comment for ${run.report.spaceLabel} ${posted.written}: ${posted.url}`);
+        }
+    }
+    catch (error) {
+        if (error instanceof ApiError && error.status === 403) {
+            log_notice(`No preview comment: ${explainApiError(error)} On a pull request from a fork, GITHUB_TOKEN is read-only: comment from a pull_request_target workflow (which must not check out and run the fork's code with secrets) or with a token that has pull-requests: write. The preview is in the job summary.`);
+        }
+        else {
+            log_warning(`The preview comment could not be written: ${explainApiError(error)} The preview is in the job summary and the outputs.`);
+        }
+    }
+    if (first) {
+        setOutput('comment-id', String(first.id));
+        setOutput('comment-url', first.url);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/run/owner.ts
@@ -40891,6 +41087,7 @@ async function applySpace(p, run) {
 
 
 
+
 /** The repository reader and the scope, shared by every Space of the run. */
 async function startRun(settings, ctx, options) {
     const log = safeLog(options.log);
@@ -40964,10 +41161,11 @@ async function run() {
             log_warning(warning);
         const ctx = readRunContext();
         const { config } = settings;
-        if (config !== undefined)
-            await reportRun(await syncConfigured({ ...settings, config }, ctx));
-        else
-            await reportRun([await sync(settings, ctx)]);
+        const runs = config !== undefined
+            ? await syncConfigured({ ...settings, config }, ctx)
+            : [await sync(settings, ctx)];
+        await reportRun(runs);
+        await commentOnPullRequest(runs, settings, ctx);
     }
     catch (error) {
         const message = error instanceof Error ? error.message : String(error);

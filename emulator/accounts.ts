@@ -18,16 +18,18 @@ export function simpleUser(state: State, base: string, login: string): Record<st
   const account = findAccount(state, login)
   const name = account?.login ?? login
   const id = accountId(state, login)
-  const type = account?.type ?? 'User'
+  // A GitHub App's account (`github-actions[bot]`) is a Bot, whose page is the App's.
+  const bot = /^(.+)\[bot\]$/.exec(name)
+  const type = account?.type ?? (bot ? 'Bot' : 'User')
   const api = `${base}/users/${encodeURIComponent(name)}`
   return {
     login: name,
     id,
-    node_id: nodeId(type === 'Organization' ? 'Organization' : 'User', id),
+    node_id: nodeId(type === 'Organization' ? 'Organization' : type === 'Bot' ? 'Bot' : 'User', id),
     avatar_url: avatar(id),
     gravatar_id: '',
     url: api,
-    html_url: `${WEB}/${name}`,
+    html_url: bot ? `${WEB}/apps/${bot[1]}` : `${WEB}/${name}`,
     followers_url: `${api}/followers`,
     following_url: `${api}/following{/other_user}`,
     gists_url: `${api}/gists{/gist_id}`,

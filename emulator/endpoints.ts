@@ -1,3 +1,4 @@
+import { createComment, getAuthenticatedUser, listComments, updateComment } from './comments.js'
 import { getOrg, getUser } from './accounts.js'
 import {
   compare,
@@ -79,5 +80,21 @@ export const ROUTES: Route[] = [
   { method: 'GET', template: '/repos/{owner}/{repo}/git/blobs/{file_sha}', handler: getBlob },
   { method: 'GET', template: '/repos/{owner}/{repo}/contents/{path}', handler: getContent },
   { method: 'GET', template: '/repos/{owner}/{repo}/tarball/{ref}', handler: getTarball },
-  { method: 'GET', template: '/repos/{owner}/{repo}/releases', handler: listReleases }
+  { method: 'GET', template: '/repos/{owner}/{repo}/releases', handler: listReleases },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+    handler: listComments
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+    handler: createComment
+  },
+  {
+    method: 'PATCH',
+    template: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+    handler: updateComment
+  },
+  { method: 'GET', template: '/user', handler: getAuthenticatedUser }
 ]

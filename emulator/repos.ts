@@ -28,7 +28,7 @@ export const MAX_COMPARE_COMMITS = 250
 /** The contents API inlines files up to 1 MB; larger ones come back with `encoding: "none"`. */
 const MAX_INLINE_CONTENT = 1024 * 1024
 
-function findRepo(ctx: Ctx): Repo {
+export function findRepo(ctx: Ctx): Repo {
   const repo = ctx.state.repos.get(repoKey(ctx.params.owner ?? '', ctx.params.repo ?? ''))
   if (!repo) fail(notFound())
   return repo

@@ -32,6 +32,8 @@ export type Seeding = Pick<
   | 'addRelease'
   | 'updateRelease'
   | 'deleteRelease'
+  | 'addComment'
+  | 'comments'
 >
 
 function ownerOf(state: State, type: OwnerType, login: string) {
@@ -68,7 +70,12 @@ export function seeding(state: State): Seeding {
     addRepo: repo => {
       if (!existsSync(repo.dir)) throw new Error(`addRepo: ${repo.dir} does not exist`)
       const registered_at = iso(state.now())
-      state.repos.set(repoKey(repo.owner, repo.name), { ...repo, registered_at, releases: [] })
+      state.repos.set(repoKey(repo.owner, repo.name), {
+        ...repo,
+        registered_at,
+        releases: [],
+        comments: []
+      })
     },
     createSpace: (type, owner, space) => {
       const account = ownerOf(state, type, owner)
@@ -116,6 +123,23 @@ export function seeding(state: State): Seeding {
       const repo = repoOf(state, owner, name)
       repo.releases = repo.releases.filter(r => r.id !== id)
     },
+    addComment: (owner, name, issueNumber, comment) => {
+      const stamp = iso(state.now())
+      const stored = {
+        id: state.nextCommentId++,
+        issue_number: issueNumber,
+        body: comment.body,
+        user: comment.user,
+        created_at: stamp,
+        updated_at: stamp
+      }
+      repoOf(state, owner, name).comments.push(stored)
+      return { ...stored }
+    },
+    comments: (owner, name, issueNumber) =>
+      repoOf(state, owner, name)
+        .comments.filter(c => c.issue_number === issueNumber)
+        .map(c => ({ ...c })),
     spaces: (type, owner) =>
       spacesOf(state, ownerOf(state, type, owner).login)
         .map(spaceRecord)

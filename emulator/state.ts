@@ -37,6 +37,18 @@ export interface Repo {
   registered_at: string
   /** Newest last, as seeded. */
   releases: StoredRelease[]
+  /** Issue and pull request comments, oldest first. */
+  comments: StoredComment[]
+}
+
+export interface StoredComment {
+  id: number
+  issue_number: number
+  body: string
+  /** The login of the account that wrote it. */
+  user: string
+  created_at: string
+  updated_at: string
 }
 
 /** A release as stored: what the releases listing is made of. */
@@ -58,6 +70,7 @@ export interface State {
   archives: Map<string, Promise<Buffer>>
   nextSpaceId: number
   nextResourceId: number
+  nextCommentId: number
 }
 
 export const DEFAULT_SCOPES = ['read:org', 'write:org', 'read:user', 'write:user', 'user', 'repo']
@@ -73,7 +86,8 @@ export function createState(now: () => number): State {
     repos: new Map(),
     archives: new Map(),
     nextSpaceId: 1,
-    nextResourceId: 1
+    nextResourceId: 1,
+    nextCommentId: 1000
   }
 }
 

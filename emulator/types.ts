@@ -125,6 +125,15 @@ export interface ReleaseRecord {
   published_at: string | null
 }
 
+export interface CommentRecord {
+  id: number
+  issue_number: number
+  body: string
+  user: string
+  created_at: string
+  updated_at: string
+}
+
 export interface Emulator {
   /** The REST base URL, e.g. http://127.0.0.1:PORT */
   url: string
@@ -154,6 +163,15 @@ export interface Emulator {
     changes: Partial<NewRelease>
   ): ReleaseRecord
   deleteRelease(owner: string, repo: string, id: number): void
+  /** A comment on an issue or pull request, written by `user` (a login). */
+  addComment(
+    owner: string,
+    repo: string,
+    issueNumber: number,
+    comment: { body: string; user: string }
+  ): CommentRecord
+  /** The comments of an issue or pull request, oldest first; copies. */
+  comments(owner: string, repo: string, issueNumber: number): CommentRecord[]
   /** The log, in order. */
   requests: Exchange[]
   clearLog(): void

@@ -37,6 +37,10 @@ export interface RunActionOptions {
   apiUrl: string
   ref?: string
   serverUrl?: string
+  /** `github.token`, the job's GITHUB_TOKEN (empty by default). */
+  githubToken?: string
+  /** GITHUB_WORKFLOW, the workflow's name (default "Copilot Space"). */
+  workflow?: string
   /** Extra environment (e.g. HTTPS_PROXY); the rest is a clean runner-like environment. */
   env?: Record<string, string>
   timeoutMs?: number
@@ -63,7 +67,8 @@ function evaluateDefault(value: string, o: RunActionOptions): string {
     repository: o.repository,
     api_url: o.apiUrl,
     server_url: o.serverUrl ?? 'https://github.com',
-    sha: o.sha
+    sha: o.sha,
+    token: o.githubToken ?? ''
   }
   return value.replace(/\$\{\{\s*github\.(\w+)\s*\}\}/g, (_, key: string) => github[key] ?? '')
 }
@@ -119,6 +124,8 @@ export async function runAction(o: RunActionOptions): Promise<ActionRun> {
       GITHUB_SHA: o.sha,
       GITHUB_REF: o.ref ?? 'refs/heads/main',
       GITHUB_REPOSITORY: o.repository,
+      GITHUB_WORKFLOW: o.workflow ?? 'Copilot Space',
+      GITHUB_RUN_ID: '4242',
       GITHUB_REPOSITORY_OWNER: o.repository.split('/')[0] ?? '',
       GITHUB_WORKSPACE: o.workspace,
       GITHUB_API_URL: o.apiUrl,

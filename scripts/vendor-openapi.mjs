@@ -40,6 +40,9 @@ const KEEP = [
   ['/repos/{owner}/{repo}/git/blobs/{file_sha}', ['get']],
   ['/repos/{owner}/{repo}/tarball/{ref}', ['get']],
   ['/repos/{owner}/{repo}/releases', ['get']],
+  ['/repos/{owner}/{repo}/issues/{issue_number}/comments', ['get', 'post']],
+  ['/repos/{owner}/{repo}/issues/comments/{comment_id}', ['patch']],
+  ['/user', ['get']],
   ['/users/{username}', ['get']],
   ['/orgs/{org}', ['get']]
 ]

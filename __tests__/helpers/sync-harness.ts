@@ -176,6 +176,7 @@ export function buildSettings(h: Harness, input: SyncInput = {}): Settings {
     // One request per resource unless a test batches: most tests count requests per path.
     batchSize: 1,
     releaseNotes: 0,
+    comment: false,
     warnings: [],
     ...input.settings,
     globs: compileGlobs(input.files ?? '**/*.md')
@@ -191,6 +192,8 @@ export function buildContext(h: Harness, input: SyncInput = {}): RunContext {
     repoName: REPO,
     workspace: h.defaults.workspace,
     serverUrl: 'https://github.com',
+    workflow: 'Copilot Space',
+    runUrl: `https://github.com/${ORG}/${REPO}/actions/runs/1`,
     ...input.ctx
   }
 }

@@ -64,7 +64,7 @@ export type ApiResponse<T> = Omit<OctokitResponse<T>, 'url' | 'headers'> & {
 
 /** One request as `send` sees it; the policy layer (pacing, retries) wraps this. */
 export interface ApiCall {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   route: string
   params: RequestParameters
 }

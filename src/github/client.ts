@@ -58,6 +58,8 @@ export type Blob = Endpoints['GET /repos/{owner}/{repo}/git/blobs/{file_sha}']['
 export type Account = Endpoints['GET /users/{username}']['response']['data']
 type Content = Endpoints['GET /repos/{owner}/{repo}/contents/{path}']['response']['data']
 export type Release = Endpoints['GET /repos/{owner}/{repo}/releases']['response']['data'][number]
+type IssueComments = 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments'
+export type IssueComment = Endpoints[IssueComments]['response']['data'][number]
 
 export interface ClientOptions {
   baseUrl: string
@@ -136,6 +138,24 @@ export interface SpacesClient {
     repo: string,
     enough: (releases: readonly Release[]) => boolean
   ): Promise<Release[]>
+
+  // Pull request comments (the preview comment), with a token of their own.
+  /** Every comment of an issue or pull request, oldest first, all pages (100 a page). */
+  listIssueComments(owner: string, repo: string, issueNumber: number): Promise<IssueComment[]>
+  createIssueComment(
+    owner: string,
+    repo: string,
+    issueNumber: number,
+    body: string
+  ): Promise<IssueComment>
+  updateIssueComment(
+    owner: string,
+    repo: string,
+    commentId: number,
+    body: string
+  ): Promise<IssueComment>
+  /** The token's own login; GitHub refuses (403) an installation token, which has none. */
+  getAuthenticatedLogin(): Promise<string>
 }
 
 /** The name the rest of the action has used for the client; the same interface. */
@@ -294,6 +314,23 @@ async function recoverBatch(
 }
 
 /**
+ * A comment whose answer was lost may have been posted: one with exactly that body is taken as the
+ * answer (the body holds a marker naming the Space and the workflow, so it is this run's).
+ */
+async function recoverComment(
+  call: ApiCall,
+  request: Request
+): Promise<ApiResponse<unknown> | undefined> {
+  if (call.method !== 'POST' || !call.route.endsWith('/issues/{issue_number}/comments')) {
+    return undefined
+  }
+  const { data, ...params } = call.params as RequestParameters & { data: { body: string } }
+  const listed = await listPages<IssueComment>(request, call.route, params, 'comments')
+  const match = listed.find(c => c.body === data.body)
+  return match ? { status: 201, headers: {}, data: match } : undefined
+}
+
+/**
  * A Space create whose answer was lost may have been applied: the run creates a Space only under
  * a name it found no Space with, so a Space with that name now is the earlier attempt's.
  */
@@ -374,6 +411,10 @@ type RepositoryMethods =
   | 'getFile'
   | 'getTarball'
   | 'listReleases'
+  | 'listIssueComments'
+  | 'createIssueComment'
+  | 'updateIssueComment'
+  | 'getAuthenticatedLogin'
 
 function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMethods> {
   return {
@@ -423,25 +464,58 @@ function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMet
       }
       return Buffer.from(res.data)
     },
-    async listReleases(owner, repo, enough) {
-      const releases: Release[] = []
-      let params: RequestParameters = { owner, repo, per_page: 100 }
-      for (;;) {
-        const res = await request<Release[]>('GET', '/repos/{owner}/{repo}/releases', params)
-        if (!Array.isArray(res.data)) {
-          throw new ApiError(
-            `GET /repos/${owner}/${repo}/releases`,
-            res.status,
-            'the answer is not a list of releases; nothing was written',
-            res.headers
-          )
-        }
-        releases.push(...res.data)
-        const next = nextLink(res.headers.link)
-        if (!next || enough(releases)) return releases
-        params = { owner, repo, ...Object.fromEntries(new URL(next).searchParams) }
-      }
+    listIssueComments(owner, repo, issue_number) {
+      const route = '/repos/{owner}/{repo}/issues/{issue_number}/comments'
+      return listPages<IssueComment>(request, route, { owner, repo, issue_number }, 'comments')
+    },
+    async createIssueComment(owner, repo, issue_number, body) {
+      const route = '/repos/{owner}/{repo}/issues/{issue_number}/comments'
+      const params = { owner, repo, issue_number, data: { body } }
+      return (await request<IssueComment>('POST', route, params)).data
+    },
+    async updateIssueComment(owner, repo, comment_id, body) {
+      const route = '/repos/{owner}/{repo}/issues/comments/{comment_id}'
+      const params = { owner, repo, comment_id, data: { body } }
+      return (await request<IssueComment>('PATCH', route, params)).data
+    },
+    async getAuthenticatedLogin() {
+      return (await request<{ login: string }>('GET', '/user')).data.login
+    },
+    listReleases(owner, repo, enough) {
+      const route = '/repos/{owner}/{repo}/releases'
+      return listPages<Release>(request, route, { owner, repo }, 'releases', enough)
     }
+  }
+}
+
+/**
+ * A listing whose pages are JSON arrays, 100 a page, following `Link: rel="next"` until there is
+ * none or `enough` says the items so far suffice. A page that is not an array fails the read.
+ */
+async function listPages<T>(
+  request: Request,
+  route: string,
+  params: RequestParameters,
+  what: string,
+  enough: (items: readonly T[]) => boolean = () => false
+): Promise<T[]> {
+  const items: T[] = []
+  let query: RequestParameters = { per_page: 100 }
+  for (;;) {
+    const call = { method: 'GET' as const, route, params: { ...params, ...query } }
+    const res = await request<T[]>('GET', route, call.params)
+    if (!Array.isArray(res.data)) {
+      throw new ApiError(
+        describeCall(call),
+        res.status,
+        `the answer is not a list of ${what}; nothing was written`,
+        res.headers
+      )
+    }
+    items.push(...res.data)
+    const next = nextLink(res.headers.link)
+    if (!next || enough(items)) return items
+    query = Object.fromEntries(new URL(next).searchParams)
   }
 }
 
@@ -466,7 +540,8 @@ export function createClient(options: ClientOptions): SpacesClient {
   const recover = async (call: ApiCall) =>
     (await recoverCreate(call, list, is.created)) ??
     (await recoverBatch(call, list, is)) ??
-    (await recoverSpaceCreate(call, spaces))
+    (await recoverSpaceCreate(call, spaces)) ??
+    (await recoverComment(call, request))
   const send: Transport = options.policy
     ? createPolicy({ ...options.policy, recover })(transport)
     : transport

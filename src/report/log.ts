@@ -15,6 +15,9 @@ export function safeLog(sink: Log = line => core.info(line)): Log {
 
 export const info: Log = safeLog()
 
+/** A notice annotation. */
+export const notice: Log = line => core.notice(forLog(line))
+
 /** A warning annotation. */
 export const warning: Log = line => core.warning(forLog(line))
 

@@ -24,8 +24,8 @@ function reference(c: string): string {
 /**
  * Markdown that renders as exactly `visible(text)`, on one line, as plain text: each ASCII
  * punctuation character as a numeric character reference, leading and trailing whitespace too
- * (a table cell or a paragraph would trim it), and a break before each character that could
- * complete an autolink literal.
+ * (a table cell or a paragraph would trim it), a break before each character that could
+ * complete an autolink literal, and one after each `@` (no mention).
  */
 export function plainText(text: string): string {
   const chars = [...visible(text)]
@@ -43,7 +43,9 @@ export function plainText(text: string): string {
       // text before the character, which the break separates.
       const autolinkPoint =
         i > 0 && (c === '@' || c === ':' || (c === '.' && out.slice(-3).toLowerCase() === 'www'))
-      out += (autolinkPoint ? TEXT_BREAK : '') + reference(c)
+      // After `@` too: GitHub notifies `@user` and `@org/team` found in a comment's text, and
+      // a break leaves no text that starts with `@` and a name.
+      out += (autolinkPoint ? TEXT_BREAK : '') + reference(c) + (c === '@' ? TEXT_BREAK : '')
     } else {
       out += c
     }

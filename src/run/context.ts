@@ -17,6 +17,10 @@ export interface RunContext {
   serverUrl: string
   /** GITHUB_REF: the branch or tag the run is for. */
   ref?: string
+  /** GITHUB_WORKFLOW: the workflow's name. */
+  workflow: string
+  /** The run's page, from GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_RUN_ID. */
+  runUrl: string
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
@@ -41,6 +45,7 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
       )
     }
   }
+  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
   return {
     eventName: env.GITHUB_EVENT_NAME ?? '',
     payload,
@@ -48,8 +53,10 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     repoOwner,
     repoName,
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
-    serverUrl: (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, ''),
-    ref: env.GITHUB_REF
+    serverUrl,
+    ref: env.GITHUB_REF,
+    workflow: env.GITHUB_WORKFLOW ?? '',
+    runUrl: `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID ?? ''}`
   }
 }
 

@@ -43,6 +43,12 @@ export interface Settings {
   batchSize: number
   /** Keep the notes of the last this many published releases as free_text resources. */
   releaseNotes: number
+  /** On pull requests, keep one preview comment per Space (`comment: auto`). */
+  comment: boolean
+  /** The token for that comment (`github-token`, GITHUB_TOKEN by default); never the Spaces token. */
+  githubToken?: string
+  /** The login the comments are written as, when the API cannot tell (a GitHub App's token). */
+  commentAuthor?: string
   /** Inputs that are valid but have no effect, said once; the caller prints them. */
   warnings: string[]
 }
@@ -245,6 +251,9 @@ export function readSettings(read: ReadInput = actionInput, mask: Mask = actionM
     maxDeletions: readMaxDeletions(read),
     batchSize: readBatchSize(read),
     releaseNotes: readReleaseNotes(read),
+    comment: oneOf(read, 'comment', ['auto', 'true', 'false'] as const, 'auto') !== 'false',
+    githubToken: readCommentToken(read, mask),
+    commentAuthor: readCommentAuthor(read),
     warnings
   }
 }
@@ -404,6 +413,31 @@ function readBatchSize(read: ReadInput): number {
     )
   }
   return raw === '' ? 100 : Number(raw)
+}
+
+function readCommentToken(read: ReadInput, mask: Mask): string | undefined {
+  const token = read('github-token')
+  if (token === '') return undefined
+  maskToken(token, mask)
+  if (CONTROL.test(token)) {
+    throw new InputError(
+      "Input 'github-token' holds a line break or another control character; pass the token alone (e.g. ${{ github.token }})."
+    )
+  }
+  return token
+}
+
+function readCommentAuthor(read: ReadInput): string | undefined {
+  const login = read('comment-author')
+  if (login === '') return undefined
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(\[bot\])?$/.test(login)) {
+    throw invalid(
+      'comment-author',
+      login,
+      "a GitHub login, e.g. 'my-app[bot]' for a GitHub App's token"
+    )
+  }
+  return login
 }
 
 /** At most this many release notes: one page of the releases listing holds them. */

@@ -21,6 +21,7 @@ import { readRunContext, type RunContext } from './context.js'
 import type { WantedSettings } from '../space/settings.js'
 import { forEntry, readConfig } from './config.js'
 import { actionInput, actionMask, InputError, readSettings, type Settings } from './inputs.js'
+import { commentOnPullRequest } from './pull-request.js'
 import { wantedSettings } from './space.js'
 import { applySpace, planSpace, type RunShared, type SpacePlan } from './space-sync.js'
 
@@ -119,8 +120,12 @@ export async function run(): Promise<void> {
     for (const warning of settings.warnings) out.warning(warning)
     const ctx = readRunContext()
     const { config } = settings
-    if (config !== undefined) await reportRun(await syncConfigured({ ...settings, config }, ctx))
-    else await reportRun([await sync(settings, ctx)])
+    const runs =
+      config !== undefined
+        ? await syncConfigured({ ...settings, config }, ctx)
+        : [await sync(settings, ctx)]
+    await reportRun(runs)
+    await commentOnPullRequest(runs, settings, ctx)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     out.fail(message)
