@@ -267,7 +267,7 @@ describe('push to an organization Space (github_file), with a shallow checkout',
     expect(counts(again)).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 3 })
   })
 
-  it('a push that changes no file in scope sends no request to the Space at all', async () => {
+  it('a push that changes no file in scope sends no request at all, not even the owner lookup', async () => {
     const before = work.rev()
     const after = work.commit('code and non-matching files only', {
       'src/index.ts': 'export const y = 3\n',
@@ -275,7 +275,7 @@ describe('push to an organization Space (github_file), with a shallow checkout',
     })
     work.push()
     const result = await run({
-      with: { token: TOKEN, 'space-number': String(space), 'owner-type': 'org' },
+      with: { token: TOKEN, 'space-number': String(space) },
       eventName: 'push',
       payload: pushPayload(before, after),
       workspace: cloneRepo(originUrl, { depth: 1 }).dir,

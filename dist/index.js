@@ -40040,7 +40040,8 @@ async function wantedSettings(settings, files, commit) {
     }
     return { ...wanted, instructions: { text, path } };
 }
-function managed(wanted) {
+/** Whether the run manages any of the Space's settings (then it reads the Space, even when idle). */
+function managesSettings(wanted) {
     return (wanted.description !== undefined ||
         wanted.instructions !== undefined ||
         wanted.baseRole !== undefined);
@@ -40059,7 +40060,7 @@ async function resolveTarget(client, settings, wanted, run) {
     const ref = (number) => ({ ownerType, owner, number });
     if (settings.spaceNumber !== undefined) {
         const number = settings.spaceNumber;
-        const space = managed(wanted) ? await client.getSpace(ref(number)) : undefined;
+        const space = managesSettings(wanted) ? await client.getSpace(ref(number)) : undefined;
         return found(ref(number), run.serverUrl, space);
     }
     const name = settings.spaceName;
@@ -40964,10 +40965,20 @@ async function planSpace(settings, ctx, run, wanted) {
     const preview = report.previewReason !== undefined;
     let target;
     try {
+        const idle = await idleReason(settings, ctx, run, preview);
+        // A push that touched no path in scope needs the Space only for settings it manages.
+        if (idle && !managesSettings(wanted)) {
+            log(idle);
+            return none;
+        }
         target = await resolveTarget(run.client, settings, wanted, run);
         // A Space to create gets every setting given with its creation.
         reportTarget(report, target, planSettings(target.current, wanted));
-        const { actions, listing } = await planResources(settings, ctx, run, target.ref, report);
+        if (idle)
+            log(idle);
+        const { actions, listing } = idle
+            ? { actions: [], listing: [] }
+            : await planResources(settings, ctx, run, target.ref, report);
         await logPlan(actions, report.settings, log);
         if (!preview)
             checkDeletions(actions, settings.maxDeletions);
@@ -40977,20 +40988,26 @@ async function planSpace(settings, ctx, run, wanted) {
         throw explained(error, target?.ref);
     }
 }
+/**
+ * Why the run has no resource to decide (a push that touched no path the globs match cannot
+ * change any resource of ours), or undefined. `pin: false` is checked first: it runs only on the
+ * default branch, idle or not.
+ */
+async function idleReason(settings, ctx, run, preview) {
+    const unpinned = !settings.pin && settings.resourceType === 'github_file';
+    if (unpinned)
+        await checkUnpinnedRef(run.client, ctx, preview, log_warning);
+    const { scope } = run;
+    if (scope.kind !== 'changed')
+        return undefined;
+    return nothingToSync(scope.changes, settings.globs, !unpinned) || undefined;
+}
 async function planResources(settings, ctx, run, ref, report) {
     const { client, files, scope, log } = run;
     if (scope.kind === 'none')
         return { actions: [], listing: [] };
     const { resourceType, namePrefix, prune, pin, globs } = settings;
     const unpinned = !pin && resourceType === 'github_file';
-    if (unpinned)
-        await checkUnpinnedRef(client, ctx, report.previewReason !== undefined, log_warning);
-    // A push that touched no path the globs match cannot change any resource of ours: no request.
-    const idle = scope.kind === 'changed' && nothingToSync(scope.changes, globs, !unpinned);
-    if (idle) {
-        log(idle);
-        return { actions: [], listing: [] };
-    }
     const repoId = await repositoryId(client, ctx);
     // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
     const listed = ref ? readSpaceState(client, ref, repoId, globs.matches) : emptySpace();

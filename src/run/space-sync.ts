@@ -31,7 +31,7 @@ import {
 import { planNotes, wantedNotes, type ReleaseFacts, type WantedNote } from '../sync/releases.js'
 import { checkUnpinnedRef, repositoryId, type RunContext } from './context.js'
 import { InputError, type Settings } from './inputs.js'
-import { createTarget, resolveTarget, type Target } from './space.js'
+import { createTarget, managesSettings, resolveTarget, type Target } from './space.js'
 
 /** What every Space of a run shares: the client, the repository reader and the scope. */
 export interface RunShared {
@@ -78,16 +78,43 @@ export async function planSpace(
   const preview = report.previewReason !== undefined
   let target: Target | undefined
   try {
+    const idle = await idleReason(settings, ctx, run, preview)
+    // A push that touched no path in scope needs the Space only for settings it manages.
+    if (idle && !managesSettings(wanted)) {
+      log(idle)
+      return none
+    }
     target = await resolveTarget(run.client, settings, wanted, run)
     // A Space to create gets every setting given with its creation.
     reportTarget(report, target, planSettings(target.current, wanted))
-    const { actions, listing } = await planResources(settings, ctx, run, target.ref, report)
+    if (idle) log(idle)
+    const { actions, listing } = idle
+      ? { actions: [], listing: [] }
+      : await planResources(settings, ctx, run, target.ref, report)
     await logPlan(actions, report.settings, log)
     if (!preview) checkDeletions(actions, settings.maxDeletions)
     return { ...none, target, actions, listing }
   } catch (error) {
     throw explained(error, target?.ref)
   }
+}
+
+/**
+ * Why the run has no resource to decide (a push that touched no path the globs match cannot
+ * change any resource of ours), or undefined. `pin: false` is checked first: it runs only on the
+ * default branch, idle or not.
+ */
+async function idleReason(
+  settings: Settings,
+  ctx: RunContext,
+  run: RunShared,
+  preview: boolean
+): Promise<string | undefined> {
+  const unpinned = !settings.pin && settings.resourceType === 'github_file'
+  if (unpinned) await checkUnpinnedRef(run.client, ctx, preview, out.warning)
+  const { scope } = run
+  if (scope.kind !== 'changed') return undefined
+  return nothingToSync(scope.changes, settings.globs, !unpinned) || undefined
 }
 
 async function planResources(
@@ -101,14 +128,6 @@ async function planResources(
   if (scope.kind === 'none') return { actions: [], listing: [] }
   const { resourceType, namePrefix, prune, pin, globs } = settings
   const unpinned = !pin && resourceType === 'github_file'
-  if (unpinned) await checkUnpinnedRef(client, ctx, report.previewReason !== undefined, out.warning)
-  // A push that touched no path the globs match cannot change any resource of ours: no request.
-  const idle = scope.kind === 'changed' && nothingToSync(scope.changes, globs, !unpinned)
-  if (idle) {
-    log(idle)
-    return { actions: [], listing: [] }
-  }
-
   const repoId = await repositoryId(client, ctx)
   // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
   const listed = ref ? readSpaceState(client, ref, repoId, globs.matches) : emptySpace()

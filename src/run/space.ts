@@ -67,7 +67,8 @@ export async function wantedSettings(
   return { ...wanted, instructions: { text, path } }
 }
 
-function managed(wanted: WantedSettings): boolean {
+/** Whether the run manages any of the Space's settings (then it reads the Space, even when idle). */
+export function managesSettings(wanted: WantedSettings): boolean {
   return (
     wanted.description !== undefined ||
     wanted.instructions !== undefined ||
@@ -95,7 +96,7 @@ export async function resolveTarget(
   const ref = (number: number): SpaceRef => ({ ownerType, owner, number })
   if (settings.spaceNumber !== undefined) {
     const number = settings.spaceNumber
-    const space = managed(wanted) ? await client.getSpace(ref(number)) : undefined
+    const space = managesSettings(wanted) ? await client.getSpace(ref(number)) : undefined
     return found(ref(number), run.serverUrl, space)
   }
 
