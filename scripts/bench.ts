@@ -46,6 +46,8 @@ import { PROJECT_ROOT, runAction, type ActionRun } from './runner.js'
 
 const ORG = 'octo-org'
 const TOKEN = 'ghp_bench0000000000000000000000000000'
+/** The job's GITHUB_TOKEN, for the preview comment. */
+const JOB_TOKEN = 'ghs_benchjob000000000000000000000000000'
 const PROBE = join(PROJECT_ROOT, 'scripts', 'rss-probe.cjs')
 const TYPES = ['github_file', 'free_text'] as const
 const BATCH = 100 // the batch-size input's default
@@ -251,6 +253,11 @@ const emu = await startEmulator({
 })
 emu.addOrg(ORG)
 emu.addToken(TOKEN, { login: 'octocat', access: { [ORG]: 'write' } })
+emu.addToken(JOB_TOKEN, {
+  login: 'github-actions[bot]',
+  kind: 'installation',
+  access: { [ORG]: 'write' }
+})
 
 function newSpace(name: string): number {
   return emu.createSpace('org', ORG, { name }).number
@@ -293,6 +300,8 @@ async function measure(o: {
   payload?: Record<string, unknown>
   workspace: string
   with: Record<string, string>
+  /** `github.token`, for the preview comment. */
+  githubToken?: string
 }): Promise<Measured> {
   const rssFile = join(temp, `rss-${++runs}`)
   emu.clearLog()
@@ -304,6 +313,7 @@ async function measure(o: {
     sha: o.sha,
     repository: `${ORG}/${o.repo.name}`,
     apiUrl: emu.url,
+    githubToken: o.githubToken,
     // BENCH_NODE_OPTIONS adds options for the action's process, e.g. `--cpu-prof` to profile it.
     env: {
       NODE_OPTIONS: `--require ${JSON.stringify(PROBE)} ${process.env.BENCH_NODE_OPTIONS ?? ''}`,
@@ -779,6 +789,58 @@ try {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Case 10: a pull request previewing 5 new files in a 1,000-file Space, with the preview comment
+  // (first run, then the same plan again) and without it.
+
+  if (wanted(10)) {
+    await attempt(10, 'pull request preview, comment on and off', async () => {
+      const [repo, base, head] = setup('repository with a pull request', () => {
+        const files = Object.fromEntries(range(0, 1000).map(i => [`docs/p-${i}.md`, `# ${i}\n`]))
+        const added = Object.fromEntries(range(0, 5).map(i => [`docs/new-${i}.md`, `# new ${i}\n`]))
+        const { origin, shas } = importRepo([{ files }, { files: added }])
+        const r: Repo = { name: 'reviewed', id: 11, origin }
+        emu.addRepo({ owner: ORG, name: r.name, id: r.id, dir: origin.dir })
+        return [r, shas[0]!, shas[1]!] as const
+      })
+      const space = newSpace('reviewed')
+      seedGithubFiles(
+        space,
+        repo,
+        range(0, 1000).map(i => `docs/p-${i}.md`),
+        base
+      )
+      const step = (comment: string) => ({
+        repo,
+        sha: head,
+        eventName: 'pull_request',
+        payload: { pull_request: { number: 7, base: { sha: base }, head: { sha: head } } },
+        workspace: checkoutAt(repo, head),
+        githubToken: JOB_TOKEN,
+        with: { 'space-number': String(space), 'owner-type': 'org', comment }
+      })
+      for (const [name, comment] of [
+        ['comment on, first run', 'auto'],
+        ['comment on, same plan again', 'auto'],
+        ['comment: false', 'false']
+      ] as const) {
+        const m = await measure(step(comment))
+        const notes = unexpected(m, { created: 5, unchanged: 0 })
+        const commentId = m.run.outputs['comment-id']
+        if (comment === 'auto' && !commentId) notes.push('no comment-id')
+        if (comment === 'false' && commentId) notes.push('a comment with comment: false')
+        add(
+          10,
+          `pull request preview, 5 of 1,005 files new, ${name}, checkout`,
+          m,
+          [`${n(m.reads + m.writes)} requests`, `reads: ${m.readsBy}`, ...notes].join('; '),
+          '(figure only)',
+          notes.length ? 'MISSED (outputs)' : 'info'
+        )
+      }
+    })
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Case 5: dry-run of 10,000 creates with a checkout (a 10,000-file repository, an empty Space).
 
   await attempt(5, 'dry-run of 10,000 creates, github_file, checkout', async () => {
@@ -963,6 +1025,9 @@ files (repositories, checkouts, the runner's temp) are in ${tmpdir()}.
   9  a config file declaring two Spaces: one by number (github_file, docs/**: 50 files), one by
      name with create-space (free_text, handbook/**: 20 files); the first run creates the second
      Space and syncs both, the measured run follows with nothing changed
+ 10  pull_request adding 5 files to a repository of 1,000 already in the Space (owner-type org):
+     the preview with its comment (GITHUB_TOKEN as github-actions[bot]), the same run again,
+     and comment: false
 `)
 console.log(`| ${header.join(' | ')} |`)
 console.log(`|${header.map(() => ' --- |').join('')}`)
