@@ -1,6 +1,6 @@
 import { notFound, ok, type Answer } from './http.js'
 import type { Ctx } from './routes.js'
-import { accountId, findAccount, type Account, type State } from './state.js'
+import { accountId, findAccount, iso, type Account, type State } from './state.js'
 
 const WEB = 'https://github.com'
 
@@ -70,13 +70,13 @@ function publicCounts(state: State, login: string): Record<string, number> {
   return { public_repos: owned.length, public_gists: 0, followers: 0, following: 0 }
 }
 
-/** `GET /users/{username}`: the `public-user` schema, which allows no other keys. */
-export function getUser(ctx: Ctx): Answer {
-  const account = findAccount(ctx.state, ctx.params.username ?? '')
-  if (!account) return notFound()
-  return ok({
-    ...simpleUser(ctx.state, ctx.base, account.login),
-    name: account.login,
+/** The `public-user` schema (which allows no other keys) for a login, registered or not. */
+export function publicUser(ctx: Ctx, login: string): Record<string, unknown> {
+  const account = findAccount(ctx.state, login)
+  const created = account?.created_at ?? iso(ctx.state.now())
+  return {
+    ...simpleUser(ctx.state, ctx.base, login),
+    name: account?.login ?? null,
     company: null,
     blog: '',
     location: null,
@@ -84,10 +84,17 @@ export function getUser(ctx: Ctx): Answer {
     hireable: null,
     bio: null,
     twitter_username: null,
-    ...publicCounts(ctx.state, account.login),
-    created_at: account.created_at,
-    updated_at: account.created_at
-  })
+    ...publicCounts(ctx.state, login),
+    created_at: created,
+    updated_at: created
+  }
+}
+
+/** `GET /users/{username}`. */
+export function getUser(ctx: Ctx): Answer {
+  const account = findAccount(ctx.state, ctx.params.username ?? '')
+  if (!account) return notFound()
+  return ok(publicUser(ctx, account.login))
 }
 
 /** `GET /orgs/{org}`: the `organization-full` schema; users are not organizations. */

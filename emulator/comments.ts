@@ -3,12 +3,12 @@
  * own account: what the action's preview comment uses. Writing needs write access to the
  * repository's owner; a read-only token (a fork's `GITHUB_TOKEN`) gets 403.
  */
-import { nodeId, simpleUser } from './accounts.js'
+import { nodeId, publicUser, simpleUser } from './accounts.js'
 import { fail, forbidden, isObject, notFound, ok, validationFailed, type Answer } from './http.js'
 import { linkHeader, perPage } from './pagination.js'
 import { findRepo } from './repos.js'
 import type { Ctx } from './routes.js'
-import { findAccount, iso, type Repo, type StoredComment } from './state.js'
+import { iso, type Repo, type StoredComment } from './state.js'
 
 const NOT_ACCESSIBLE = 'Resource not accessible by integration'
 
@@ -108,22 +108,5 @@ export function updateComment(ctx: Ctx): Answer {
 /** The token's own account; an installation token (GITHUB_TOKEN, an App's) has none: 403. */
 export function getAuthenticatedUser(ctx: Ctx): Answer {
   if (ctx.token.kind === 'installation') return forbidden(NOT_ACCESSIBLE)
-  const account = findAccount(ctx.state, ctx.token.login)
-  return ok({
-    ...simpleUser(ctx.state, ctx.base, ctx.token.login),
-    user_view_type: 'public',
-    name: null,
-    company: null,
-    blog: '',
-    location: null,
-    email: null,
-    hireable: null,
-    bio: null,
-    public_repos: 0,
-    public_gists: 0,
-    followers: 0,
-    following: 0,
-    created_at: account?.created_at ?? iso(ctx.state.now()),
-    updated_at: account?.created_at ?? iso(ctx.state.now())
-  })
+  return ok(publicUser(ctx, ctx.token.login))
 }

@@ -1,6 +1,7 @@
 import type {
   AccessLevel,
   BaseRole,
+  CommentRecord,
   NewSpace,
   OwnerType,
   ReleaseRecord,
@@ -41,18 +42,11 @@ export interface Repo {
   comments: StoredComment[]
 }
 
-export interface StoredComment {
-  id: number
-  issue_number: number
-  body: string
-  /** The login of the account that wrote it. */
-  user: string
-  created_at: string
-  updated_at: string
-}
-
 /** A release as stored: what the releases listing is made of. */
 export type StoredRelease = ReleaseRecord
+
+/** A comment as stored: what the comments listing is made of. */
+export type StoredComment = CommentRecord
 
 export interface State {
   now: () => number
