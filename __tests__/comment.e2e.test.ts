@@ -188,6 +188,16 @@ describe('the preview comment', () => {
     expect(result.outputs.created).toBe('1')
   })
 
+  it('a preview that fails says so on the pull request, and the step fails', async () => {
+    const pr = pullRequest({ 'docs/j.md': 'J\n' })
+    const result = await run(pr, { 'space-number': '987654' })
+    expect(errorLine(result)).toContain('404')
+    const [comment] = ours(pr.number)
+    expect(comment!.body).toContain('Copilot Space sync failed')
+    expect(comment!.body).toContain('987654')
+    expect(result.outputs['comment-id']).toBe(String(comment!.id))
+  })
+
   it('comment: false sends no comment request', async () => {
     const pr = pullRequest({ 'docs/g.md': 'G\n' })
     const result = await run(pr, { 'space-number': String(space), comment: 'false' })

@@ -41172,11 +41172,13 @@ async function syncConfigured(settings, ctx, options = {}, input = { read: actio
     return runs;
 }
 async function run() {
+    let started;
     try {
         const settings = readSettings();
         for (const warning of settings.warnings)
             log_warning(warning);
         const ctx = readRunContext();
+        started = { settings, ctx };
         const { config } = settings;
         const runs = config !== undefined
             ? await syncConfigured({ ...settings, config }, ctx)
@@ -41188,6 +41190,12 @@ async function run() {
         const message = error instanceof Error ? error.message : String(error);
         fail(message);
         await writeErrorSummary(message);
+        // A preview that failed says so on the pull request too (bad inputs only in the log).
+        if (started && !(error instanceof InputError)) {
+            const { settings, ctx } = started;
+            const report = reportContext(settings, ctx, { reason: '' }, false);
+            await commentOnPullRequest([{ report, outcomes: [], error: message }], settings, ctx);
+        }
     }
 }
 

@@ -115,10 +115,12 @@ export async function syncConfigured(
 }
 
 export async function run(): Promise<void> {
+  let started: { settings: Settings; ctx: RunContext } | undefined
   try {
     const settings = readSettings()
     for (const warning of settings.warnings) out.warning(warning)
     const ctx = readRunContext()
+    started = { settings, ctx }
     const { config } = settings
     const runs =
       config !== undefined
@@ -130,5 +132,11 @@ export async function run(): Promise<void> {
     const message = error instanceof Error ? error.message : String(error)
     out.fail(message)
     await writeErrorSummary(message)
+    // A preview that failed says so on the pull request too (bad inputs only in the log).
+    if (started && !(error instanceof InputError)) {
+      const { settings, ctx } = started
+      const report = reportContext(settings, ctx, { reason: '' }, false)
+      await commentOnPullRequest([{ report, outcomes: [], error: message }], settings, ctx)
+    }
   }
 }
