@@ -8,6 +8,8 @@ import type { Emulator } from '../emulator/index.js'
 import { runAction, type ActionRun } from '../scripts/runner.js'
 import { errorLine, expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
 import { cloneRepo, type TestRepo } from './helpers/git-repo.js'
+import { createClient } from '../src/github/client.js'
+import { commentMarker, postComment } from '../src/report/comment.js'
 import { ORG, REPO, TOKEN } from './helpers/github.js'
 import { repository } from './helpers/payloads.js'
 import { visible } from '../src/report/untrusted.js'
@@ -211,6 +213,22 @@ describe('the preview comment', () => {
     const result = await run(pr, { 'space-number': String(space), comment: 'maybe' })
     expect(errorLine(result)).toContain("Input 'comment' must be one of 'auto', 'true', 'false'")
     expect(emu.requests).toEqual([])
+  })
+})
+
+describe('finding the comment again', () => {
+  it('takes a comment GitHub stored with CRLF line endings as the same comment and text', async () => {
+    const marker = commentMarker(`${ORG}/1`, 'Copilot Space')
+    const stored = emu.addComment(ORG, REPO, 99, { body: `${marker}\r\nSame text\r\n`, user: BOT })
+    const client = createClient({ baseUrl: emu.url, token: JOB_TOKEN })
+    const where = { owner: ORG, repo: REPO, number: 99, author: BOT }
+    emu.clearLog()
+    const same = await postComment(client, where, `${marker}\nSame text\n`, marker)
+    expect(same).toMatchObject({ id: stored.id, written: 'unchanged' })
+    expect(commentWrites()).toEqual([])
+    const changed = await postComment(client, where, `${marker}\nNew text\n`, marker)
+    expect(changed).toMatchObject({ id: stored.id, written: 'updated' })
+    expect(emu.comments(ORG, REPO, 99)).toHaveLength(1)
   })
 })
 

@@ -87,6 +87,14 @@ spaces:
     ],
     ['spaces:\n  - space-name: A\n    token: x\n', "unknown key 'token'"],
     [
+      'spaces:\n  - space-number: 3\n    files: a/**\n  - space-number: 3\n    files: b/**\n',
+      'entries 1 and 2 name the same Space (octo-org/3); give each Space one entry'
+    ],
+    [
+      'spaces:\n  - space-name: Docs\n  - space-name: Docs\n    owner: Octo-Org\n',
+      'entries 1 and 2 name the same Space (Octo-Org/"Docs")'
+    ],
+    [
       'spaces:\n  - space-name: A\n    release-notes: 101\n',
       "key 'release-notes' must be 100 or less; got 101"
     ],

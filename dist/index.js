@@ -39811,7 +39811,7 @@ async function spacesFromConfig(text, file, read, mask) {
         const errors = check.errors ?? [];
         throw fail(describe(errors[0], doc, errors));
     }
-    return spaces.map((entry, i) => {
+    const settings = spaces.map((entry, i) => {
         const own = (name, trim) => Object.hasOwn(entry, name)
             ? asInput(entry[name])
             : NOT_INHERITED.has(name)
@@ -39825,6 +39825,17 @@ async function spacesFromConfig(text, file, read, mask) {
             throw error instanceof InputError ? inEntry(origin, error) : error;
         }
     });
+    // Two entries for one Space would plan against the same listing and undo each other's writes.
+    const seen = new Map();
+    for (const [i, s] of settings.entries()) {
+        const key = `${s.owner.toLowerCase()}\n${s.spaceNumber ?? `name:${s.spaceName}`}`;
+        const first = seen.get(key);
+        if (first !== undefined) {
+            throw fail(`entries ${first + 1} and ${i + 1} name the same Space (${s.owner}/${s.spaceNumber ?? JSON.stringify(s.spaceName)}); give each Space one entry, with every glob it should hold in its 'files'`);
+        }
+        seen.set(key, i);
+    }
+    return settings;
 }
 /** An input error of a config entry, naming the file, the entry and the key. */
 function inEntry(origin, error) {
@@ -39904,8 +39915,10 @@ function commentMarkdown(run, c) {
 async function postComment(client, where, body, marker) {
     const { owner, repo, number, author } = where;
     const comments = await client.listIssueComments(owner, repo, number);
-    const mine = comments.find(c => c.user?.login === author && (c.body ?? '').startsWith(`${marker}\n`));
-    if (mine && mine.body === body) {
+    // Line endings as GitHub may store them (CRLF) do not make a comment another one, or new text.
+    const lf = (text) => (text ?? '').replace(/\r\n/g, '\n');
+    const mine = comments.find(c => c.user?.login === author && lf(c.body).startsWith(`${marker}\n`));
+    if (mine && lf(mine.body) === body) {
         return { id: Number(mine.id), url: mine.html_url, written: 'unchanged' };
     }
     const posted = mine

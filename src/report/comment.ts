@@ -75,10 +75,10 @@ export async function postComment(
 ): Promise<PostedComment> {
   const { owner, repo, number, author } = where
   const comments = await client.listIssueComments(owner, repo, number)
-  const mine = comments.find(
-    c => c.user?.login === author && (c.body ?? '').startsWith(`${marker}\n`)
-  )
-  if (mine && mine.body === body) {
+  // Line endings as GitHub may store them (CRLF) do not make a comment another one, or new text.
+  const lf = (text: string | undefined | null) => (text ?? '').replace(/\r\n/g, '\n')
+  const mine = comments.find(c => c.user?.login === author && lf(c.body).startsWith(`${marker}\n`))
+  if (mine && lf(mine.body) === body) {
     return { id: Number(mine.id), url: mine.html_url, written: 'unchanged' }
   }
   const posted = mine

@@ -143,7 +143,7 @@ export async function spacesFromConfig(
     const errors = check.errors ?? []
     throw fail(describe(errors[0]!, doc, errors))
   }
-  return (spaces as Entry[]).map((entry, i) => {
+  const settings = (spaces as Entry[]).map((entry, i) => {
     const own = (name: string, trim?: boolean) =>
       Object.hasOwn(entry, name)
         ? asInput(entry[name])
@@ -157,6 +157,19 @@ export async function spacesFromConfig(
       throw error instanceof InputError ? inEntry(origin, error) : error
     }
   })
+  // Two entries for one Space would plan against the same listing and undo each other's writes.
+  const seen = new Map<string, number>()
+  for (const [i, s] of settings.entries()) {
+    const key = `${s.owner.toLowerCase()}\n${s.spaceNumber ?? `name:${s.spaceName}`}`
+    const first = seen.get(key)
+    if (first !== undefined) {
+      throw fail(
+        `entries ${first + 1} and ${i + 1} name the same Space (${s.owner}/${s.spaceNumber ?? JSON.stringify(s.spaceName)}); give each Space one entry, with every glob it should hold in its 'files'`
+      )
+    }
+    seen.set(key, i)
+  }
+  return settings
 }
 
 /** An input error of a config entry, naming the file, the entry and the key. */
