@@ -40101,7 +40101,8 @@ function found(ref, serverUrl, space, created = false) {
         ownerType: ref.ownerType,
         ref,
         label: `${ref.owner}/${ref.number}`,
-        url: space?.html_url ?? spaceUrl(serverUrl, ref.owner, ref.number),
+        // Built, not taken from the answer: the summary links to it, and GitHub's text stays data.
+        url: spaceUrl(serverUrl, ref.owner, ref.number),
         current: created ? undefined : space,
         created
     };
