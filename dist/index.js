@@ -31479,34 +31479,41 @@ function ownerParams(ownerType, owner) {
 function spaceParams(ref) {
     return { ...ownerParams(ref.ownerType, ref.owner), space_number: ref.number };
 }
+/** Listings whose pages are JSON arrays. */
+const BARE = { bare: true };
 /** Why a page is not a listing of `key`, to say so in the error. */
-function notAListing(data, key) {
+function notAListing(data, key, bare) {
     return typeof data === 'string'
         ? data.trim() === ''
             ? 'an empty body'
             : 'a body that is not JSON'
-        : `JSON without a "${key}" list`;
+        : bare
+            ? 'JSON that is not a list'
+            : `JSON without a "${key}" list`;
 }
 /**
- * Every item of a listing (the Space's `resources`, the owner's `spaces`), following the `Link`
- * header's `rel="next"` (GitHub documents no pagination for the resources, but answers in pages
- * elsewhere). A page that is not a listing (invalid JSON, an empty body) fails the whole read: a
- * partial listing must never be planned on.
+ * Every item of a listing, following the `Link` header's `rel="next"` until there is none or
+ * `enough` says the items so far suffice. The items are under `key` (the Space's `resources`, the
+ * owner's `spaces`), or are the page itself when `bare` (releases, comments). GitHub documents no
+ * pagination for the resources, but answers in pages elsewhere. A page that is not a listing
+ * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
  */
-async function listAll(send, route, params, key = 'resources') {
+async function listAll(request, route, params, key, options = {}) {
+    const { bare = false, enough = () => false } = options;
     const items = [];
     const seen = new Set();
     let query = {};
     for (;;) {
         const page = { method: 'GET', route, params: { ...params, ...query } };
-        const res = await send(page);
+        const res = await request(page.method, route, page.params);
         const data = res.data;
-        if (typeof data !== 'object' || data === null || !Array.isArray(data[key])) {
-            throw new ApiError(describeCall(page), res.status, `the answer is not a ${key} listing (${notAListing(res.data, key)}); nothing was written, since planning on a partial listing could delete or duplicate ${key}. Run again; if it persists, GitHub's API may be degraded`, res.headers);
+        const list = bare ? data : data?.[key];
+        if (typeof data !== 'object' || data === null || !Array.isArray(list)) {
+            throw new ApiError(describeCall(page), res.status, `the answer is not a ${key} listing (${notAListing(res.data, key, bare)}); nothing was written, since acting on a partial listing could delete or duplicate what the action manages. Run again; if it persists, GitHub's API may be degraded`, res.headers);
         }
-        items.push(...data[key]);
+        items.push(...list);
         const next = nextLink(res.headers.link);
-        if (!next)
+        if (!next || enough(items))
             return items;
         if (seen.has(next)) {
             throw new ApiError(describeCall(page), res.status, "the listing's next page points back at a page already read; nothing was written", res.headers);
@@ -31562,7 +31569,8 @@ async function recoverComment(call, request) {
         return undefined;
     }
     const { data, ...params } = call.params;
-    const listed = await listPages(request, call.route, params, 'comments');
+    const listing = { ...params, per_page: 100 };
+    const listed = await listAll(request, call.route, listing, 'comments', BARE);
     const match = listed.find(c => c.body === data.body);
     return match ? { status: 201, headers: {}, data: match } : undefined;
 }
@@ -31669,7 +31677,8 @@ function repositoryEndpoints(request) {
         },
         listIssueComments(owner, repo, issue_number) {
             const route = '/repos/{owner}/{repo}/issues/{issue_number}/comments';
-            return listPages(request, route, { owner, repo, issue_number }, 'comments');
+            const params = { owner, repo, issue_number, per_page: 100 };
+            return listAll(request, route, params, 'comments', BARE);
         },
         async createIssueComment(owner, repo, issue_number, body) {
             const route = '/repos/{owner}/{repo}/issues/{issue_number}/comments';
@@ -31686,29 +31695,10 @@ function repositoryEndpoints(request) {
         },
         listReleases(owner, repo, enough) {
             const route = '/repos/{owner}/{repo}/releases';
-            return listPages(request, route, { owner, repo }, 'releases', enough);
+            const params = { owner, repo, per_page: 100 };
+            return listAll(request, route, params, 'releases', { bare: true, enough });
         }
     };
-}
-/**
- * A listing whose pages are JSON arrays, 100 a page, following `Link: rel="next"` until there is
- * none or `enough` says the items so far suffice. A page that is not an array fails the read.
- */
-async function listPages(request, route, params, what, enough = () => false) {
-    const items = [];
-    let query = { per_page: 100 };
-    for (;;) {
-        const call = { method: 'GET', route, params: { ...params, ...query } };
-        const res = await request('GET', route, call.params);
-        if (!Array.isArray(res.data)) {
-            throw new ApiError(describeCall(call), res.status, `the answer is not a list of ${what}; nothing was written`, res.headers);
-        }
-        items.push(...res.data);
-        const next = nextLink(res.headers.link);
-        if (!next || enough(items))
-            return items;
-        query = Object.fromEntries(new URL(next).searchParams);
-    }
 }
 function createClient(options) {
     const transport = createTransport({
@@ -31718,8 +31708,8 @@ function createClient(options) {
         timeoutMs: options.timeoutMs,
         log: options.policy?.log
     });
-    const list = (route, params) => listAll(send, route, params);
-    const spaces = (ownerType, owner) => listAll(send, route.spaces(ownerType), { ...ownerParams(ownerType, owner), per_page: 100 }, 'spaces');
+    const list = (route, params) => listAll(request, route, params, 'resources');
+    const spaces = (ownerType, owner) => listAll(request, route.spaces(ownerType), { ...ownerParams(ownerType, owner), per_page: 100 }, 'spaces');
     const created = options.isCreated ?? sameContent;
     const is = { created, updated: options.isUpdated ?? created };
     const recover = async (call) => (await recoverCreate(call, list, is.created)) ??
@@ -41002,13 +40992,17 @@ async function planSpace(settings, ctx, run, wanted) {
         throw explained(error, target?.ref);
     }
 }
+/** `pin: false` on github_file resources: GitHub serves each file's latest version by itself. */
+function followsBranch(settings) {
+    return !settings.pin && settings.resourceType === 'github_file';
+}
 /**
  * Why the run has no resource to decide (a push that touched no path the globs match cannot
  * change any resource of ours), or undefined. `pin: false` is checked first: it runs only on the
  * default branch, idle or not.
  */
 async function idleReason(settings, ctx, run, preview) {
-    const unpinned = !settings.pin && settings.resourceType === 'github_file';
+    const unpinned = followsBranch(settings);
     if (unpinned)
         await checkUnpinnedRef(run.client, ctx, preview, log_warning);
     const { scope } = run;
@@ -41021,7 +41015,7 @@ async function planResources(settings, ctx, run, ref, report) {
     if (scope.kind === 'none')
         return { actions: [], listing: [] };
     const { resourceType, namePrefix, prune, pin, globs } = settings;
-    const unpinned = !pin && resourceType === 'github_file';
+    const unpinned = followsBranch(settings);
     const repoId = await repositoryId(client, ctx);
     // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
     const listed = ref ? readSpaceState(client, ref, repoId, globs.matches) : emptySpace();

@@ -210,46 +210,54 @@ type Request = <T>(
 
 type ListAll = (route: string, params: RequestParameters) => Promise<SpaceResource[]>
 type ListSpaces = (ownerType: OwnerType, owner: string) => Promise<Space[]>
+/** Listings whose pages are JSON arrays. */
+const BARE = { bare: true }
 
 /** Why a page is not a listing of `key`, to say so in the error. */
-function notAListing(data: unknown, key: string): string {
+function notAListing(data: unknown, key: string, bare: boolean): string {
   return typeof data === 'string'
     ? data.trim() === ''
       ? 'an empty body'
       : 'a body that is not JSON'
-    : `JSON without a "${key}" list`
+    : bare
+      ? 'JSON that is not a list'
+      : `JSON without a "${key}" list`
 }
 
 /**
- * Every item of a listing (the Space's `resources`, the owner's `spaces`), following the `Link`
- * header's `rel="next"` (GitHub documents no pagination for the resources, but answers in pages
- * elsewhere). A page that is not a listing (invalid JSON, an empty body) fails the whole read: a
- * partial listing must never be planned on.
+ * Every item of a listing, following the `Link` header's `rel="next"` until there is none or
+ * `enough` says the items so far suffice. The items are under `key` (the Space's `resources`, the
+ * owner's `spaces`), or are the page itself when `bare` (releases, comments). GitHub documents no
+ * pagination for the resources, but answers in pages elsewhere. A page that is not a listing
+ * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
  */
 async function listAll<T>(
-  send: Transport,
+  request: Request,
   route: string,
   params: RequestParameters,
-  key: 'resources' | 'spaces' = 'resources'
+  key: string,
+  options: { bare?: boolean; enough?: (items: readonly T[]) => boolean } = {}
 ): Promise<T[]> {
+  const { bare = false, enough = () => false } = options
   const items: T[] = []
   const seen = new Set<string>()
   let query: RequestParameters = {}
   for (;;) {
     const page = { method: 'GET' as const, route, params: { ...params, ...query } }
-    const res = await send(page)
+    const res = await request<unknown>(page.method, route, page.params)
     const data = res.data as Record<string, unknown> | undefined
-    if (typeof data !== 'object' || data === null || !Array.isArray(data[key])) {
+    const list: unknown = bare ? data : data?.[key]
+    if (typeof data !== 'object' || data === null || !Array.isArray(list)) {
       throw new ApiError(
         describeCall(page),
         res.status,
-        `the answer is not a ${key} listing (${notAListing(res.data, key)}); nothing was written, since planning on a partial listing could delete or duplicate ${key}. Run again; if it persists, GitHub's API may be degraded`,
+        `the answer is not a ${key} listing (${notAListing(res.data, key, bare)}); nothing was written, since acting on a partial listing could delete or duplicate what the action manages. Run again; if it persists, GitHub's API may be degraded`,
         res.headers
       )
     }
-    items.push(...(data[key] as T[]))
+    items.push(...(list as T[]))
     const next = nextLink(res.headers.link)
-    if (!next) return items
+    if (!next || enough(items)) return items
     if (seen.has(next)) {
       throw new ApiError(
         describeCall(page),
@@ -325,7 +333,8 @@ async function recoverComment(
     return undefined
   }
   const { data, ...params } = call.params as RequestParameters & { data: { body: string } }
-  const listed = await listPages<IssueComment>(request, call.route, params, 'comments')
+  const listing = { ...params, per_page: 100 }
+  const listed = await listAll<IssueComment>(request, call.route, listing, 'comments', BARE)
   const match = listed.find(c => c.body === data.body)
   return match ? { status: 201, headers: {}, data: match } : undefined
 }
@@ -466,7 +475,8 @@ function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMet
     },
     listIssueComments(owner, repo, issue_number) {
       const route = '/repos/{owner}/{repo}/issues/{issue_number}/comments'
-      return listPages<IssueComment>(request, route, { owner, repo, issue_number }, 'comments')
+      const params = { owner, repo, issue_number, per_page: 100 }
+      return listAll<IssueComment>(request, route, params, 'comments', BARE)
     },
     async createIssueComment(owner, repo, issue_number, body) {
       const route = '/repos/{owner}/{repo}/issues/{issue_number}/comments'
@@ -483,39 +493,9 @@ function repositoryEndpoints(request: Request): Pick<SpacesClient, RepositoryMet
     },
     listReleases(owner, repo, enough) {
       const route = '/repos/{owner}/{repo}/releases'
-      return listPages<Release>(request, route, { owner, repo }, 'releases', enough)
+      const params = { owner, repo, per_page: 100 }
+      return listAll<Release>(request, route, params, 'releases', { bare: true, enough })
     }
-  }
-}
-
-/**
- * A listing whose pages are JSON arrays, 100 a page, following `Link: rel="next"` until there is
- * none or `enough` says the items so far suffice. A page that is not an array fails the read.
- */
-async function listPages<T>(
-  request: Request,
-  route: string,
-  params: RequestParameters,
-  what: string,
-  enough: (items: readonly T[]) => boolean = () => false
-): Promise<T[]> {
-  const items: T[] = []
-  let query: RequestParameters = { per_page: 100 }
-  for (;;) {
-    const call = { method: 'GET' as const, route, params: { ...params, ...query } }
-    const res = await request<T[]>('GET', route, call.params)
-    if (!Array.isArray(res.data)) {
-      throw new ApiError(
-        describeCall(call),
-        res.status,
-        `the answer is not a list of ${what}; nothing was written`,
-        res.headers
-      )
-    }
-    items.push(...res.data)
-    const next = nextLink(res.headers.link)
-    if (!next || enough(items)) return items
-    query = Object.fromEntries(new URL(next).searchParams)
   }
 }
 
@@ -527,10 +507,10 @@ export function createClient(options: ClientOptions): SpacesClient {
     timeoutMs: options.timeoutMs,
     log: options.policy?.log
   })
-  const list: ListAll = (route, params) => listAll(send, route, params)
+  const list: ListAll = (route, params) => listAll(request, route, params, 'resources')
   const spaces: ListSpaces = (ownerType, owner) =>
     listAll(
-      send,
+      request,
       route.spaces(ownerType),
       { ...ownerParams(ownerType, owner), per_page: 100 },
       'spaces'

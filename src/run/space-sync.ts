@@ -99,6 +99,11 @@ export async function planSpace(
   }
 }
 
+/** `pin: false` on github_file resources: GitHub serves each file's latest version by itself. */
+function followsBranch(settings: Settings): boolean {
+  return !settings.pin && settings.resourceType === 'github_file'
+}
+
 /**
  * Why the run has no resource to decide (a push that touched no path the globs match cannot
  * change any resource of ours), or undefined. `pin: false` is checked first: it runs only on the
@@ -110,7 +115,7 @@ async function idleReason(
   run: RunShared,
   preview: boolean
 ): Promise<string | undefined> {
-  const unpinned = !settings.pin && settings.resourceType === 'github_file'
+  const unpinned = followsBranch(settings)
   if (unpinned) await checkUnpinnedRef(run.client, ctx, preview, out.warning)
   const { scope } = run
   if (scope.kind !== 'changed') return undefined
@@ -127,7 +132,7 @@ async function planResources(
   const { client, files, scope, log } = run
   if (scope.kind === 'none') return { actions: [], listing: [] }
   const { resourceType, namePrefix, prune, pin, globs } = settings
-  const unpinned = !pin && resourceType === 'github_file'
+  const unpinned = followsBranch(settings)
   const repoId = await repositoryId(client, ctx)
   // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
   const listed = ref ? readSpaceState(client, ref, repoId, globs.matches) : emptySpace()
