@@ -192,6 +192,7 @@ export function buildContext(h: Harness, input: SyncInput = {}): RunContext {
     repoName: REPO,
     workspace: h.defaults.workspace,
     serverUrl: 'https://github.com',
+    apiUrl: h.emu.url,
     workflow: 'Copilot Space',
     runUrl: `https://github.com/${ORG}/${REPO}/actions/runs/1`,
     ...input.ctx

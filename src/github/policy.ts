@@ -6,11 +6,10 @@
  * rules.ts; this module holds the state they act on: the write queue, the read slots, the pause
  * shared by all requests, and the stop after which nothing more is sent.
  *
- * A small layer of our own rather than @octokit/plugin-throttling and @octokit/plugin-retry:
- * those plug into @octokit/core (this action uses @octokit/request directly), throttle by
- * request groups rather than giving us one serial write queue with a gap we set, and cannot
- * read back a Space before repeating a create. It is tested with a clock we control
- * (__tests__/policy.test.ts).
+ * A small layer of our own rather than @octokit/plugin-throttling and @octokit/plugin-retry,
+ * whose write pacing is much the same (serial, 1 s apart): a lost write is read back before it is
+ * repeated (`recover`), one pause and one stop hold for every request of the run, and every wait
+ * goes through a Clock the tests control (__tests__/policy.test.ts).
  */
 import { ApiError, describeCall, type ApiCall, type ApiResponse, type Transport } from './api.js'
 import {

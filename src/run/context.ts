@@ -1,8 +1,9 @@
 /**
- * The run's context as the Actions runner gives it (GITHUB_* variables and the event payload),
- * read once.
+ * The run's context as the Actions runner gives it, read once through @actions/github's
+ * `context` (GITHUB_* variables and the event payload), then checked: the payload and the
+ * variables are data from outside.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import type { Client } from '../github/client.js'
 import type { EventPayload } from '../repository/event.js'
 import { InputError } from './inputs.js'
@@ -15,48 +16,73 @@ export interface RunContext {
   repoName: string
   workspace: string
   serverUrl: string
+  /** The REST API's base URL (GITHUB_API_URL): the default of input 'api-url'. */
+  apiUrl: string
   /** GITHUB_REF: the branch or tag the run is for. */
   ref?: string
   /** GITHUB_WORKFLOW: the workflow's name. */
   workflow: string
-  /** The run's page, from GITHUB_SERVER_URL, GITHUB_REPOSITORY and GITHUB_RUN_ID. */
+  /** The run's page, from the server URL, the repository and the run's id. */
   runUrl: string
 }
 
-export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
-  const repository = env.GITHUB_REPOSITORY ?? ''
-  const [repoOwner, repoName] = repository.split('/')
-  if (!repoOwner || !repoName) {
+/** @actions/github's `context`, loaded on first use: building it parses the event file, which may be malformed. */
+async function actionsContext() {
+  const eventPath = process.env.GITHUB_EVENT_PATH
+  if (eventPath && !existsSync(eventPath)) {
     throw new InputError(
-      `GITHUB_REPOSITORY must be "owner/name"; got ${JSON.stringify(repository)}. Run the action in a GitHub Actions workflow.`
+      `Could not read the event payload: GITHUB_EVENT_PATH names ${JSON.stringify(eventPath)}, which does not exist.`
     )
   }
-  const sha = env.GITHUB_SHA ?? ''
+  try {
+    return (await import('@actions/github')).context
+  } catch (error) {
+    throw new InputError(
+      `Could not read the event payload at ${process.env.GITHUB_EVENT_PATH ?? '(GITHUB_EVENT_PATH unset)'}: ${(error as Error).message}`
+    )
+  }
+}
+
+/** An owner's login or a repository's name: what may stand in a URL path unescaped. */
+const REPOSITORY_PART = /^[A-Za-z0-9._-]+$/
+
+/** context.repo, or empty parts where it throws (neither GITHUB_REPOSITORY nor a payload repository). */
+function repositoryOf(context: Awaited<ReturnType<typeof actionsContext>>) {
+  try {
+    const { owner, repo } = context.repo
+    return { owner: String(owner ?? ''), repo: String(repo ?? '') }
+  } catch {
+    return { owner: '', repo: '' }
+  }
+}
+
+export async function readRunContext(): Promise<RunContext> {
+  const context = await actionsContext()
+  const { owner: repoOwner, repo: repoName } = repositoryOf(context)
+  const repository = `${repoOwner}/${repoName}`
+  if (!REPOSITORY_PART.test(repoOwner) || !REPOSITORY_PART.test(repoName)) {
+    throw new InputError(
+      `GITHUB_REPOSITORY must be "owner/name"; got ${JSON.stringify(process.env.GITHUB_REPOSITORY ?? '')}. Run the action in a GitHub Actions workflow.`
+    )
+  }
+  const sha = context.sha ?? ''
   if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) {
     throw new InputError(`GITHUB_SHA must be a commit SHA; got ${JSON.stringify(sha)}.`)
   }
-  let payload: EventPayload = {}
-  if (env.GITHUB_EVENT_PATH) {
-    try {
-      payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as EventPayload
-    } catch (error) {
-      throw new InputError(
-        `Could not read the event payload at ${env.GITHUB_EVENT_PATH}: ${(error as Error).message}`
-      )
-    }
-  }
-  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const serverUrl = (context.serverUrl || 'https://github.com').replace(/\/+$/, '')
+  const payload: unknown = context.payload
   return {
-    eventName: env.GITHUB_EVENT_NAME ?? '',
-    payload,
+    eventName: context.eventName ?? '',
+    payload: typeof payload === 'object' && payload !== null ? (payload as EventPayload) : {},
     sha,
     repoOwner,
     repoName,
-    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
     serverUrl,
-    ref: env.GITHUB_REF,
-    workflow: env.GITHUB_WORKFLOW ?? '',
-    runUrl: `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID ?? ''}`
+    apiUrl: context.apiUrl || 'https://api.github.com',
+    ref: context.ref,
+    workflow: context.workflow ?? '',
+    runUrl: `${serverUrl}/${repository}/actions/runs/${Number.isNaN(context.runId) ? '' : context.runId}`
   }
 }
 

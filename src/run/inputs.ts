@@ -195,9 +195,21 @@ export const actionInput: ReadInput = (name, trim) =>
   core.getInput(name, { trimWhitespace: trim !== false })
 export const actionMask: Mask = secret => core.setSecret(secret)
 
-export function readSettings(read: ReadInput = actionInput, mask: Mask = actionMask): Settings {
+/** What the run's context supplies where an input is left empty. */
+export interface RunnerDefaults {
+  /** The repository's owner: the default of 'owner'. */
+  repoOwner?: string
+  /** GITHUB_API_URL: the default of 'api-url'. */
+  apiUrl?: string
+}
+
+export function readSettings(
+  read: ReadInput = actionInput,
+  mask: Mask = actionMask,
+  runner: RunnerDefaults = {}
+): Settings {
   const token = readToken(read, mask)
-  const owner = readOwner(read)
+  const owner = readOwner(read, runner.repoOwner)
   const config = readPath(read, 'config', '.github/copilot-spaces.yml')
   const { spaceNumber, spaceName } = readSpace(read, config)
   const createSpace = boolean(read, 'create-space', false)
@@ -210,7 +222,7 @@ export function readSettings(read: ReadInput = actionInput, mask: Mask = actionM
   const ownerType = oneOf(read, 'owner-type', ['auto', 'org', 'user'] as const, 'auto')
   const spaceSettings = readSpaceSettings(read, ownerType)
   const globs = readGlobs(read)
-  const apiUrl = readApiUrl(read, mask)
+  const apiUrl = readApiUrl(read, mask, runner.apiUrl)
   const namePrefix = readNamePrefix(read)
   const resourceType = oneOf(
     read,
@@ -276,8 +288,8 @@ function readToken(read: ReadInput, mask: Mask): string {
   return token
 }
 
-function readOwner(read: ReadInput): string {
-  const owner = read('owner') || process.env.GITHUB_REPOSITORY_OWNER || ''
+function readOwner(read: ReadInput, repoOwner = ''): string {
+  const owner = read('owner') || repoOwner
   if (!LOGIN.test(owner)) {
     throw invalid(
       'owner',
@@ -373,8 +385,8 @@ function readGlobs(read: ReadInput): GlobSet {
   }
 }
 
-function readApiUrl(read: ReadInput, mask: Mask): string {
-  const raw = read('api-url') || process.env.GITHUB_API_URL || 'https://api.github.com'
+function readApiUrl(read: ReadInput, mask: Mask, runnerApiUrl = ''): string {
+  const raw = read('api-url') || runnerApiUrl || 'https://api.github.com'
   checkApiUrl(raw, mask)
   return raw.replace(/\/+$/, '')
 }

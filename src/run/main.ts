@@ -117,9 +117,9 @@ export async function syncConfigured(
 export async function run(): Promise<void> {
   let started: { settings: Settings; ctx: RunContext } | undefined
   try {
-    const settings = readSettings()
+    const ctx = await readRunContext()
+    const settings = readSettings(undefined, undefined, ctx)
     for (const warning of settings.warnings) out.warning(warning)
-    const ctx = readRunContext()
     started = { settings, ctx }
     const { config } = settings
     const runs =
