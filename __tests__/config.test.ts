@@ -49,12 +49,14 @@ spaces:
     owner: other-org
     create-space: true
     files: [handbook/**, guides/*.md]
+    ownership: repository
     resource-type: free_text
     max-deletions: 0
 `)
     expect(a).toMatchObject({
       spaceNumber: 3,
       owner: 'octo-org',
+      ownership: 'files',
       prune: false,
       origin: 'Config file "c.yml", entry 1 (space-number 3)'
     })
@@ -64,6 +66,7 @@ spaces:
       spaceName: 'Handbook',
       owner: 'other-org',
       createSpace: true,
+      ownership: 'repository',
       resourceType: 'free_text',
       maxDeletions: 0,
       token: 'ghs_secret'
@@ -86,6 +89,10 @@ spaces:
       `key 'owner' must be a GitHub organization or user login`
     ],
     ['spaces:\n  - space-name: A\n    token: x\n', "unknown key 'token'"],
+    [
+      'spaces:\n  - space-name: A\n    ownership: all\n',
+      'key \'ownership\' must be one of files, repository; got "all"'
+    ],
     [
       'spaces:\n  - space-number: 3\n    files: a/**\n  - space-number: 3\n    files: b/**\n',
       'entries 1 and 2 name the same Space (octo-org/3); give each Space one entry'

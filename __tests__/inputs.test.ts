@@ -33,6 +33,7 @@ describe('readSettings', () => {
       owner: 'octo-org',
       ownerType: 'auto',
       spaceNumber: 3,
+      ownership: 'files',
       resourceType: 'github_file',
       sync: 'auto',
       prune: true,
@@ -50,6 +51,7 @@ describe('readSettings', () => {
     const s = settingsFrom({
       ...valid,
       'owner-type': 'USER',
+      ownership: 'Repository',
       'resource-type': 'free_text',
       sync: 'full',
       prune: 'False',
@@ -63,6 +65,7 @@ describe('readSettings', () => {
     })
     expect(s).toMatchObject({
       ownerType: 'user',
+      ownership: 'repository',
       resourceType: 'free_text',
       sync: 'full',
       prune: false,
@@ -115,6 +118,7 @@ describe('readSettings', () => {
       { 'resource-type': 'repository' },
       /Input 'resource-type' must be one of 'github_file', 'free_text'; got "repository"/
     ],
+    [{ ownership: 'all' }, /^Input 'ownership' must be one of 'files', 'repository'; got "all"\.$/],
     [
       { sync: 'sometimes' },
       /Input 'sync' must be one of 'auto', 'changed', 'full'; got "sometimes"/

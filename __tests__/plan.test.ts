@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
 import { readMarker } from '../src/space/marker.js'
-import { blobsToRead, plan, settle, type PlanInput, type PlannedAction } from '../src/sync/plan.js'
+import {
+  blobsToRead,
+  checkDeletions,
+  plan,
+  settle,
+  type PlanInput,
+  type PlannedAction
+} from '../src/sync/plan.js'
 import { MAX_FREE_TEXT_BYTES, type OwnedResource } from '../src/space/resource.js'
 
 const HEAD = 'h'.repeat(40)
@@ -18,6 +25,7 @@ function input(overrides: Partial<PlanInput>): PlanInput {
     prune: true,
     pin: true,
     complete: true,
+    inFiles: () => true,
     changedSince: new Map(),
     ...overrides
   }
@@ -262,6 +270,55 @@ describe('plan', () => {
       },
       { kind: 'create', path: 'a.md', blobSha: 'blob-a.md' }
     ])
+  })
+
+  describe('ownership: repository (resources of ours outside files)', () => {
+    const inDocs = (path: string) => path.startsWith('docs/')
+    const narrowed = {
+      inFiles: inDocs,
+      desired: [file('docs/a.md')],
+      owned: [gh(1, 'docs/a.md'), gh(2, 'guide/b.md'), ft(3, 'notes/c.md'), gh(4, 'docs/gone.md')]
+    }
+
+    it('a full reconcile removes them, saying files no longer matches them; removed files as before', () => {
+      expect(plan(input(narrowed))).toEqual([
+        { kind: 'unchanged', path: 'docs/a.md', resourceId: 1 },
+        { kind: 'delete', path: 'docs/gone.md', resourceId: 4, reason: 'file removed' },
+        {
+          kind: 'delete',
+          path: 'guide/b.md',
+          resourceId: 2,
+          reason: 'files does not match it (ownership: repository)'
+        },
+        {
+          kind: 'delete',
+          path: 'notes/c.md',
+          resourceId: 3,
+          reason: 'files does not match it (ownership: repository)'
+        }
+      ])
+    })
+
+    it('keeps them when prune is false, and on a file listing cut short', () => {
+      expect(plan(input({ ...narrowed, prune: false }))[2]).toEqual({
+        kind: 'skip',
+        path: 'guide/b.md',
+        resourceId: 2,
+        reason: 'files does not match it (ownership: repository); kept because prune is false'
+      })
+      expect(plan(input({ ...narrowed, complete: false }))[2]).toEqual({
+        kind: 'skip',
+        path: 'guide/b.md',
+        resourceId: 2,
+        reason: 'not in the file listing, which was cut short; not pruned'
+      })
+    })
+
+    it('counts them toward max-deletions', () => {
+      expect(() => checkDeletions(plan(input(narrowed)), 2)).toThrow(
+        'Refusing to delete 3 resources, more than max-deletions (2)'
+      )
+    })
   })
 
   it('never prunes on a listing that was cut short', () => {

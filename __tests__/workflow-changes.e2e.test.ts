@@ -1,17 +1,18 @@
 /**
- * End to end, what a team changes once the workflow runs: `resource-type` switched on files the
- * new type cannot hold. Each test checks the Space afterwards, the requests
+ * End to end, what a team changes once the workflow runs: `files` narrowed under each
+ * `ownership`, and `resource-type` switched on files the new type cannot hold. Each test checks the Space afterwards, the requests
  * sent, the outputs and the job summary.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import type { Emulator } from '../emulator/index.js'
 import { runAction, type ActionRun } from '../scripts/runner.js'
+import { withMarker } from '../src/space/marker.js'
 import { MAX_FREE_TEXT_BYTES } from '../src/space/resource.js'
-import { expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
+import { errorLine, expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
 import { cloneRepo, type TestRepo } from './helpers/git-repo.js'
-import { ORG, REPO, TOKEN, writesOf } from './helpers/github.js'
+import { ORG, REPO, REPO_ID, TOKEN, writesOf } from './helpers/github.js'
 import { pushPayload, repository } from './helpers/payloads.js'
-import { pathRows } from './helpers/report.js'
+import { pathRows, paragraphs } from './helpers/report.js'
 
 const github = useEmulatedRepo()
 let emu: Emulator
@@ -44,6 +45,11 @@ async function run(step: Step): Promise<ActionRun> {
   })
 }
 
+function counts(result: ActionRun) {
+  const keys = ['created', 'updated', 'deleted', 'unchanged', 'skipped', 'failed'] as const
+  return Object.fromEntries(keys.map(k => [k, Number(result.outputs[k])]))
+}
+
 interface Entry {
   path: string
   action: string
@@ -52,6 +58,18 @@ interface Entry {
 }
 
 const entries = (result: ActionRun) => JSON.parse(result.outputs.resources!) as Entry[]
+
+/** The Space's resources, each as `type path` (a github_file's path, a free_text's name). */
+function listing(space: number): string[] {
+  return emu
+    .resources('org', ORG, space)
+    .map(r =>
+      r.resource_type === 'github_file'
+        ? `github_file ${String(r.metadata.repository_id)}:${String(r.metadata.file_path)}`
+        : `free_text ${String(r.metadata.name)}`
+    )
+    .sort()
+}
 
 /** The resource ids each write named: in its path, or as entries of a Set Space batch. */
 function idsWritten(): number[] {
@@ -63,6 +81,148 @@ function idsWritten(): number[] {
     return Number.isSafeInteger(id) ? [id] : []
   })
 }
+
+describe('narrowing files', () => {
+  let space: number
+  let first: string
+  /** Resources attached by hand: never touched, whatever `ownership` is. */
+  let handMade: number[]
+  /** A file of this repository attached by hand: ours only with ownership: repository. */
+  let attached: number
+  /** A free_text of ours made by an earlier free_text workflow, for a path outside files. */
+  let marked: number
+
+  beforeAll(() => {
+    first = work.commit('narrowing', {
+      'narrow/README.md': '# Readme\n',
+      'narrow/docs/a.md': 'A\n',
+      'narrow/docs/b.md': 'B\n',
+      'narrow/src/tool.ts': 'export {}\n'
+    })
+    work.push()
+    space = emu.createSpace('org', ORG, { name: 'Narrowing' }).number
+    const add = (resource_type: string, metadata: Record<string, unknown>) =>
+      emu.addResource('org', ORG, space, { resource_type, metadata }).id
+    handMade = [
+      add('github_file', { repository_id: 999, file_path: 'narrow/docs/a.md', sha: first }),
+      add('free_text', { name: 'narrow/docs/a.md', text: 'A hand-written note' }),
+      add('free_text', {
+        name: 'other repository',
+        text: withMarker('Theirs\n', { repositoryId: 999, path: 'narrow/x.md', blobSha: 'b' })
+      })
+    ]
+    attached = add('github_file', {
+      repository_id: REPO_ID,
+      file_path: 'narrow/src/tool.ts',
+      sha: first
+    })
+    marked = add('free_text', {
+      name: 'narrow/old.md',
+      text: withMarker('Old\n', { repositoryId: REPO_ID, path: 'narrow/old.md', blobSha: 'b' })
+    })
+  })
+
+  const ours = () =>
+    listing(space).filter(
+      l => l.startsWith(`github_file ${REPO_ID}:`) || l === 'free_text narrow/old.md'
+    )
+
+  it('ownership: files (the default) leaves what left the globs alone: it is no longer ours', async () => {
+    const wide = await run({ with: { 'space-number': String(space), files: 'narrow/docs/**' } })
+    expectSuccess(wide)
+    expect(counts(wide)).toMatchObject({ created: 2, deleted: 0 })
+    const narrowed = await run({
+      with: { 'space-number': String(space), files: 'narrow/README.md' }
+    })
+    expectSuccess(narrowed)
+    expect(counts(narrowed)).toMatchObject({ created: 1, deleted: 0, skipped: 0 })
+    expect(ours()).toEqual([
+      'free_text narrow/old.md',
+      `github_file ${REPO_ID}:narrow/README.md`,
+      `github_file ${REPO_ID}:narrow/docs/a.md`,
+      `github_file ${REPO_ID}:narrow/docs/b.md`,
+      `github_file ${REPO_ID}:narrow/src/tool.ts`
+    ])
+  })
+
+  it('ownership: repository, on a push: what left the globs is left to full reconciles', async () => {
+    const before = work.rev()
+    const after = work.commit('edit both', {
+      'narrow/README.md': '# Readme, edited\n',
+      'narrow/docs/a.md': 'A, edited\n',
+      'narrow/src/tool.ts': null
+    })
+    work.push()
+    const result = await run({
+      with: { 'space-number': String(space), files: 'narrow/README.md', ownership: 'repository' },
+      eventName: 'push',
+      payload: pushPayload(before, after),
+      sha: after
+    })
+    expectSuccess(result)
+    expect(entries(result).map(e => `${e.action} ${e.path}`)).toEqual(['updated narrow/README.md'])
+    expect(ours()).toHaveLength(5)
+  })
+
+  it('ownership: repository, on a full reconcile: refused past max-deletions, nothing written', async () => {
+    const result = await run({
+      with: {
+        'space-number': String(space),
+        files: 'narrow/README.md',
+        ownership: 'repository',
+        'max-deletions': '3'
+      }
+    })
+    expect(errorLine(result)).toContain(
+      'Refusing to delete 4 resources, more than max-deletions (3); nothing was written.'
+    )
+    expect(writesOf(emu)).toEqual([])
+    expect(ours()).toHaveLength(5)
+  })
+
+  it('ownership: repository, on a full reconcile: removes every resource of ours outside files, never one made by hand', async () => {
+    const result = await run({
+      with: { 'space-number': String(space), files: 'narrow/README.md', ownership: 'repository' }
+    })
+    expectSuccess(result)
+    const outside = 'files does not match it (ownership: repository)'
+    expect(entries(result).filter(e => e.action !== 'unchanged')).toEqual([
+      {
+        path: 'narrow/docs/a.md',
+        action: 'deleted',
+        resource_id: expect.any(Number),
+        reason: outside
+      },
+      {
+        path: 'narrow/docs/b.md',
+        action: 'deleted',
+        resource_id: expect.any(Number),
+        reason: outside
+      },
+      { path: 'narrow/old.md', action: 'deleted', resource_id: marked, reason: outside },
+      { path: 'narrow/src/tool.ts', action: 'deleted', resource_id: attached, reason: outside }
+    ])
+    expect(result.stdout).toContain(`delete    narrow/docs/a.md (${outside})`)
+    expect(ours()).toEqual([`github_file ${REPO_ID}:narrow/README.md`])
+    const left = emu.resources('org', ORG, space).map(r => r.id)
+    for (const id of handMade) expect(left).toContain(id)
+    for (const id of idsWritten()) expect(handMade).not.toContain(id)
+    // Other repositories' files and notes without our marker are counted as others, as before.
+    expect(paragraphs(result.summary)).toContain(
+      '3 other resource(s) in the Space are not managed by this workflow and were left alone.'
+    )
+  })
+
+  it('an unknown ownership fails before any request, naming the input, the value and the choices', async () => {
+    const result = await run({
+      with: { 'space-number': String(space), ownership: 'everything' }
+    })
+    expect(errorLine(result)).toBe(
+      `::error::Input 'ownership' must be one of 'files', 'repository'; got "everything".`
+    )
+    expect(emu.requests).toEqual([])
+  })
+})
 
 describe('switching resource-type on a file the new type cannot hold', () => {
   let space: number

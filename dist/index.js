@@ -36252,17 +36252,22 @@ const NOT_CANONICAL = /(^|\/)\.{0,2}(\/|$)/;
 function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+const OWNERSHIPS = ['files', 'repository'];
+/** The paths whose resources of this repository are ours, given the `files` globs. */
+function ownedPaths(ownership, matchesFiles) {
+    return ownership === 'repository' ? () => true : matchesFiles;
+}
 /**
  * A listed resource as ours, or undefined when it is someone else's or not understood: a
- * `github_file` of this repository whose path is canonical and in scope, or a `free_text` whose
- * marker names this repository and such a path.
+ * `github_file` of this repository whose path is canonical and owned (`ownedPaths`), or a
+ * `free_text` whose marker names this repository and such a path.
  */
-function recognise(r, repositoryId, inScope) {
+function recognise(r, repositoryId, owned) {
     if (!isRecord(r) || !Number.isSafeInteger(r.id) || !isRecord(r.metadata))
         return undefined;
     const id = r.id;
     const m = r.metadata;
-    const ours = (path) => typeof path === 'string' && isCanonicalPath(path) && inScope(path);
+    const ours = (path) => typeof path === 'string' && isCanonicalPath(path) && owned(path);
     if (r.resource_type === 'github_file') {
         if (m.repository_id !== repositoryId || !ours(m.file_path))
             return undefined;
@@ -39434,6 +39439,7 @@ function readSettings(read = actionInput, mask = actionMask) {
         createSpace,
         spaceSettings,
         globs,
+        ownership: oneOf(read, 'ownership', OWNERSHIPS, 'files'),
         resourceType,
         sync: oneOf(read, 'sync', ['auto', 'changed', 'full'], 'auto'),
         prune: inputs_boolean(read, 'prune', true),
@@ -39672,7 +39678,7 @@ async function checkUnpinnedRef(client, ctx, preview, warn) {
 }
 
 ;// CONCATENATED MODULE: ./schema/copilot-spaces.schema.json
-const copilot_spaces_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"copilot-spaces.schema.json","title":"copilot-space-sync configuration","description":"The Copilot Spaces one workflow step keeps in sync with the repository (the step\'s \'config\' input names this file). Each entry takes the step\'s inputs about one Space, with the same meaning; a key left out takes the step\'s input.","type":"object","additionalProperties":false,"required":["spaces"],"properties":{"spaces":{"description":"One entry per Space.","type":"array","minItems":1,"items":{"$ref":"#/definitions/space"}}},"definitions":{"space":{"type":"object","additionalProperties":false,"oneOf":[{"required":["space-number"]},{"required":["space-name"]}],"properties":{"owner":{"description":"Login of the organization or user that owns the Space.","type":"string","minLength":1},"owner-type":{"description":"\'auto\' asks the API once whether the owner is an organization.","enum":["auto","org","user"]},"space-number":{"description":"The Space\'s number (the last part of github.com/copilot/spaces/OWNER/NUMBER). Exactly one of space-number and space-name.","type":"integer","minimum":1},"space-name":{"description":"The Space\'s name, looked up among the owner\'s Spaces the token can read. Exactly one of space-number and space-name.","type":"string","minLength":1},"create-space":{"description":"With space-name: create the Space when the owner has none by that name.","type":"boolean"},"description":{"description":"The Space\'s description.","type":"string"},"instructions-file":{"description":"A file in the repository whose text (at most 4000 characters) becomes the Space\'s instructions.","type":"string","minLength":1},"base-role":{"description":"Organization Spaces only: what every member of the organization may do in the Space.","enum":["no_access","reader","writer","admin"]},"files":{"description":"Globs of the files to sync: a list, or a block string with one glob a line; \'!\' excludes.","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]},"resource-type":{"enum":["github_file","free_text"]},"name-prefix":{"description":"free_text only: text put before the path in each resource\'s name.","type":"string"},"prune":{"description":"Remove the resources of files that were deleted or renamed out of the globs.","type":"boolean"},"pin":{"description":"github_file only: pin each file at the synced commit (true), or follow the default branch (false).","type":"boolean"},"max-deletions":{"description":"Refuse a run that would delete more than this many of the action\'s own resources in this Space.","type":"integer","minimum":0},"release-notes":{"description":"Keep the notes of the last this many published releases as free_text resources named \'Release <tag>\'.","type":"integer","minimum":0,"maximum":100}}}}}');
+const copilot_spaces_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"copilot-spaces.schema.json","title":"copilot-space-sync configuration","description":"The Copilot Spaces one workflow step keeps in sync with the repository (the step\'s \'config\' input names this file). Each entry takes the step\'s inputs about one Space, with the same meaning; a key left out takes the step\'s input.","type":"object","additionalProperties":false,"required":["spaces"],"properties":{"spaces":{"description":"One entry per Space.","type":"array","minItems":1,"items":{"$ref":"#/definitions/space"}}},"definitions":{"space":{"type":"object","additionalProperties":false,"oneOf":[{"required":["space-number"]},{"required":["space-name"]}],"properties":{"owner":{"description":"Login of the organization or user that owns the Space.","type":"string","minLength":1},"owner-type":{"description":"\'auto\' asks the API once whether the owner is an organization.","enum":["auto","org","user"]},"space-number":{"description":"The Space\'s number (the last part of github.com/copilot/spaces/OWNER/NUMBER). Exactly one of space-number and space-name.","type":"integer","minimum":1},"space-name":{"description":"The Space\'s name, looked up among the owner\'s Spaces the token can read. Exactly one of space-number and space-name.","type":"string","minLength":1},"create-space":{"description":"With space-name: create the Space when the owner has none by that name.","type":"boolean"},"description":{"description":"The Space\'s description.","type":"string"},"instructions-file":{"description":"A file in the repository whose text (at most 4000 characters) becomes the Space\'s instructions.","type":"string","minLength":1},"base-role":{"description":"Organization Spaces only: what every member of the organization may do in the Space.","enum":["no_access","reader","writer","admin"]},"files":{"description":"Globs of the files to sync: a list, or a block string with one glob a line; \'!\' excludes.","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]},"ownership":{"description":"Which resources of this repository in the Space are the action\'s: \'files\', those at paths files matches (Spaces shared by workflows with disjoint globs); \'repository\', every github_file of this repository and every free_text it marked, so a full reconcile removes what files no longer matches.","enum":["files","repository"]},"resource-type":{"enum":["github_file","free_text"]},"name-prefix":{"description":"free_text only: text put before the path in each resource\'s name.","type":"string"},"prune":{"description":"Remove the resources of files that were deleted or renamed out of the globs.","type":"boolean"},"pin":{"description":"github_file only: pin each file at the synced commit (true), or follow the default branch (false).","type":"boolean"},"max-deletions":{"description":"Refuse a run that would delete more than this many of the action\'s own resources in this Space.","type":"integer","minimum":0},"release-notes":{"description":"Keep the notes of the last this many published releases as free_text resources named \'Release <tag>\'.","type":"integer","minimum":0,"maximum":100}}}}}');
 ;// CONCATENATED MODULE: ./src/run/config.ts
 
 
@@ -40480,7 +40486,8 @@ async function write(a, o) {
 /**
  * The desired state: which files should have a resource, which of our resources this run
  * decides, and, for github_file resources pinned at older commits, which paths changed since.
- * Every match against the `files` globs for the plan happens here.
+ * Every match against the `files` globs for the plan happens here, or through the `inFiles` it
+ * hands the planner.
  */
 
 
@@ -40507,7 +40514,7 @@ function nothingToSync(changes, globs, pin) {
 async function desiredState(scope, files, globs, owned, say) {
     if (scope.kind === 'full')
         return everyFile(scope.commit, files, globs, say.warn);
-    const wanted = changedFiles(scope.changes, globs);
+    const wanted = { ...changedFiles(scope.changes, globs), inFiles: globs.matches };
     // The compare API gives no modes: without them a symbolic link would be synced as a file
     // holding its target's path.
     const modeless = wanted.desired.filter(d => d.mode === undefined).map(d => d.path);
@@ -40516,7 +40523,7 @@ async function desiredState(scope, files, globs, owned, say) {
         for (const d of wanted.desired)
             d.mode ??= modes.get(d.path);
     }
-    await convergeDuplicates(wanted, await owned(), scope.commit, files, say.log);
+    await convergeDuplicates(wanted, await owned(), scope.commit, files, globs, say.log);
     return wanted;
 }
 /** A full reconcile: every file in scope at the commit decides every resource of ours. */
@@ -40530,17 +40537,24 @@ async function everyFile(commit, files, globs, warn) {
         warn(`Input 'files' matches none of the ${listing.files.length} files at ${commit.slice(0, 7)}` +
             ` (patterns: ${globs.patterns.join(', ')}). Check the globs: they are matched against repository paths, case-sensitively.`);
     }
-    return { desired, decide: 'all', renames: [], complete: listing.complete };
+    const complete = listing.complete;
+    return { desired, decide: 'all', renames: [], complete, inFiles: globs.matches };
 }
-/** A change set: only the paths it touched are decided, renames as renames. */
+/**
+ * A change set: only the paths it touched that `files` matches are decided, renames as renames.
+ * With `ownership: repository`, a resource of ours at a path `files` does not match is left to
+ * full reconciles, which see every such resource at once: a push sees only the paths it changed.
+ */
 function changedFiles(changes, globs) {
     const desired = [];
     const decide = new Set();
     const renames = [];
     for (const change of changes) {
-        decide.add(change.path);
+        if (globs.matches(change.path))
+            decide.add(change.path);
         if (change.previousPath !== undefined) {
-            decide.add(change.previousPath);
+            if (globs.matches(change.previousPath))
+                decide.add(change.previousPath);
             renames.push({ from: change.previousPath, to: change.path });
         }
         if (change.status !== 'deleted' && change.blobSha && globs.matches(change.path)) {
@@ -40550,16 +40564,16 @@ function changedFiles(changes, globs) {
     return { desired, decide, renames, complete: true };
 }
 /**
- * Several resources of ours for a path a change did not touch (two runs raced on an earlier
- * push) converge too, so that any run that lists the Space repairs them: their paths join the
- * decided ones, with their files as they are at the commit.
+ * Several resources of ours for a path `files` matches that a change did not touch (two runs
+ * raced on an earlier push) converge too, so that any run that lists the Space repairs them:
+ * their paths join the decided ones, with their files as they are at the commit.
  */
-async function convergeDuplicates(wanted, owned, commit, files, log) {
+async function convergeDuplicates(wanted, owned, commit, files, globs, log) {
     const perPath = new Map();
     for (const r of owned)
         perPath.set(r.path, (perPath.get(r.path) ?? 0) + 1);
     const crowded = [...perPath]
-        .filter(([path, n]) => n > 1 && !wanted.decide.has(path))
+        .filter(([path, n]) => n > 1 && !wanted.decide.has(path) && globs.matches(path))
         .map(([path]) => path);
     if (crowded.length === 0)
         return;
@@ -40780,7 +40794,11 @@ function decideLeftovers(input, decided) {
             actions.push({ kind: 'delete', path, resourceId, reason: `renamed to ${rename.to}` });
             continue;
         }
-        const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed';
+        const why = rename
+            ? `renamed to ${rename.to}, which files does not match`
+            : input.inFiles(path)
+                ? 'file removed'
+                : 'files does not match it (ownership: repository)';
         const reason = !input.complete
             ? 'not in the file listing, which was cut short; not pruned'
             : !input.prune
@@ -40996,6 +41014,7 @@ function planNotes(wanted, owned, repositoryId) {
 
 
 
+
 /** API failures explained with the Space they concern; input errors and refusals as they are. */
 function explained(error, ref) {
     if (error instanceof RefusedError || error instanceof InputError)
@@ -41064,7 +41083,8 @@ async function planResources(settings, ctx, run, ref, report) {
     const unpinned = followsBranch(settings);
     const repoId = await repositoryId(client, ctx);
     // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
-    const listed = ref ? readSpaceState(client, ref, repoId, globs.matches) : emptySpace();
+    const owns = ownedPaths(settings.ownership, globs.matches);
+    const listed = ref ? readSpaceState(client, ref, repoId, owns) : emptySpace();
     const owned = async () => (await listed).ours;
     const [state, wanted] = await Promise.all([
         listed,

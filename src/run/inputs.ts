@@ -4,7 +4,12 @@
  */
 import * as core from '@actions/core'
 import type { OwnerType } from '../github/client.js'
-import { isCanonicalPath, type ResourceType } from '../space/resource.js'
+import {
+  isCanonicalPath,
+  OWNERSHIPS,
+  type Ownership,
+  type ResourceType
+} from '../space/resource.js'
 import { BASE_ROLES, type BaseRole } from '../space/settings.js'
 import { compileGlobs, type GlobSet } from '../repository/globs.js'
 import type { SyncMode } from '../repository/scope.js'
@@ -27,6 +32,8 @@ export interface Settings {
   /** The Space's own settings, each left as it is when undefined. */
   spaceSettings: SpaceSettingsInput
   globs: GlobSet
+  /** Which resources of this repository are ours: those `files` matches, or all of them. */
+  ownership: Ownership
   resourceType: ResourceType
   sync: SyncMode
   prune: boolean
@@ -240,6 +247,7 @@ export function readSettings(read: ReadInput = actionInput, mask: Mask = actionM
     createSpace,
     spaceSettings,
     globs,
+    ownership: oneOf(read, 'ownership', OWNERSHIPS, 'files'),
     resourceType,
     sync: oneOf(read, 'sync', ['auto', 'changed', 'full'] as const, 'auto'),
     prune: boolean(read, 'prune', true),

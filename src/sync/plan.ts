@@ -30,6 +30,11 @@ export interface PlanInput extends ResourceSettings {
   prune: boolean
   /** False when the file listing was cut short: then nothing is pruned. */
   complete: boolean
+  /**
+   * Whether `files` matches a path. With `ownership: repository` a resource of ours may be outside
+   * it: a full reconcile removes it as such.
+   */
+  inFiles: (path: string) => boolean
 }
 
 export type PlannedAction =
@@ -204,7 +209,11 @@ function decideLeftovers(input: PlanInput, decided: ReadonlySet<number>): Planne
       actions.push({ kind: 'delete', path, resourceId, reason: `renamed to ${rename.to}` })
       continue
     }
-    const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed'
+    const why = rename
+      ? `renamed to ${rename.to}, which files does not match`
+      : input.inFiles(path)
+        ? 'file removed'
+        : 'files does not match it (ownership: repository)'
     const reason = !input.complete
       ? 'not in the file listing, which was cut short; not pruned'
       : !input.prune
