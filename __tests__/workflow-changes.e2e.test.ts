@@ -1,6 +1,7 @@
 /**
- * End to end, what a team changes once the workflow runs: `files` narrowed under each
- * `ownership`, and `resource-type` switched on files the new type cannot hold. Each test checks the Space afterwards, the requests
+ * End to end, what a team changes or meets once the workflow runs: a pull request from a fork
+ * (no secrets, so no token), `files` narrowed under each `ownership`, and `resource-type`
+ * switched on files the new type cannot hold. Each test checks the Space afterwards, the requests
  * sent, the outputs and the job summary.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals'
@@ -81,6 +82,110 @@ function idsWritten(): number[] {
     return Number.isSafeInteger(id) ? [id] : []
   })
 }
+
+describe('a pull request from a fork: secrets, and so the token, are empty', () => {
+  let space: number
+  let base: string
+  let head: string
+
+  beforeAll(() => {
+    base = work.commit('fork base', { 'fork/a.md': 'A\n' })
+    work.push()
+    work.branch('from-fork')
+    work.checkout('from-fork')
+    head = work.commit('fork change', { 'fork/a.md': 'A, from a fork\n', 'fork/b.md': 'B\n' })
+    work.push('origin', 'from-fork')
+    work.checkout('main')
+    space = emu.createSpace('org', ORG, { name: 'Fork previews' }).number
+  })
+
+  const forkPullRequest = () => ({
+    action: 'synchronize',
+    number: 31,
+    pull_request: {
+      number: 31,
+      base: { sha: base, repo: { full_name: `${ORG}/${REPO}` } },
+      head: { sha: head, repo: { full_name: `a-stranger/${REPO}` } }
+    },
+    repository
+  })
+
+  it.each(['pull_request', 'pull_request_target'])(
+    'on %s the step succeeds with a notice naming the input, sends no request and counts nothing',
+    async eventName => {
+      const result = await run({
+        with: { token: '', 'space-number': String(space), files: 'fork/**' },
+        eventName,
+        payload: forkPullRequest(),
+        sha: head,
+        // The preview comment's token is there (GITHUB_TOKEN): still, nothing is sent.
+        githubToken: 'ghs_jobTokenForTheComment'
+      })
+      expectSuccess(result)
+      expect(emu.requests).toEqual([])
+      const notices = result.stdout.split('\n').filter(l => l.startsWith('::notice::'))
+      expect(notices).toHaveLength(1)
+      expect(notices[0]).toContain(`::notice::Input 'token' is empty on this ${eventName} event`)
+      expect(notices[0]).toContain('Pull requests from forks get no secrets')
+      expect(notices[0]).toContain(
+        'if: github.event.pull_request.head.repo.full_name == github.repository'
+      )
+      expect(result.stdout).not.toContain('::error::')
+      expect(result.stdout).not.toContain('::warning::')
+      expect(counts(result)).toEqual({
+        created: 0,
+        updated: 0,
+        deleted: 0,
+        unchanged: 0,
+        skipped: 0,
+        failed: 0
+      })
+      expect(result.outputs.resources).toBe('[]')
+      expect(result.outputs['resources-truncated']).toBe('false')
+      expect(result.outputs['comment-id'] ?? '').toBe('')
+      expect(JSON.parse(result.outputs.spaces!)).toEqual([
+        expect.objectContaining({ space: `${ORG}/${space}`, created: 0, failed: 0 })
+      ])
+      expect(paragraphs(result.summary)).toEqual(
+        expect.arrayContaining([
+          `Preview: nothing was written. ${eventName} events only preview the sync.`,
+          `Scope: none: input 'token' is empty, as on a pull request from a fork, which gets no secrets (commit ${head.slice(0, 12)}).`
+        ])
+      )
+      expect(pathRows(result.summary)).toEqual([])
+      expect(emu.resources('org', ORG, space)).toEqual([])
+    }
+  )
+
+  it.each(['push', 'workflow_dispatch', 'schedule'])(
+    'on %s an empty token stays an input error, before any request',
+    async eventName => {
+      const result = await run({
+        with: { token: '', 'space-number': String(space) },
+        eventName,
+        payload: eventName === 'push' ? pushPayload(base, head) : { repository }
+      })
+      expect(errorLine(result)).toContain("::error::Input 'token' is required; got an empty value.")
+      expect(emu.requests).toEqual([])
+    }
+  )
+
+  it('with the token (not a fork), the same pull request is previewed', async () => {
+    const result = await run({
+      with: { 'space-number': String(space), files: 'fork/**', comment: 'false' },
+      eventName: 'pull_request',
+      payload: forkPullRequest(),
+      sha: head
+    })
+    expectSuccess(result)
+    expect(result.stdout).not.toContain('::notice::')
+    expect(writesOf(emu)).toEqual([])
+    expect(entries(result).map(e => `${e.action} ${e.path}`)).toEqual([
+      'created fork/a.md',
+      'created fork/b.md'
+    ])
+  })
+})
 
 describe('narrowing files', () => {
   let space: number

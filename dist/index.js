@@ -39405,8 +39405,8 @@ function checkApiUrl(raw, mask) {
 /** The step's inputs, as the runner passes them. */
 const actionInput = (name, trim) => getInput(name, { trimWhitespace: trim !== false });
 const actionMask = secret => core_setSecret(secret);
-function readSettings(read = actionInput, mask = actionMask) {
-    const token = readToken(read, mask);
+function readSettings(read = actionInput, mask = actionMask, eventName = process.env.GITHUB_EVENT_NAME ?? '') {
+    const token = readToken(read, mask, eventName);
     const owner = readOwner(read);
     const config = readPath(read, 'config', '.github/copilot-spaces.yml');
     const { spaceNumber, spaceName } = readSpace(read, config);
@@ -39457,8 +39457,23 @@ function readSettings(read = actionInput, mask = actionMask) {
         warnings
     };
 }
-function readToken(read, mask) {
+/** The events that only preview; on a pull request from a fork, secrets are empty. */
+const inputs_PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * Why this step previews nothing, or undefined: on a pull request, an empty `token` is what a
+ * fork's pull request gets (no secrets), not a mistake to fail on. Elsewhere it is an input error.
+ */
+function previewWithoutToken(settings, eventName) {
+    if (settings.token !== '' || !inputs_PULL_REQUEST_EVENTS.has(eventName))
+        return undefined;
+    return (`Input 'token' is empty on this ${eventName} event, so there is no preview: it needs a token that can read the Space. ` +
+        'Pull requests from forks get no secrets. Nothing was read or written. ' +
+        'To skip this step on forks, add to it: if: github.event.pull_request.head.repo.full_name == github.repository');
+}
+function readToken(read, mask, eventName) {
     const token = read('token');
+    if (token === '' && inputs_PULL_REQUEST_EVENTS.has(eventName))
+        return '';
     if (token === '') {
         throw new InputError("Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token).");
     }
@@ -41245,6 +41260,15 @@ async function syncConfigured(settings, ctx, options = {}, input = { read: actio
     }
     return runs;
 }
+/**
+ * A pull request preview without a token (a fork's): a notice, and the report of a preview that
+ * counted nothing, so that the step's outputs and summary are those of an empty preview.
+ */
+async function withoutToken(notice, settings, ctx) {
+    log_notice(notice);
+    const reason = "none: input 'token' is empty, as on a pull request from a fork, which gets no secrets";
+    await reportRun([{ report: reportContext(settings, ctx, { reason }, false), outcomes: [] }]);
+}
 async function run() {
     let started;
     try {
@@ -41252,6 +41276,9 @@ async function run() {
         for (const warning of settings.warnings)
             log_warning(warning);
         const ctx = readRunContext();
+        const noToken = previewWithoutToken(settings, ctx.eventName);
+        if (noToken !== undefined)
+            return await withoutToken(noToken, settings, ctx);
         started = { settings, ctx };
         const { config } = settings;
         const runs = config !== undefined

@@ -17,6 +17,7 @@ import type { SyncMode } from '../repository/scope.js'
 export type { ResourceType }
 
 export interface Settings {
+  /** Empty only on a pull request (`previewWithoutToken`): nothing is then read or written. */
   token: string
   owner: string
   ownerType: OwnerType | 'auto'
@@ -202,8 +203,12 @@ export const actionInput: ReadInput = (name, trim) =>
   core.getInput(name, { trimWhitespace: trim !== false })
 export const actionMask: Mask = secret => core.setSecret(secret)
 
-export function readSettings(read: ReadInput = actionInput, mask: Mask = actionMask): Settings {
-  const token = readToken(read, mask)
+export function readSettings(
+  read: ReadInput = actionInput,
+  mask: Mask = actionMask,
+  eventName: string = process.env.GITHUB_EVENT_NAME ?? ''
+): Settings {
+  const token = readToken(read, mask, eventName)
   const owner = readOwner(read)
   const config = readPath(read, 'config', '.github/copilot-spaces.yml')
   const { spaceNumber, spaceName } = readSpace(read, config)
@@ -266,8 +271,25 @@ export function readSettings(read: ReadInput = actionInput, mask: Mask = actionM
   }
 }
 
-function readToken(read: ReadInput, mask: Mask): string {
+/** The events that only preview; on a pull request from a fork, secrets are empty. */
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
+
+/**
+ * Why this step previews nothing, or undefined: on a pull request, an empty `token` is what a
+ * fork's pull request gets (no secrets), not a mistake to fail on. Elsewhere it is an input error.
+ */
+export function previewWithoutToken(settings: Settings, eventName: string): string | undefined {
+  if (settings.token !== '' || !PULL_REQUEST_EVENTS.has(eventName)) return undefined
+  return (
+    `Input 'token' is empty on this ${eventName} event, so there is no preview: it needs a token that can read the Space. ` +
+    'Pull requests from forks get no secrets. Nothing was read or written. ' +
+    'To skip this step on forks, add to it: if: github.event.pull_request.head.repo.full_name == github.repository'
+  )
+}
+
+function readToken(read: ReadInput, mask: Mask, eventName: string): string {
   const token = read('token')
+  if (token === '' && PULL_REQUEST_EVENTS.has(eventName)) return ''
   if (token === '') {
     throw new InputError(
       "Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token)."
