@@ -37,6 +37,21 @@ describe('the schema', () => {
 })
 
 describe('spacesFromConfig', () => {
+  it("takes the run's defaults where neither the entry nor the step gives 'owner' or 'api-url'", async () => {
+    const noOwner = (name: string) => (name === 'owner' ? '' : read(name))
+    const [space] = await spacesFromConfig(
+      'spaces:\n  - space-number: 4\n',
+      'c.yml',
+      noOwner,
+      () => {},
+      {
+        repoOwner: 'repo-owner',
+        apiUrl: 'https://ghe.example.com/api/v3'
+      }
+    )
+    expect(space).toMatchObject({ owner: 'repo-owner', apiUrl: 'https://ghe.example.com/api/v3' })
+  })
+
   it('reads each entry as the inputs of one Space, the step filling in what it leaves out', async () => {
     const [a, b] = await spaces(`
 spaces:
@@ -49,12 +64,14 @@ spaces:
     owner: other-org
     create-space: true
     files: [handbook/**, guides/*.md]
+    ownership: repository
     resource-type: free_text
     max-deletions: 0
 `)
     expect(a).toMatchObject({
       spaceNumber: 3,
       owner: 'octo-org',
+      ownership: 'files',
       prune: false,
       origin: 'Config file "c.yml", entry 1 (space-number 3)'
     })
@@ -64,6 +81,7 @@ spaces:
       spaceName: 'Handbook',
       owner: 'other-org',
       createSpace: true,
+      ownership: 'repository',
       resourceType: 'free_text',
       maxDeletions: 0,
       token: 'ghs_secret'
@@ -86,6 +104,10 @@ spaces:
       `key 'owner' must be a GitHub organization or user login`
     ],
     ['spaces:\n  - space-name: A\n    token: x\n', "unknown key 'token'"],
+    [
+      'spaces:\n  - space-name: A\n    ownership: all\n',
+      'key \'ownership\' must be one of files, repository; got "all"'
+    ],
     [
       'spaces:\n  - space-number: 3\n    files: a/**\n  - space-number: 3\n    files: b/**\n',
       'entries 1 and 2 name the same Space (octo-org/3); give each Space one entry'

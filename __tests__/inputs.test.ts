@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { InputError, readSettings } from '../src/run/inputs.js'
+import { InputError, previewWithoutToken, readSettings } from '../src/run/inputs.js'
 
 const valid: Record<string, string> = {
   token: 'ghs_secret',
@@ -7,17 +7,25 @@ const valid: Record<string, string> = {
   'space-number': '3'
 }
 
-/** readSettings over `inputs`; what it masks goes to `masked`, in order (nothing reaches stdout). */
-function settingsFrom(inputs: Record<string, string>, masked: string[] = []) {
+/**
+ * readSettings over `inputs` for a run of `eventName`; what it masks goes to `masked`, in order
+ * (nothing reaches stdout).
+ */
+function settingsFrom(inputs: Record<string, string>, masked: string[] = [], eventName = 'push') {
   return readSettings(
     name => inputs[name] ?? '',
-    secret => masked.push(secret)
+    secret => masked.push(secret),
+    { eventName }
   )
 }
 
-function errorFor(inputs: Record<string, string>, masked: string[] = []): InputError {
+function errorFor(
+  inputs: Record<string, string>,
+  masked: string[] = [],
+  eventName = 'push'
+): InputError {
   try {
-    settingsFrom(inputs, masked)
+    settingsFrom(inputs, masked, eventName)
   } catch (error) {
     expect(error).toBeInstanceOf(InputError)
     return error as InputError
@@ -33,6 +41,7 @@ describe('readSettings', () => {
       owner: 'octo-org',
       ownerType: 'auto',
       spaceNumber: 3,
+      ownership: 'files',
       resourceType: 'github_file',
       sync: 'auto',
       prune: true,
@@ -50,6 +59,7 @@ describe('readSettings', () => {
     const s = settingsFrom({
       ...valid,
       'owner-type': 'USER',
+      ownership: 'Repository',
       'resource-type': 'free_text',
       sync: 'full',
       prune: 'False',
@@ -63,6 +73,7 @@ describe('readSettings', () => {
     })
     expect(s).toMatchObject({
       ownerType: 'user',
+      ownership: 'repository',
       resourceType: 'free_text',
       sync: 'full',
       prune: false,
@@ -115,6 +126,7 @@ describe('readSettings', () => {
       { 'resource-type': 'repository' },
       /Input 'resource-type' must be one of 'github_file', 'free_text'; got "repository"/
     ],
+    [{ ownership: 'all' }, /^Input 'ownership' must be one of 'files', 'repository'; got "all"\.$/],
     [
       { sync: 'sometimes' },
       /Input 'sync' must be one of 'auto', 'changed', 'full'; got "sometimes"/
@@ -215,6 +227,44 @@ describe('token', () => {
     const token = settingsFrom({ ...valid, token: 'ghs_ordinary0123' }, masked).token
     expect(token).toBe('ghs_ordinary0123')
     expect(masked).toEqual(['ghs_ordinary0123'])
+  })
+})
+
+describe('an empty token on a pull request (a fork gets no secrets)', () => {
+  it.each(['pull_request', 'pull_request_target'])(
+    'on %s is no error: the step previews nothing, with a notice naming the input and forks',
+    eventName => {
+      const masked: string[] = []
+      const s = settingsFrom({ ...valid, token: '' }, masked, eventName)
+      expect(s.token).toBe('')
+      expect(masked).toEqual([])
+      const notice = previewWithoutToken(s, eventName)
+      expect(notice).toContain(`Input 'token' is empty on this ${eventName} event`)
+      expect(notice).toContain('Pull requests from forks get no secrets')
+      expect(notice).toContain(
+        'if: github.event.pull_request.head.repo.full_name == github.repository'
+      )
+    }
+  )
+
+  it.each(['push', 'workflow_dispatch', 'schedule', 'release', ''])(
+    'on %j stays an input error',
+    eventName => {
+      expect(errorFor({ ...valid, token: '' }, [], eventName).message).toMatch(
+        /^Input 'token' is required; got an empty value\./
+      )
+    }
+  )
+
+  it('with a token, a pull request previews as usual', () => {
+    const s = settingsFrom(valid, [], 'pull_request')
+    expect(previewWithoutToken(s, 'pull_request')).toBeUndefined()
+  })
+
+  it('still checks the other inputs', () => {
+    expect(
+      errorFor({ ...valid, token: '', 'space-number': 'x' }, [], 'pull_request').message
+    ).toMatch(/^Input 'space-number' must be a positive whole number/)
   })
 })
 

@@ -224,6 +224,26 @@ describe('drift', () => {
     })
   })
 
+  it('with ownership: repository, a push leaves resources outside files to full reconciles, duplicates included', async () => {
+    const harness = await start({ sha: head })
+    const outside = [base, '1'.repeat(40)].map(sha =>
+      seed(harness, 'github_file', { repository_id: REPO_ID, file_path: 'docs/b.md', sha })
+    )
+    seed(harness, 'github_file', { repository_id: REPO_ID, file_path: 'docs/a.md', sha: base })
+    const settings = { ownership: 'repository' as const }
+    const pushed = await runSync(harness, { files: 'docs/a.md', settings, ctx: push(base, head) })
+    expect(pushed.error).toBeUndefined()
+    expect(pushed.outcomes.map(o => `${o.action} ${o.path}`)).toEqual(['updated docs/a.md'])
+    expect(space(harness).map(r => r.id)).toEqual(expect.arrayContaining(outside))
+
+    const full = await runSync(harness, { files: 'docs/a.md', settings })
+    expect(full.error).toBeUndefined()
+    expect(full.outcomes.filter(o => o.action === 'deleted').map(o => o.resourceId)).toEqual(
+      outside
+    )
+    expect(space(harness).map(r => r.metadata.file_path)).toEqual(['docs/a.md'])
+  })
+
   it('a create whose answer was lost is recognised by its marker even when GitHub normalised the text', () => {
     const text = withMarker('Line   \r\nCafe\u0301\n', {
       repositoryId: REPO_ID,

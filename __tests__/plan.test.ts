@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
 import { readMarker } from '../src/space/marker.js'
-import { blobsToRead, plan, settle, type PlanInput, type PlannedAction } from '../src/sync/plan.js'
-import type { OwnedResource } from '../src/space/resource.js'
+import {
+  blobsToRead,
+  checkDeletions,
+  plan,
+  settle,
+  type PlanInput,
+  type PlannedAction
+} from '../src/sync/plan.js'
+import { MAX_FREE_TEXT_BYTES, type OwnedResource } from '../src/space/resource.js'
 
 const HEAD = 'h'.repeat(40)
 const OLD = 'o'.repeat(40)
@@ -18,6 +25,7 @@ function input(overrides: Partial<PlanInput>): PlanInput {
     prune: true,
     pin: true,
     complete: true,
+    inFiles: () => true,
     changedSince: new Map(),
     ...overrides
   }
@@ -253,9 +261,64 @@ describe('plan', () => {
       input({ resourceType: 'free_text', desired: [file('a.md')], owned: [gh(1, 'a.md')] })
     )
     expect(actions).toEqual([
-      { kind: 'delete', path: 'a.md', resourceId: 1, reason: 'replaced by a free_text resource' },
+      {
+        kind: 'delete',
+        path: 'a.md',
+        resourceId: 1,
+        reason: 'replaced by a free_text resource',
+        replaced: gh(1, 'a.md')
+      },
       { kind: 'create', path: 'a.md', blobSha: 'blob-a.md' }
     ])
+  })
+
+  describe('ownership: repository (resources of ours outside files)', () => {
+    const inDocs = (path: string) => path.startsWith('docs/')
+    const narrowed = {
+      inFiles: inDocs,
+      desired: [file('docs/a.md')],
+      owned: [gh(1, 'docs/a.md'), gh(2, 'guide/b.md'), ft(3, 'notes/c.md'), gh(4, 'docs/gone.md')]
+    }
+
+    it('a full reconcile removes them, saying files no longer matches them; removed files as before', () => {
+      expect(plan(input(narrowed))).toEqual([
+        { kind: 'unchanged', path: 'docs/a.md', resourceId: 1 },
+        { kind: 'delete', path: 'docs/gone.md', resourceId: 4, reason: 'file removed' },
+        {
+          kind: 'delete',
+          path: 'guide/b.md',
+          resourceId: 2,
+          reason: 'files does not match it (ownership: repository)'
+        },
+        {
+          kind: 'delete',
+          path: 'notes/c.md',
+          resourceId: 3,
+          reason: 'files does not match it (ownership: repository)'
+        }
+      ])
+    })
+
+    it('keeps them when prune is false, and on a file listing cut short', () => {
+      expect(plan(input({ ...narrowed, prune: false }))[2]).toEqual({
+        kind: 'skip',
+        path: 'guide/b.md',
+        resourceId: 2,
+        reason: 'files does not match it (ownership: repository); kept because prune is false'
+      })
+      expect(plan(input({ ...narrowed, complete: false }))[2]).toEqual({
+        kind: 'skip',
+        path: 'guide/b.md',
+        resourceId: 2,
+        reason: 'not in the file listing, which was cut short; not pruned'
+      })
+    })
+
+    it('counts them toward max-deletions', () => {
+      expect(() => checkDeletions(plan(input(narrowed)), 2)).toThrow(
+        'Refusing to delete 3 resources, more than max-deletions (2)'
+      )
+    })
   })
 
   it('never prunes on a listing that was cut short', () => {
@@ -417,5 +480,105 @@ describe('settle: the plan once the files to write have been read', () => {
         metadata: { repository_id: 42, file_path: 'new.md', sha: HEAD }
       }
     })
+  })
+})
+
+describe('settle: switching resource-type on a file the new type cannot hold', () => {
+  const big = Buffer.from(`${'x'.repeat(MAX_FREE_TEXT_BYTES)}\n`)
+  const settings = {
+    pin: true,
+    commit: HEAD,
+    namePrefix: '',
+    repositoryId: 42,
+    prune: true
+  }
+  /** The draft of a switch at one path, settled with its file's bytes. */
+  function switched(
+    resourceType: 'github_file' | 'free_text',
+    owned: OwnedResource[],
+    bytes: Buffer | { error: string },
+    extra: Partial<Parameters<typeof settle>[1]> = {}
+  ) {
+    const changedSince = new Map([[OLD, new Set(['a.md'])]])
+    const common = { ...settings, resourceType, changedSince, ...extra }
+    const draft = plan(input({ ...common, desired: [file('a.md', 'blob-a')], owned }))
+    return settle(draft, { ...common, contents: new Map([['blob-a', bytes]]) })
+  }
+  const tooLarge =
+    /^kept as github_file: larger than 256 KiB, the free_text limit \(262\d{3} bytes with the marker\)$/
+
+  it('keeps a current github_file when its file is too large for free_text: one skip, no delete', () => {
+    const settled = switched('free_text', [gh(1, 'a.md')], big)
+    expect(settled).toEqual([
+      { kind: 'skip', path: 'a.md', resourceId: 1, reason: expect.stringMatching(tooLarge) }
+    ])
+  })
+
+  it('updates the kept github_file, pinned at the synced commit, when its file changed', () => {
+    const settled = switched('free_text', [gh(1, 'a.md', OLD)], big)
+    expect(settled).toEqual([
+      {
+        kind: 'update',
+        path: 'a.md',
+        blobSha: 'blob-a',
+        resourceId: 1,
+        reason: expect.stringMatching(/^kept as github_file: larger than 256 KiB.*; file changed$/),
+        body: {
+          resource_type: 'github_file',
+          metadata: { repository_id: 42, file_path: 'a.md', sha: HEAD }
+        }
+      }
+    ])
+  })
+
+  it('keeps the oldest of several github_files and deletes the others as duplicates', () => {
+    const settled = switched('free_text', [gh(1, 'a.md'), gh(2, 'a.md')], big)
+    expect(settled.map(a => [a.kind, 'resourceId' in a ? a.resourceId : undefined])).toEqual([
+      ['skip', 1],
+      ['delete', 2]
+    ])
+    expect(settled[1]).toMatchObject({ reason: 'duplicate' })
+  })
+
+  it('replaces it as before when the file fits', () => {
+    const settled = switched('free_text', [gh(1, 'a.md')], Buffer.from('# small\n'))
+    expect(settled.map(a => `${a.kind} ${'reason' in a ? a.reason : ''}`)).toEqual([
+      'delete replaced by a free_text resource',
+      'create '
+    ])
+  })
+
+  it('keeps it unchanged when the file could not be read, next to the failure', () => {
+    const settled = switched('free_text', [gh(1, 'a.md')], { error: 'answered 502' })
+    expect(settled).toEqual([
+      {
+        kind: 'skip',
+        path: 'a.md',
+        resourceId: 1,
+        reason: 'kept as github_file: could not read the file: answered 502'
+      },
+      { kind: 'fail', path: 'a.md', reason: 'could not read the file: answered 502' }
+    ])
+  })
+
+  it('free_text to github_file: a file neither type can hold makes the free_text outdated, not replaced', () => {
+    const binary = Buffer.from([0x23, 0x00])
+    expect(switched('github_file', [ft(1, 'a.md', 'old-blob')], binary)).toEqual([
+      {
+        kind: 'delete',
+        path: 'a.md',
+        resourceId: 1,
+        reason: 'binary file (contains a NUL byte); its outdated resource is removed'
+      }
+    ])
+    expect(switched('github_file', [ft(1, 'a.md', 'old-blob')], binary, { prune: false })).toEqual([
+      {
+        kind: 'skip',
+        path: 'a.md',
+        resourceId: 1,
+        reason:
+          'binary file (contains a NUL byte); its resource is outdated, kept because prune is false'
+      }
+    ])
   })
 })

@@ -34749,17 +34749,22 @@ const NOT_CANONICAL = /(^|\/)\.{0,2}(\/|$)/;
 function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+const OWNERSHIPS = ['files', 'repository'];
+/** The paths whose resources of this repository are ours, given the `files` globs. */
+function ownedPaths(ownership, matchesFiles) {
+    return ownership === 'repository' ? () => true : matchesFiles;
+}
 /**
  * A listed resource as ours, or undefined when it is someone else's or not understood: a
- * `github_file` of this repository whose path is canonical and in scope, or a `free_text` whose
- * marker names this repository and such a path.
+ * `github_file` of this repository whose path is canonical and owned (`ownedPaths`), or a
+ * `free_text` whose marker names this repository and such a path.
  */
-function recognise(r, repositoryId, inScope) {
+function recognise(r, repositoryId, owned) {
     if (!isRecord(r) || !Number.isSafeInteger(r.id) || !isRecord(r.metadata))
         return undefined;
     const id = r.id;
     const m = r.metadata;
-    const ours = (path) => typeof path === 'string' && isCanonicalPath(path) && inScope(path);
+    const ours = (path) => typeof path === 'string' && isCanonicalPath(path) && owned(path);
     if (r.resource_type === 'github_file') {
         if (m.repository_id !== repositoryId || !ours(m.file_path))
             return undefined;
@@ -37898,7 +37903,7 @@ function checkApiUrl(raw, mask) {
 const actionInput = (name, trim) => getInput(name, { trimWhitespace: trim !== false });
 const actionMask = secret => core_setSecret(secret);
 function readSettings(read = actionInput, mask = actionMask, runner = {}) {
-    const token = readToken(read, mask);
+    const token = readToken(read, mask, runner.eventName ?? '');
     const owner = readOwner(read, runner.repoOwner);
     const config = readPath(read, 'config', '.github/copilot-spaces.yml');
     const { spaceNumber, spaceName } = readSpace(read, config);
@@ -37931,6 +37936,7 @@ function readSettings(read = actionInput, mask = actionMask, runner = {}) {
         createSpace,
         spaceSettings,
         globs,
+        ownership: oneOf(read, 'ownership', OWNERSHIPS, 'files'),
         resourceType,
         sync: oneOf(read, 'sync', ['auto', 'changed', 'full'], 'auto'),
         prune: inputs_boolean(read, 'prune', true),
@@ -37948,8 +37954,23 @@ function readSettings(read = actionInput, mask = actionMask, runner = {}) {
         warnings
     };
 }
-function readToken(read, mask) {
+/** The events that only preview; on a pull request from a fork, secrets are empty. */
+const inputs_PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * Why this step previews nothing, or undefined: on a pull request, an empty `token` is what a
+ * fork's pull request gets (no secrets), not a mistake to fail on. Elsewhere it is an input error.
+ */
+function previewWithoutToken(settings, eventName) {
+    if (settings.token !== '' || !inputs_PULL_REQUEST_EVENTS.has(eventName))
+        return undefined;
+    return (`Input 'token' is empty on this ${eventName} event, so there is no preview: it needs a token that can read the Space. ` +
+        'Pull requests from forks get no secrets. Nothing was read or written. ' +
+        'To skip this step on forks, add to it: if: github.event.pull_request.head.repo.full_name == github.repository');
+}
+function readToken(read, mask, eventName) {
     const token = read('token');
+    if (token === '' && inputs_PULL_REQUEST_EVENTS.has(eventName))
+        return '';
     if (token === '') {
         throw new InputError("Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token).");
     }
@@ -38189,7 +38210,7 @@ async function checkUnpinnedRef(client, ctx, preview, warn) {
 }
 
 ;// CONCATENATED MODULE: ./schema/copilot-spaces.schema.json
-const copilot_spaces_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"copilot-spaces.schema.json","title":"copilot-space-sync configuration","description":"The Copilot Spaces one workflow step keeps in sync with the repository (the step\'s \'config\' input names this file). Each entry takes the step\'s inputs about one Space, with the same meaning; a key left out takes the step\'s input.","type":"object","additionalProperties":false,"required":["spaces"],"properties":{"spaces":{"description":"One entry per Space.","type":"array","minItems":1,"items":{"$ref":"#/definitions/space"}}},"definitions":{"space":{"type":"object","additionalProperties":false,"oneOf":[{"required":["space-number"]},{"required":["space-name"]}],"properties":{"owner":{"description":"Login of the organization or user that owns the Space.","type":"string","minLength":1},"owner-type":{"description":"\'auto\' asks the API once whether the owner is an organization.","enum":["auto","org","user"]},"space-number":{"description":"The Space\'s number (the last part of github.com/copilot/spaces/OWNER/NUMBER). Exactly one of space-number and space-name.","type":"integer","minimum":1},"space-name":{"description":"The Space\'s name, looked up among the owner\'s Spaces the token can read. Exactly one of space-number and space-name.","type":"string","minLength":1},"create-space":{"description":"With space-name: create the Space when the owner has none by that name.","type":"boolean"},"description":{"description":"The Space\'s description.","type":"string"},"instructions-file":{"description":"A file in the repository whose text (at most 4000 characters) becomes the Space\'s instructions.","type":"string","minLength":1},"base-role":{"description":"Organization Spaces only: what every member of the organization may do in the Space.","enum":["no_access","reader","writer","admin"]},"files":{"description":"Globs of the files to sync: a list, or a block string with one glob a line; \'!\' excludes.","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]},"resource-type":{"enum":["github_file","free_text"]},"name-prefix":{"description":"free_text only: text put before the path in each resource\'s name.","type":"string"},"prune":{"description":"Remove the resources of files that were deleted or renamed out of the globs.","type":"boolean"},"pin":{"description":"github_file only: pin each file at the synced commit (true), or follow the default branch (false).","type":"boolean"},"max-deletions":{"description":"Refuse a run that would delete more than this many of the action\'s own resources in this Space.","type":"integer","minimum":0},"release-notes":{"description":"Keep the notes of the last this many published releases as free_text resources named \'Release <tag>\'.","type":"integer","minimum":0,"maximum":100}}}}}');
+const copilot_spaces_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"copilot-spaces.schema.json","title":"copilot-space-sync configuration","description":"The Copilot Spaces one workflow step keeps in sync with the repository (the step\'s \'config\' input names this file). Each entry takes the step\'s inputs about one Space, with the same meaning; a key left out takes the step\'s input.","type":"object","additionalProperties":false,"required":["spaces"],"properties":{"spaces":{"description":"One entry per Space.","type":"array","minItems":1,"items":{"$ref":"#/definitions/space"}}},"definitions":{"space":{"type":"object","additionalProperties":false,"oneOf":[{"required":["space-number"]},{"required":["space-name"]}],"properties":{"owner":{"description":"Login of the organization or user that owns the Space.","type":"string","minLength":1},"owner-type":{"description":"\'auto\' asks the API once whether the owner is an organization.","enum":["auto","org","user"]},"space-number":{"description":"The Space\'s number (the last part of github.com/copilot/spaces/OWNER/NUMBER). Exactly one of space-number and space-name.","type":"integer","minimum":1},"space-name":{"description":"The Space\'s name, looked up among the owner\'s Spaces the token can read. Exactly one of space-number and space-name.","type":"string","minLength":1},"create-space":{"description":"With space-name: create the Space when the owner has none by that name.","type":"boolean"},"description":{"description":"The Space\'s description.","type":"string"},"instructions-file":{"description":"A file in the repository whose text (at most 4000 characters) becomes the Space\'s instructions.","type":"string","minLength":1},"base-role":{"description":"Organization Spaces only: what every member of the organization may do in the Space.","enum":["no_access","reader","writer","admin"]},"files":{"description":"Globs of the files to sync: a list, or a block string with one glob a line; \'!\' excludes.","oneOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}]},"ownership":{"description":"Which resources of this repository in the Space are the action\'s: \'files\', those at paths files matches (Spaces shared by workflows with disjoint globs); \'repository\', every github_file of this repository and every free_text it marked, so a full reconcile removes what files no longer matches.","enum":["files","repository"]},"resource-type":{"enum":["github_file","free_text"]},"name-prefix":{"description":"free_text only: text put before the path in each resource\'s name.","type":"string"},"prune":{"description":"Remove the resources of files that were deleted or renamed out of the globs.","type":"boolean"},"pin":{"description":"github_file only: pin each file at the synced commit (true), or follow the default branch (false).","type":"boolean"},"max-deletions":{"description":"Refuse a run that would delete more than this many of the action\'s own resources in this Space.","type":"integer","minimum":0},"release-notes":{"description":"Keep the notes of the last this many published releases as free_text resources named \'Release <tag>\'.","type":"integer","minimum":0,"maximum":100}}}}}');
 ;// CONCATENATED MODULE: ./src/run/config.ts
 
 
@@ -38298,7 +38319,7 @@ function asInput(value) {
  * The Spaces the file declares, each as the settings of one Space; throws an InputError naming
  * the file, the entry (by number and name) and the key. `read` and `mask` are the step's.
  */
-async function spacesFromConfig(text, file, read, mask) {
+async function spacesFromConfig(text, file, read, mask, runner = {}) {
     const { parse, check } = await loadParsers();
     const named = `Config file ${JSON.stringify(file)}`;
     // "Config file "f", entry 2 ("Docs"): …" for an entry, "Config file "f": …" for the file.
@@ -38326,7 +38347,7 @@ async function spacesFromConfig(text, file, read, mask) {
                 : read(name, trim);
         const origin = `${named}, entry ${i + 1}${entryName(entry)}`;
         try {
-            return { ...readSettings(own, mask), origin };
+            return { ...readSettings(own, mask, runner), origin };
         }
         catch (error) {
             throw error instanceof InputError ? inEntry(origin, error) : error;
@@ -38366,7 +38387,7 @@ async function readConfig(file, files, commit, input) {
     if (bytes === undefined) {
         throw new InputError(`Input 'config': the repository has no file ${JSON.stringify(file)} at ${commit.slice(0, 12)} (a path from the repository's root).`);
     }
-    const spaces = await spacesFromConfig(bytes.toString('utf8'), file, input.read, input.mask);
+    const spaces = await spacesFromConfig(bytes.toString('utf8'), file, input.read, input.mask, input.runner);
     for (const s of spaces)
         for (const w of s.warnings)
             input.warn(`${s.origin}: ${w}`);
@@ -38997,7 +39018,8 @@ async function write(a, o) {
 /**
  * The desired state: which files should have a resource, which of our resources this run
  * decides, and, for github_file resources pinned at older commits, which paths changed since.
- * Every match against the `files` globs for the plan happens here.
+ * Every match against the `files` globs for the plan happens here, or through the `inFiles` it
+ * hands the planner.
  */
 
 
@@ -39024,7 +39046,7 @@ function nothingToSync(changes, globs, pin) {
 async function desiredState(scope, files, globs, owned, say) {
     if (scope.kind === 'full')
         return everyFile(scope.commit, files, globs, say.warn);
-    const wanted = changedFiles(scope.changes, globs);
+    const wanted = { ...changedFiles(scope.changes, globs), inFiles: globs.matches };
     // The compare API gives no modes: without them a symbolic link would be synced as a file
     // holding its target's path.
     const modeless = wanted.desired.filter(d => d.mode === undefined).map(d => d.path);
@@ -39033,7 +39055,7 @@ async function desiredState(scope, files, globs, owned, say) {
         for (const d of wanted.desired)
             d.mode ??= modes.get(d.path);
     }
-    await convergeDuplicates(wanted, await owned(), scope.commit, files, say.log);
+    await convergeDuplicates(wanted, await owned(), scope.commit, files, globs, say.log);
     return wanted;
 }
 /** A full reconcile: every file in scope at the commit decides every resource of ours. */
@@ -39047,17 +39069,24 @@ async function everyFile(commit, files, globs, warn) {
         warn(`Input 'files' matches none of the ${listing.files.length} files at ${commit.slice(0, 7)}` +
             ` (patterns: ${globs.patterns.join(', ')}). Check the globs: they are matched against repository paths, case-sensitively.`);
     }
-    return { desired, decide: 'all', renames: [], complete: listing.complete };
+    const complete = listing.complete;
+    return { desired, decide: 'all', renames: [], complete, inFiles: globs.matches };
 }
-/** A change set: only the paths it touched are decided, renames as renames. */
+/**
+ * A change set: only the paths it touched that `files` matches are decided, renames as renames.
+ * With `ownership: repository`, a resource of ours at a path `files` does not match is left to
+ * full reconciles, which see every such resource at once: a push sees only the paths it changed.
+ */
 function changedFiles(changes, globs) {
     const desired = [];
     const decide = new Set();
     const renames = [];
     for (const change of changes) {
-        decide.add(change.path);
+        if (globs.matches(change.path))
+            decide.add(change.path);
         if (change.previousPath !== undefined) {
-            decide.add(change.previousPath);
+            if (globs.matches(change.previousPath))
+                decide.add(change.previousPath);
             renames.push({ from: change.previousPath, to: change.path });
         }
         if (change.status !== 'deleted' && change.blobSha && globs.matches(change.path)) {
@@ -39067,16 +39096,16 @@ function changedFiles(changes, globs) {
     return { desired, decide, renames, complete: true };
 }
 /**
- * Several resources of ours for a path a change did not touch (two runs raced on an earlier
- * push) converge too, so that any run that lists the Space repairs them: their paths join the
- * decided ones, with their files as they are at the commit.
+ * Several resources of ours for a path `files` matches that a change did not touch (two runs
+ * raced on an earlier push) converge too, so that any run that lists the Space repairs them:
+ * their paths join the decided ones, with their files as they are at the commit.
  */
-async function convergeDuplicates(wanted, owned, commit, files, log) {
+async function convergeDuplicates(wanted, owned, commit, files, globs, log) {
     const perPath = new Map();
     for (const r of owned)
         perPath.set(r.path, (perPath.get(r.path) ?? 0) + 1);
     const crowded = [...perPath]
-        .filter(([path, n]) => n > 1 && !wanted.decide.has(path))
+        .filter(([path, n]) => n > 1 && !wanted.decide.has(path) && globs.matches(path))
         .map(([path]) => path);
     if (crowded.length === 0)
         return;
@@ -39155,7 +39184,8 @@ async function changedSinceCommits(owned, desired, scope, files, log = () => { }
  * ours that are there) to one decision per path. `plan` decides from what the repository and the
  * listing say; `settle` finishes the plan once the files to write have been read (a file that
  * turned out binary, not UTF-8 or too large is not written, and its outdated resource goes when
- * pruning). Every decision is made here, so what is logged as the plan is what `apply` sends.
+ * pruning; a resource of the other type it was to replace stays when its type can still hold the
+ * file). Every decision is made here, so what is logged as the plan is what `apply` sends.
  */
 
 const byId = (a, b) => a.id - b.id;
@@ -39248,7 +39278,8 @@ function decideFile(input, file, here, movedHere) {
         kind: 'delete',
         path,
         resourceId: r.id,
-        reason: `replaced by a ${input.resourceType} resource`
+        reason: `replaced by a ${input.resourceType} resource`,
+        replaced: r
     }));
     const same = here.filter(r => r.type === input.resourceType);
     if (movedHere) {
@@ -39295,7 +39326,11 @@ function decideLeftovers(input, decided) {
             actions.push({ kind: 'delete', path, resourceId, reason: `renamed to ${rename.to}` });
             continue;
         }
-        const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed';
+        const why = rename
+            ? `renamed to ${rename.to}, which files does not match`
+            : input.inFiles(path)
+                ? 'file removed'
+                : 'files does not match it (ownership: repository)';
         const reason = !input.complete
             ? 'not in the file listing, which was cut short; not pruned'
             : !input.prune
@@ -39312,27 +39347,71 @@ function decideLeftovers(input, decided) {
 }
 /** The plan with every write's body, or its final decision when the file cannot be synced. */
 function settle(draft, input) {
-    return draft.map(a => {
+    const unwritable = new Map();
+    const settled = draft.map((a) => {
         if (a.kind !== 'create' && a.kind !== 'update')
             return a;
         const content = input.contents.get(a.blobSha);
         if (content === undefined || !Buffer.isBuffer(content)) {
-            const why = content?.error ?? 'its content was not read';
+            const why = `could not read the file: ${content?.error ?? 'its content was not read'}`;
+            unwritable.set(a.path, { file: a, why });
             return {
                 kind: 'fail',
                 path: a.path,
-                reason: `could not read the file: ${why}`,
+                reason: why,
                 ...(a.kind === 'update' ? { resourceId: a.resourceId, previousPath: a.previousPath } : {})
             };
         }
         const body = bodyFor(input, a, content);
         if ('unsyncable' in body) {
+            unwritable.set(a.path, { file: a, bytes: content, why: body.unsyncable });
             return a.kind === 'update'
                 ? outdated(a.path, a.resourceId, body.unsyncable, input.prune)
                 : { kind: 'skip', path: a.path, reason: body.unsyncable };
         }
         return { ...a, body };
     });
+    return unwritable.size === 0 ? settled : keepReplaced(settled, unwritable, input);
+}
+/**
+ * A resource of the other type that a path's new resource was to replace, when the new one
+ * cannot be written (`resource-type` switched on a file too large for free_text): deleting it
+ * would leave the file out of the Space. It stays, updated when its file changed, as long as its
+ * own type can hold the file; else it is outdated, like any resource whose file cannot be synced.
+ * It then speaks for the path, in place of the skipped create.
+ */
+function keepReplaced(settled, unwritable, input) {
+    const kept = new Set();
+    const speaks = new Set();
+    const actions = settled.map((a) => {
+        if (a.kind !== 'delete' || !a.replaced)
+            return a;
+        const u = unwritable.get(a.path);
+        if (!u)
+            return a;
+        const { path } = a;
+        speaks.add(path);
+        if (kept.has(path))
+            return { ...a, reason: 'duplicate' };
+        const old = a.replaced;
+        const why = `kept as ${old.type}: ${u.why}`;
+        if (!u.bytes) {
+            kept.add(path);
+            return { kind: 'skip', path, resourceId: old.id, reason: why };
+        }
+        // Pinned: `pin` is about github_file resources, and ignored with resource-type free_text.
+        const own = { ...input, resourceType: old.type, pin: true };
+        const body = bodyFor(own, u.file, u.bytes);
+        if ('unsyncable' in body)
+            return outdated(path, old.id, body.unsyncable, input.prune);
+        kept.add(path);
+        if (isCurrent(own, old, u.file))
+            return { kind: 'skip', path, resourceId: old.id, reason: why };
+        const { blobSha } = u.file;
+        const reason = `${why}; ${staleReason(own, old, u.file)}`;
+        return { kind: 'update', path, blobSha, resourceId: old.id, reason, body };
+    });
+    return actions.filter(a => !(a.kind === 'skip' && a.resourceId === undefined && speaks.has(a.path)));
 }
 /** The blobs a plan's creates and updates write: what must be read before it can be settled. */
 function blobsToRead(draft) {
@@ -39467,6 +39546,7 @@ function planNotes(wanted, owned, repositoryId) {
 
 
 
+
 /** API failures explained with the Space they concern; input errors and refusals as they are. */
 function explained(error, ref) {
     if (error instanceof RefusedError || error instanceof InputError)
@@ -39535,7 +39615,8 @@ async function planResources(settings, ctx, run, ref, report) {
     const unpinned = followsBranch(settings);
     const repoId = await repositoryId(client, ctx);
     // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
-    const listed = ref ? readSpaceState(client, ref, repoId, globs.matches) : emptySpace();
+    const owns = ownedPaths(settings.ownership, globs.matches);
+    const listed = ref ? readSpaceState(client, ref, repoId, owns) : emptySpace();
     const owned = async () => (await listed).ours;
     const [state, wanted] = await Promise.all([
         listed,
@@ -39677,7 +39758,7 @@ async function syncConfigured(settings, ctx, options = {}, input = { read: actio
     const { scope, files } = run;
     if (scope.kind === 'none')
         return [{ report: reportContext(settings, ctx, scope, false), outcomes: [] }];
-    const spaces = await readConfig(settings.config, files, scope.commit, input);
+    const spaces = await readConfig(settings.config, files, scope.commit, { runner: ctx, ...input });
     const wanted = [];
     for (const s of spaces)
         wanted.push(await forEntry(s, wantedSettings(s, files, scope.commit)));
@@ -39696,6 +39777,15 @@ async function syncConfigured(settings, ctx, options = {}, input = { read: actio
     }
     return runs;
 }
+/**
+ * A pull request preview without a token (a fork's): a notice, and the report of a preview that
+ * counted nothing, so that the step's outputs and summary are those of an empty preview.
+ */
+async function withoutToken(notice, settings, ctx) {
+    log_notice(notice);
+    const reason = "none: input 'token' is empty, as on a pull request from a fork, which gets no secrets";
+    await reportRun([{ report: reportContext(settings, ctx, { reason }, false), outcomes: [] }]);
+}
 async function run() {
     let started;
     try {
@@ -39703,6 +39793,9 @@ async function run() {
         const settings = readSettings(undefined, undefined, ctx);
         for (const warning of settings.warnings)
             log_warning(warning);
+        const noToken = previewWithoutToken(settings, ctx.eventName);
+        if (noToken !== undefined)
+            return await withoutToken(noToken, settings, ctx);
         started = { settings, ctx };
         const { config } = settings;
         const runs = config !== undefined

@@ -480,7 +480,8 @@ try {
       renames,
       owned,
       prune: true,
-      complete: true
+      complete: true,
+      inFiles: (path: string) => path.startsWith('docs/')
     }
     const started = performance.now()
     const actions = plan(input)

@@ -164,6 +164,7 @@ export function buildSettings(h: Harness, input: SyncInput = {}): Settings {
     spaceNumber: h.space,
     createSpace: false,
     spaceSettings: {},
+    ownership: 'files',
     resourceType: 'github_file',
     sync: 'auto',
     prune: true,

@@ -7,7 +7,14 @@
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import schema from '../../schema/copilot-spaces.schema.json' with { type: 'json' }
 import type { RepoFiles } from '../repository/files.js'
-import { InputError, readSettings, type Mask, type ReadInput, type Settings } from './inputs.js'
+import {
+  InputError,
+  readSettings,
+  type Mask,
+  type ReadInput,
+  type RunnerDefaults,
+  type Settings
+} from './inputs.js'
 
 // Loaded and compiled on first use: a run without `config` pays for neither the YAML parser nor
 // the validator (a tenth of a second at start-up).
@@ -123,7 +130,8 @@ export async function spacesFromConfig(
   text: string,
   file: string,
   read: ReadInput,
-  mask: Mask
+  mask: Mask,
+  runner: RunnerDefaults = {}
 ): Promise<Settings[]> {
   const { parse, check } = await loadParsers()
   const named = `Config file ${JSON.stringify(file)}`
@@ -152,7 +160,7 @@ export async function spacesFromConfig(
           : read(name, trim)
     const origin = `${named}, entry ${i + 1}${entryName(entry)}`
     try {
-      return { ...readSettings(own, mask), origin }
+      return { ...readSettings(own, mask, runner), origin }
     } catch (error) {
       throw error instanceof InputError ? inEntry(origin, error) : error
     }
@@ -193,7 +201,7 @@ export async function readConfig(
   file: string,
   files: RepoFiles,
   commit: string,
-  input: { read: ReadInput; mask: Mask; warn: (line: string) => void }
+  input: { read: ReadInput; mask: Mask; warn: (line: string) => void; runner?: RunnerDefaults }
 ): Promise<Settings[]> {
   const bytes = await files.readFileAt(commit, file)
   if (bytes === undefined) {
@@ -201,7 +209,13 @@ export async function readConfig(
       `Input 'config': the repository has no file ${JSON.stringify(file)} at ${commit.slice(0, 12)} (a path from the repository's root).`
     )
   }
-  const spaces = await spacesFromConfig(bytes.toString('utf8'), file, input.read, input.mask)
+  const spaces = await spacesFromConfig(
+    bytes.toString('utf8'),
+    file,
+    input.read,
+    input.mask,
+    input.runner
+  )
   for (const s of spaces) for (const w of s.warnings) input.warn(`${s.origin}: ${w}`)
   return spaces
 }

@@ -4,7 +4,12 @@
  */
 import * as core from '@actions/core'
 import type { OwnerType } from '../github/client.js'
-import { isCanonicalPath, type ResourceType } from '../space/resource.js'
+import {
+  isCanonicalPath,
+  OWNERSHIPS,
+  type Ownership,
+  type ResourceType
+} from '../space/resource.js'
 import { BASE_ROLES, type BaseRole } from '../space/settings.js'
 import { compileGlobs, type GlobSet } from '../repository/globs.js'
 import type { SyncMode } from '../repository/scope.js'
@@ -12,6 +17,7 @@ import type { SyncMode } from '../repository/scope.js'
 export type { ResourceType }
 
 export interface Settings {
+  /** Empty only on a pull request (`previewWithoutToken`): nothing is then read or written. */
   token: string
   owner: string
   ownerType: OwnerType | 'auto'
@@ -27,6 +33,8 @@ export interface Settings {
   /** The Space's own settings, each left as it is when undefined. */
   spaceSettings: SpaceSettingsInput
   globs: GlobSet
+  /** Which resources of this repository are ours: those `files` matches, or all of them. */
+  ownership: Ownership
   resourceType: ResourceType
   sync: SyncMode
   prune: boolean
@@ -195,12 +203,14 @@ export const actionInput: ReadInput = (name, trim) =>
   core.getInput(name, { trimWhitespace: trim !== false })
 export const actionMask: Mask = secret => core.setSecret(secret)
 
-/** What the run's context supplies where an input is left empty. */
+/** What the run's context supplies: defaults of inputs left empty, and the event. */
 export interface RunnerDefaults {
   /** The repository's owner: the default of 'owner'. */
   repoOwner?: string
   /** GITHUB_API_URL: the default of 'api-url'. */
   apiUrl?: string
+  /** The event: a pull request may run without 'token' (a fork's gets no secrets). */
+  eventName?: string
 }
 
 export function readSettings(
@@ -208,7 +218,7 @@ export function readSettings(
   mask: Mask = actionMask,
   runner: RunnerDefaults = {}
 ): Settings {
-  const token = readToken(read, mask)
+  const token = readToken(read, mask, runner.eventName ?? '')
   const owner = readOwner(read, runner.repoOwner)
   const config = readPath(read, 'config', '.github/copilot-spaces.yml')
   const { spaceNumber, spaceName } = readSpace(read, config)
@@ -252,6 +262,7 @@ export function readSettings(
     createSpace,
     spaceSettings,
     globs,
+    ownership: oneOf(read, 'ownership', OWNERSHIPS, 'files'),
     resourceType,
     sync: oneOf(read, 'sync', ['auto', 'changed', 'full'] as const, 'auto'),
     prune: boolean(read, 'prune', true),
@@ -270,8 +281,25 @@ export function readSettings(
   }
 }
 
-function readToken(read: ReadInput, mask: Mask): string {
+/** The events that only preview; on a pull request from a fork, secrets are empty. */
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
+
+/**
+ * Why this step previews nothing, or undefined: on a pull request, an empty `token` is what a
+ * fork's pull request gets (no secrets), not a mistake to fail on. Elsewhere it is an input error.
+ */
+export function previewWithoutToken(settings: Settings, eventName: string): string | undefined {
+  if (settings.token !== '' || !PULL_REQUEST_EVENTS.has(eventName)) return undefined
+  return (
+    `Input 'token' is empty on this ${eventName} event, so there is no preview: it needs a token that can read the Space. ` +
+    'Pull requests from forks get no secrets. Nothing was read or written. ' +
+    'To skip this step on forks, add to it: if: github.event.pull_request.head.repo.full_name == github.repository'
+  )
+}
+
+function readToken(read: ReadInput, mask: Mask, eventName: string): string {
   const token = read('token')
+  if (token === '' && PULL_REQUEST_EVENTS.has(eventName)) return ''
   if (token === '') {
     throw new InputError(
       "Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token)."

@@ -20,7 +20,14 @@ import type { Outcome } from '../sync/apply.js'
 import { readRunContext, type RunContext } from './context.js'
 import type { WantedSettings } from '../space/settings.js'
 import { forEntry, readConfig } from './config.js'
-import { actionInput, actionMask, InputError, readSettings, type Settings } from './inputs.js'
+import {
+  actionInput,
+  actionMask,
+  InputError,
+  previewWithoutToken,
+  readSettings,
+  type Settings
+} from './inputs.js'
 import { commentOnPullRequest } from './pull-request.js'
 import { wantedSettings } from './space.js'
 import { applySpace, planSpace, type RunShared, type SpacePlan } from './space-sync.js'
@@ -94,7 +101,7 @@ export async function syncConfigured(
   const { scope, files } = run
   if (scope.kind === 'none')
     return [{ report: reportContext(settings, ctx, scope, false), outcomes: [] }]
-  const spaces = await readConfig(settings.config, files, scope.commit, input)
+  const spaces = await readConfig(settings.config, files, scope.commit, { runner: ctx, ...input })
   const wanted: WantedSettings[] = []
   for (const s of spaces) wanted.push(await forEntry(s, wantedSettings(s, files, scope.commit)))
   const plans: (SpacePlan | SpaceRun)[] = []
@@ -114,12 +121,25 @@ export async function syncConfigured(
   return runs
 }
 
+/**
+ * A pull request preview without a token (a fork's): a notice, and the report of a preview that
+ * counted nothing, so that the step's outputs and summary are those of an empty preview.
+ */
+async function withoutToken(notice: string, settings: Settings, ctx: RunContext): Promise<void> {
+  out.notice(notice)
+  const reason =
+    "none: input 'token' is empty, as on a pull request from a fork, which gets no secrets"
+  await reportRun([{ report: reportContext(settings, ctx, { reason }, false), outcomes: [] }])
+}
+
 export async function run(): Promise<void> {
   let started: { settings: Settings; ctx: RunContext } | undefined
   try {
     const ctx = await readRunContext()
     const settings = readSettings(undefined, undefined, ctx)
     for (const warning of settings.warnings) out.warning(warning)
+    const noToken = previewWithoutToken(settings, ctx.eventName)
+    if (noToken !== undefined) return await withoutToken(noToken, settings, ctx)
     started = { settings, ctx }
     const { config } = settings
     const runs =

@@ -16,6 +16,7 @@ import {
   reportTarget,
   type ReportContext
 } from '../report/report.js'
+import { ownedPaths } from '../space/resource.js'
 import { planSettings, type WantedSettings } from '../space/settings.js'
 import { emptySpace, readSpaceState } from '../space/state.js'
 import { applyPlan, applySettings, planned, type Outcome } from '../sync/apply.js'
@@ -135,7 +136,8 @@ async function planResources(
   const unpinned = followsBranch(settings)
   const repoId = await repositoryId(client, ctx)
   // The repository is read while the Space is listed: a full reconcile's files do not depend on it.
-  const listed = ref ? readSpaceState(client, ref, repoId, globs.matches) : emptySpace()
+  const owns = ownedPaths(settings.ownership, globs.matches)
+  const listed = ref ? readSpaceState(client, ref, repoId, owns) : emptySpace()
   const owned = async () => (await listed).ours
   const [state, wanted] = await Promise.all([
     listed,

@@ -71,20 +71,38 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * Which resources of this repository are ours (the `ownership` input). 'files': those at paths
+ * `files` matches, so that workflows with disjoint globs share a Space. 'repository': every one,
+ * so that a path `files` no longer matches is pruned by a full reconcile. Neither ever takes
+ * another repository's file or a `free_text` without our marker.
+ */
+export type Ownership = 'files' | 'repository'
+
+export const OWNERSHIPS: readonly Ownership[] = ['files', 'repository']
+
+/** The paths whose resources of this repository are ours, given the `files` globs. */
+export function ownedPaths(
+  ownership: Ownership,
+  matchesFiles: (path: string) => boolean
+): (path: string) => boolean {
+  return ownership === 'repository' ? () => true : matchesFiles
+}
+
+/**
  * A listed resource as ours, or undefined when it is someone else's or not understood: a
- * `github_file` of this repository whose path is canonical and in scope, or a `free_text` whose
- * marker names this repository and such a path.
+ * `github_file` of this repository whose path is canonical and owned (`ownedPaths`), or a
+ * `free_text` whose marker names this repository and such a path.
  */
 export function recognise(
   r: unknown,
   repositoryId: number,
-  inScope: (path: string) => boolean
+  owned: (path: string) => boolean
 ): OwnedResource | undefined {
   if (!isRecord(r) || !Number.isSafeInteger(r.id) || !isRecord(r.metadata)) return undefined
   const id = r.id as number
   const m = r.metadata
   const ours = (path: unknown): path is string =>
-    typeof path === 'string' && isCanonicalPath(path) && inScope(path)
+    typeof path === 'string' && isCanonicalPath(path) && owned(path)
   if (r.resource_type === 'github_file') {
     if (m.repository_id !== repositoryId || !ours(m.file_path)) return undefined
     const commit = typeof m.sha === 'string' ? m.sha : undefined

@@ -1,7 +1,8 @@
 /**
  * The desired state: which files should have a resource, which of our resources this run
  * decides, and, for github_file resources pinned at older commits, which paths changed since.
- * Every match against the `files` globs for the plan happens here.
+ * Every match against the `files` globs for the plan happens here, or through the `inFiles` it
+ * hands the planner.
  */
 import { PINNED_TREE_BUDGET } from '../repository/api-reader.js'
 import type { GlobSet } from '../repository/globs.js'
@@ -33,7 +34,7 @@ export function nothingToSync(
     : `None of the ${changes.length} changed path(s) adds, removes or renames a path that matches files, and pin is false (GitHub serves an edited file's latest version by itself): nothing to sync.`
 }
 
-type Desired = Pick<PlanInput, 'desired' | 'decide' | 'renames' | 'complete'>
+type Desired = Pick<PlanInput, 'desired' | 'decide' | 'renames' | 'complete' | 'inFiles'>
 
 /**
  * The files that decide resources of ours, and which paths they decide. `owned` is asked for only
@@ -48,7 +49,7 @@ export async function desiredState(
   say: { log: Log; warn: Log }
 ): Promise<Desired> {
   if (scope.kind === 'full') return everyFile(scope.commit, files, globs, say.warn)
-  const wanted = changedFiles(scope.changes, globs)
+  const wanted = { ...changedFiles(scope.changes, globs), inFiles: globs.matches }
   // The compare API gives no modes: without them a symbolic link would be synced as a file
   // holding its target's path.
   const modeless = wanted.desired.filter(d => d.mode === undefined).map(d => d.path)
@@ -56,7 +57,7 @@ export async function desiredState(
     const modes = await files.modes(scope.commit, modeless)
     for (const d of wanted.desired) d.mode ??= modes.get(d.path)
   }
-  await convergeDuplicates(wanted, await owned(), scope.commit, files, say.log)
+  await convergeDuplicates(wanted, await owned(), scope.commit, files, globs, say.log)
   return wanted
 }
 
@@ -75,18 +76,23 @@ async function everyFile(commit: string, files: RepoFiles, globs: GlobSet, warn:
         ` (patterns: ${globs.patterns.join(', ')}). Check the globs: they are matched against repository paths, case-sensitively.`
     )
   }
-  return { desired, decide: 'all' as const, renames: [], complete: listing.complete }
+  const complete = listing.complete
+  return { desired, decide: 'all' as const, renames: [], complete, inFiles: globs.matches }
 }
 
-/** A change set: only the paths it touched are decided, renames as renames. */
+/**
+ * A change set: only the paths it touched that `files` matches are decided, renames as renames.
+ * With `ownership: repository`, a resource of ours at a path `files` does not match is left to
+ * full reconciles, which see every such resource at once: a push sees only the paths it changed.
+ */
 function changedFiles(changes: readonly FileChange[], globs: GlobSet) {
   const desired: DesiredFile[] = []
   const decide = new Set<string>()
   const renames: { from: string; to: string }[] = []
   for (const change of changes) {
-    decide.add(change.path)
+    if (globs.matches(change.path)) decide.add(change.path)
     if (change.previousPath !== undefined) {
-      decide.add(change.previousPath)
+      if (globs.matches(change.previousPath)) decide.add(change.previousPath)
       renames.push({ from: change.previousPath, to: change.path })
     }
     if (change.status !== 'deleted' && change.blobSha && globs.matches(change.path)) {
@@ -97,21 +103,22 @@ function changedFiles(changes: readonly FileChange[], globs: GlobSet) {
 }
 
 /**
- * Several resources of ours for a path a change did not touch (two runs raced on an earlier
- * push) converge too, so that any run that lists the Space repairs them: their paths join the
- * decided ones, with their files as they are at the commit.
+ * Several resources of ours for a path `files` matches that a change did not touch (two runs
+ * raced on an earlier push) converge too, so that any run that lists the Space repairs them:
+ * their paths join the decided ones, with their files as they are at the commit.
  */
 async function convergeDuplicates(
   wanted: { desired: DesiredFile[]; decide: Set<string> },
   owned: readonly OwnedResource[],
   commit: string,
   files: RepoFiles,
+  globs: GlobSet,
   log: Log
 ): Promise<void> {
   const perPath = new Map<string, number>()
   for (const r of owned) perPath.set(r.path, (perPath.get(r.path) ?? 0) + 1)
   const crowded = [...perPath]
-    .filter(([path, n]) => n > 1 && !wanted.decide.has(path))
+    .filter(([path, n]) => n > 1 && !wanted.decide.has(path) && globs.matches(path))
     .map(([path]) => path)
   if (crowded.length === 0) return
   log(

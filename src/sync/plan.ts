@@ -3,7 +3,8 @@
  * ours that are there) to one decision per path. `plan` decides from what the repository and the
  * listing say; `settle` finishes the plan once the files to write have been read (a file that
  * turned out binary, not UTF-8 or too large is not written, and its outdated resource goes when
- * pruning). Every decision is made here, so what is logged as the plan is what `apply` sends.
+ * pruning; a resource of the other type it was to replace stays when its type can still hold the
+ * file). Every decision is made here, so what is logged as the plan is what `apply` sends.
  */
 import {
   bodyFor,
@@ -29,6 +30,11 @@ export interface PlanInput extends ResourceSettings {
   prune: boolean
   /** False when the file listing was cut short: then nothing is pruned. */
   complete: boolean
+  /**
+   * Whether `files` matches a path. With `ownership: repository` a resource of ours may be outside
+   * it: a full reconcile removes it as such.
+   */
+  inFiles: (path: string) => boolean
 }
 
 export type PlannedAction =
@@ -43,7 +49,14 @@ export type PlannedAction =
       reason: string
       body?: ResourceBody
     }
-  | { kind: 'delete'; path: string; resourceId: number; reason: string }
+  | {
+      kind: 'delete'
+      path: string
+      resourceId: number
+      reason: string
+      /** A resource of the other type the path's new one replaces: kept when that cannot be written. */
+      replaced?: OwnedResource
+    }
   | { kind: 'unchanged'; path: string; resourceId: number }
   | { kind: 'skip'; path: string; reason: string; resourceId?: number }
   /** A write that cannot be sent: its file could not be read. */
@@ -150,7 +163,8 @@ function decideFile(
       kind: 'delete',
       path,
       resourceId: r.id,
-      reason: `replaced by a ${input.resourceType} resource`
+      reason: `replaced by a ${input.resourceType} resource`,
+      replaced: r
     }))
   const same = here.filter(r => r.type === input.resourceType)
   if (movedHere) {
@@ -195,7 +209,11 @@ function decideLeftovers(input: PlanInput, decided: ReadonlySet<number>): Planne
       actions.push({ kind: 'delete', path, resourceId, reason: `renamed to ${rename.to}` })
       continue
     }
-    const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed'
+    const why = rename
+      ? `renamed to ${rename.to}, which files does not match`
+      : input.inFiles(path)
+        ? 'file removed'
+        : 'files does not match it (ownership: repository)'
     const reason = !input.complete
       ? 'not in the file listing, which was cut short; not pruned'
       : !input.prune
@@ -218,28 +236,81 @@ export interface SettleInput extends ResourceSettings {
   contents: ReadonlyMap<string, Buffer | { error: string }>
 }
 
+/** A path whose new resource cannot be written: its file, with its bytes when they were read. */
+interface Unwritable {
+  file: DesiredFile
+  bytes?: Buffer
+  why: string
+}
+
 /** The plan with every write's body, or its final decision when the file cannot be synced. */
 export function settle(draft: readonly PlannedAction[], input: SettleInput): PlannedAction[] {
-  return draft.map(a => {
+  const unwritable = new Map<string, Unwritable>()
+  const settled = draft.map((a): PlannedAction => {
     if (a.kind !== 'create' && a.kind !== 'update') return a
     const content = input.contents.get(a.blobSha)
     if (content === undefined || !Buffer.isBuffer(content)) {
-      const why = content?.error ?? 'its content was not read'
+      const why = `could not read the file: ${content?.error ?? 'its content was not read'}`
+      unwritable.set(a.path, { file: a, why })
       return {
         kind: 'fail',
         path: a.path,
-        reason: `could not read the file: ${why}`,
+        reason: why,
         ...(a.kind === 'update' ? { resourceId: a.resourceId, previousPath: a.previousPath } : {})
       }
     }
     const body = bodyFor(input, a, content)
     if ('unsyncable' in body) {
+      unwritable.set(a.path, { file: a, bytes: content, why: body.unsyncable })
       return a.kind === 'update'
         ? outdated(a.path, a.resourceId, body.unsyncable, input.prune)
         : { kind: 'skip', path: a.path, reason: body.unsyncable }
     }
     return { ...a, body }
   })
+  return unwritable.size === 0 ? settled : keepReplaced(settled, unwritable, input)
+}
+
+/**
+ * A resource of the other type that a path's new resource was to replace, when the new one
+ * cannot be written (`resource-type` switched on a file too large for free_text): deleting it
+ * would leave the file out of the Space. It stays, updated when its file changed, as long as its
+ * own type can hold the file; else it is outdated, like any resource whose file cannot be synced.
+ * It then speaks for the path, in place of the skipped create.
+ */
+function keepReplaced(
+  settled: readonly PlannedAction[],
+  unwritable: ReadonlyMap<string, Unwritable>,
+  input: SettleInput
+): PlannedAction[] {
+  const kept = new Set<string>()
+  const speaks = new Set<string>()
+  const actions = settled.map((a): PlannedAction => {
+    if (a.kind !== 'delete' || !a.replaced) return a
+    const u = unwritable.get(a.path)
+    if (!u) return a
+    const { path } = a
+    speaks.add(path)
+    if (kept.has(path)) return { ...a, reason: 'duplicate' }
+    const old = a.replaced
+    const why = `kept as ${old.type}: ${u.why}`
+    if (!u.bytes) {
+      kept.add(path)
+      return { kind: 'skip', path, resourceId: old.id, reason: why }
+    }
+    // Pinned: `pin` is about github_file resources, and ignored with resource-type free_text.
+    const own = { ...input, resourceType: old.type, pin: true }
+    const body = bodyFor(own, u.file, u.bytes)
+    if ('unsyncable' in body) return outdated(path, old.id, body.unsyncable, input.prune)
+    kept.add(path)
+    if (isCurrent(own, old, u.file)) return { kind: 'skip', path, resourceId: old.id, reason: why }
+    const { blobSha } = u.file
+    const reason = `${why}; ${staleReason(own, old, u.file)}`
+    return { kind: 'update', path, blobSha, resourceId: old.id, reason, body }
+  })
+  return actions.filter(
+    a => !(a.kind === 'skip' && a.resourceId === undefined && speaks.has(a.path))
+  )
 }
 
 /** The blobs a plan's creates and updates write: what must be read before it can be settled. */
