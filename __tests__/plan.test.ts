@@ -199,7 +199,7 @@ describe('plan', () => {
         kind: 'delete',
         path: 'docs/a.md',
         resourceId: 1,
-        reason: 'renamed to archive/a.txt, which files does not match'
+        reason: "renamed to archive/a.txt, which 'files' does not match"
       }
     ])
     expect(plan(input({ ...base, prune: false }))).toEqual([
@@ -207,7 +207,8 @@ describe('plan', () => {
         kind: 'skip',
         path: 'docs/a.md',
         resourceId: 1,
-        reason: 'renamed to archive/a.txt, which files does not match; kept because prune is false'
+        reason:
+          "renamed to archive/a.txt, which 'files' does not match; kept because prune is false"
       }
     ])
   })

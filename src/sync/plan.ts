@@ -195,7 +195,7 @@ function decideLeftovers(input: PlanInput, decided: ReadonlySet<number>): Planne
       actions.push({ kind: 'delete', path, resourceId, reason: `renamed to ${rename.to}` })
       continue
     }
-    const why = rename ? `renamed to ${rename.to}, which files does not match` : 'file removed'
+    const why = rename ? `renamed to ${rename.to}, which 'files' does not match` : 'file removed'
     const reason = !input.complete
       ? 'not in the file listing, which was cut short; not pruned'
       : !input.prune
