@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { describe, expect, it, jest } from '@jest/globals'
+import { parse } from 'yaml'
 import { parseOutputFile } from '../scripts/runner.js'
 import type { Outcome, OutcomeAction } from '../src/sync/apply.js'
 import type { PlannedAction } from '../src/sync/plan.js'
@@ -9,6 +10,7 @@ import {
   countOutcomes,
   logPlan,
   reportContext as contextOf,
+  reportRun,
   resourcesFilePath,
   summaryMarkdown,
   writeErrorSummary,
@@ -506,6 +508,25 @@ describe('step outputs', () => {
     expect(JSON.parse(out.resources!)).toEqual([
       { path: 'a.md', action: 'failed', resource_id: null, reason: 'r' },
       { path: 'b.md', action: 'not-sent', resource_id: 5, reason: 'not sent: c' }
+    ])
+  })
+
+  it('sets only outputs action.yml declares, and every count it declares', async () => {
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    try {
+      await reportRun([
+        { report: ctx, outcomes: [{ path: 'a.md', action: 'created', resourceId: 1 }] }
+      ])
+    } finally {
+      stdout.mockRestore()
+    }
+    const action = parse(readFileSync('action.yml', 'utf8')) as { outputs: Record<string, unknown> }
+    const declared = Object.keys(action.outputs)
+    const set = Object.keys(outputs())
+    expect(set.filter(name => !declared.includes(name))).toEqual([])
+    expect(declared.filter(name => !set.includes(name)).sort()).toEqual([
+      'comment-id',
+      'comment-url'
     ])
   })
 

@@ -226,8 +226,8 @@ const MAX_PATH_CHARS = 4096
 
 /**
  * Longest message shown, far above any GitHub sends: it only keeps one message from taking the
- * summary's whole 1 MiB. A longer one is cut, saying by how much (the whole text is in the
- * `resources` output and the log).
+ * summary's whole 1 MiB. A longer one is cut, saying by how much; the log has it whole, and a
+ * path's reason is whole in `resources-file` too.
  */
 const MAX_MESSAGE_CHARS = 32_768
 
