@@ -36305,7 +36305,6 @@ function annotateUnsynced(all, slots) {
     }
     const causes = [...byCause];
     const shown = causes.length > slots ? causes.slice(0, Math.max(0, slots - 1)) : causes;
-    const where = (o) => (o.space !== undefined ? `${o.space}: ` : '');
     for (const [cause, group] of shown) {
         if (group.length === 1) {
             const [o] = group;
@@ -36316,8 +36315,7 @@ function annotateUnsynced(all, slots) {
         annotateError(`${unsyncedCount(group)}: ${cause}`, {
             title: `${group.length} resources not synced to the Copilot Space`
         });
-        for (const o of group)
-            log_info(`  ${where(o)}${o.path}${o.action === 'not-sent' ? ' (not sent)' : ''}`);
+        logPaths(group);
     }
     const rest = causes.slice(shown.length);
     if (rest.length === 0)
@@ -36326,8 +36324,15 @@ function annotateUnsynced(all, slots) {
     annotateError(`${paths} more resource(s) were not synced, for ${rest.length} other cause(s): each is in the log below.`, { title: `${paths} more resources not synced to the Copilot Space` });
     for (const [cause, group] of rest) {
         log_info(`${unsyncedCount(group)}: ${cause}`);
-        for (const o of group)
-            log_info(`  ${where(o)}${o.path}${o.action === 'not-sent' ? ' (not sent)' : ''}`);
+        logPaths(group);
+    }
+}
+/** The Space an outcome is of, when a run syncs several. */
+const where = (o) => (o.space !== undefined ? `${o.space}: ` : '');
+/** The paths of one cause, a line each, under its annotation. */
+function logPaths(group) {
+    for (const o of group) {
+        log_info(`  ${where(o)}${o.path}${o.action === 'not-sent' ? ' (not sent)' : ''}`);
     }
 }
 /** "8 resources failed", or how many failed and how many were not sent. */

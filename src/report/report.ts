@@ -642,7 +642,6 @@ function annotateUnsynced(all: readonly SpaceOutcome[], slots: number): void {
   }
   const causes = [...byCause]
   const shown = causes.length > slots ? causes.slice(0, Math.max(0, slots - 1)) : causes
-  const where = (o: SpaceOutcome) => (o.space !== undefined ? `${o.space}: ` : '')
   for (const [cause, group] of shown) {
     if (group.length === 1) {
       const [o] = group as [SpaceOutcome]
@@ -654,8 +653,7 @@ function annotateUnsynced(all: readonly SpaceOutcome[], slots: number): void {
     out.annotateError(`${unsyncedCount(group)}: ${cause}`, {
       title: `${group.length} resources not synced to the Copilot Space`
     })
-    for (const o of group)
-      out.info(`  ${where(o)}${o.path}${o.action === 'not-sent' ? ' (not sent)' : ''}`)
+    logPaths(group)
   }
   const rest = causes.slice(shown.length)
   if (rest.length === 0) return
@@ -666,8 +664,17 @@ function annotateUnsynced(all: readonly SpaceOutcome[], slots: number): void {
   )
   for (const [cause, group] of rest) {
     out.info(`${unsyncedCount(group)}: ${cause}`)
-    for (const o of group)
-      out.info(`  ${where(o)}${o.path}${o.action === 'not-sent' ? ' (not sent)' : ''}`)
+    logPaths(group)
+  }
+}
+
+/** The Space an outcome is of, when a run syncs several. */
+const where = (o: SpaceOutcome) => (o.space !== undefined ? `${o.space}: ` : '')
+
+/** The paths of one cause, a line each, under its annotation. */
+function logPaths(group: readonly SpaceOutcome[]): void {
+  for (const o of group) {
+    out.info(`  ${where(o)}${o.path}${o.action === 'not-sent' ? ' (not sent)' : ''}`)
   }
 }
 
