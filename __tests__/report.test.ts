@@ -722,6 +722,82 @@ describe('the plan in the log', () => {
   })
 })
 
+describe('annotations of what did not reach the Space', () => {
+  /** What reportRun writes to stdout, and the exit code it sets (restored afterwards). */
+  async function report(runs: Parameters<typeof reportRun>[0]) {
+    const written: string[] = []
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(chunk => {
+      written.push(...String(chunk).split('\n').filter(Boolean))
+      return true
+    })
+    const saved = process.exitCode
+    try {
+      await reportRun(runs)
+      return { lines: written, exitCode: process.exitCode }
+    } finally {
+      process.exitCode = saved
+      stdout.mockRestore()
+    }
+  }
+  const errorLines = (lines: string[]) => lines.filter(l => l.startsWith('::error'))
+
+  it('one per cause, with the count, the paths listed under it; the step fails without another', async () => {
+    const cause = 'PUT answered 403: Must have write access to this Copilot Space.'
+    const { lines, exitCode } = await report([
+      {
+        report: ctx,
+        outcomes: [
+          { path: 'a.md', action: 'failed', reason: `PUT /x/1 ${cause}`, cause },
+          { path: 'b.md', action: 'not-sent', reason: `not sent: ${cause}`, cause },
+          { path: 'c.md', action: 'created', resourceId: 3 },
+          { path: 'd.md', action: 'failed', reason: 'could not read the file: gone' }
+        ]
+      }
+    ])
+    expect(exitCode).toBe(1)
+    expect(errorLines(lines)).toEqual([
+      `::error title=2 resources not synced to the Copilot Space::2 resource(s) were not synced (1 failed, 1 not sent): ${cause}`,
+      '::error title=Copilot Space sync failed,file=d.md::d.md: could not read the file: gone'
+    ])
+    const at = lines.indexOf(errorLines(lines)[0]!)
+    expect(lines.slice(at + 1, at + 3)).toEqual(['  a.md', '  b.md (not sent)'])
+    expect(lines.at(-1)).toBe(
+      '3 path(s) were not synced; the others were synced. See the log and the job summary.'
+    )
+  })
+
+  it('never more than GitHub shows (10): past 9 causes, the rest share one', async () => {
+    const outcomes: Outcome[] = Array.from({ length: 12 }, (_, i) => ({
+      path: `p${i}.md`,
+      action: 'failed',
+      reason: `POST /x answered 422: reason ${i}`
+    }))
+    const alone = errorLines((await report([{ report: ctx, outcomes }])).lines)
+    expect(alone).toHaveLength(10)
+    expect(alone.at(-1)).toBe(
+      '::error title=3 more resources not synced to the Copilot Space::3 more resource(s) were not synced, for 3 other cause(s): each is in the log below.'
+    )
+    // A Space that failed as a whole takes one of the ten.
+    const failedSpace = {
+      report: { ...ctx, spaceLabel: 'octo-org/4' },
+      outcomes: [],
+      error: 'Not Found'
+    }
+    const both = errorLines((await report([{ report: ctx, outcomes }, failedSpace])).lines)
+    expect(both).toHaveLength(10)
+    expect(both[0]).toBe('::error::octo-org/4: Not Found')
+    expect(both.at(-1)).toMatch(/::4 more resource\(s\) were not synced, for 4 other cause/)
+  })
+
+  it('a run with nothing unsynced has no annotation and does not fail', async () => {
+    const { lines, exitCode } = await report([
+      { report: ctx, outcomes: [{ path: 'a.md', action: 'skipped', reason: 'symbolic link' }] }
+    ])
+    expect(errorLines(lines)).toEqual([])
+    expect(exitCode).toBe(process.exitCode)
+  })
+})
+
 describe("a push's compare page", () => {
   const settings = { owner: 'octo-org', spaceNumber: 3, dryRun: false }
   const scope = { reason: 'push', commit: 'b'.repeat(40) }
