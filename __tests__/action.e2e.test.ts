@@ -419,12 +419,14 @@ describe('push to an organization Space (github_file), with a shallow checkout',
       skipped: 0,
       failed: 0
     })
+    // A preview: the counts and the entries say what a merge would do.
+    expect(result.outputs.preview).toBe('true')
     expect(JSON.parse(result.outputs.resources!)).toEqual([
-      { path: 'docs/from-pr.md', action: 'created', resource_id: null }
+      { path: 'docs/from-pr.md', action: 'would-create', resource_id: null }
     ])
   })
 
-  it('a token that may only read the Space fails with the permission it lacks, after trying every file', async () => {
+  it('a token that may only read the Space fails with the permission it lacks, said once', async () => {
     emu.addToken('ghs_readOnlyInstallation', {
       login: 'bot',
       kind: 'installation',
@@ -470,8 +472,14 @@ describe('push to an organization Space (github_file), with a shallow checkout',
       'GitHub accepts the permission(s): organization_copilot_spaces=write'
     )
     expect(failing.stdout).toContain('"Copilot Spaces" organization permission (write)')
-    expect(failing.stdout).toContain('::error::2 path(s) failed to sync')
-    expect(failing.summary).toMatch(/Failed \| `README.md`/)
+    // One annotation for the one cause, with the count; the paths in the log.
+    const errors = failing.stdout.split('\n').filter(l => l.startsWith('::error'))
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(
+      /^::error title=2 resources not synced to the Copilot Space::2 resource\(s\) failed: PUT answered 403: Resource not accessible by integration\. /
+    )
+    expect(failing.stdout).toContain('2 path(s) were not synced')
+    expect(failing.summary).toMatch(/✖ Failed \| `README.md`/)
   })
 })
 

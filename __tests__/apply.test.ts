@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Emulator } from '../emulator/index.js'
-import { createClient, type SpaceRef } from '../src/github/client.js'
-import { explainApiError } from '../src/github/errors.js'
+import { createClient, type SpaceRef, type SpaceResource } from '../src/github/client.js'
+import { explainApiError, explainCause } from '../src/github/errors.js'
 import { applyPlan } from '../src/sync/apply.js'
 import type { PlannedAction } from '../src/sync/plan.js'
-import { expectConforming, ORG, startGitHub, TOKEN } from './helpers/github.js'
+import { expectConforming, ORG, startGitHub, TOKEN, USER, writesOf } from './helpers/github.js'
 
 let emu: Emulator
 let space: SpaceRef
@@ -34,13 +34,14 @@ const file = (path: string) => ({
   metadata: { repository_id: 1, file_path: path, sha: 'a'.repeat(40) }
 })
 
-function options(dryRun = false) {
+function options(dryRun = false, token = TOKEN) {
   return {
-    client: createClient({ baseUrl: emu.url, token: TOKEN }),
+    client: createClient({ baseUrl: emu.url, token }),
     space,
     dryRun,
     log: (line: string) => lines.push(line),
-    explain: (error: unknown) => explainApiError(error, space)
+    explain: (error: unknown) => explainApiError(error, space),
+    cause: (error: unknown) => explainCause(error, space)
   }
 }
 
@@ -127,6 +128,122 @@ describe('applyPlan', () => {
     expect(outcomes[0]).toMatchObject({
       action: 'failed',
       reason: expect.stringContaining('a write without its body')
+    })
+  })
+
+  describe('when GitHub refuses the token', () => {
+    const READ_ONLY = 'ghs_readOnlyApply'
+    beforeAll(() => {
+      emu.addToken(READ_ONLY, { login: USER, kind: 'installation', access: { [ORG]: 'read' } })
+    })
+
+    /** An update, three creates and a delete: five writes, in the order apply sends them. */
+    function fiveWrites(): PlannedAction[] {
+      const edited = emu.addResource('org', ORG, space.number, file('edited.md')).id
+      const old = emu.addResource('org', ORG, space.number, file('old.md')).id
+      emu.clearLog()
+      return [
+        { kind: 'create', path: 'a.md', blobSha: 'x', body: file('a.md') },
+        { kind: 'create', path: 'b.md', blobSha: 'y', body: file('b.md') },
+        { kind: 'create', path: 'c.md', blobSha: 'z', body: file('c.md') },
+        { kind: 'delete', path: 'old.md', resourceId: old, reason: 'file removed' },
+        {
+          kind: 'update',
+          path: 'edited.md',
+          blobSha: 'w',
+          resourceId: edited,
+          reason: 'file changed',
+          body: file('edited.md')
+        }
+      ]
+    }
+
+    it('a 403 naming the permission stops the writes left: one request, the rest not sent', async () => {
+      const outcomes = await applyPlan(fiveWrites(), options(false, READ_ONLY))
+      expect(writesOf(emu).map(r => r.method)).toEqual(['PUT'])
+      expect(outcomes.map(o => [o.path, o.action])).toEqual([
+        ['a.md', 'not-sent'],
+        ['b.md', 'not-sent'],
+        ['c.md', 'not-sent'],
+        ['old.md', 'not-sent'],
+        ['edited.md', 'failed']
+      ])
+      const cause = outcomes[4]!.cause!
+      expect(cause).toMatch(/^PUT answered 403: Resource not accessible by integration\. /)
+      expect(outcomes[4]!.reason).toMatch(
+        /^PUT \/orgs\/octo-org\/copilot-spaces\/\d+\/resources\/\d+ answered 403/
+      )
+      for (const o of outcomes.slice(0, 4)) {
+        expect(o.cause).toBe(cause)
+        expect(o.reason).toBe(`not sent: GitHub refused the token on an earlier write. ${cause}`)
+      }
+      // Said once.
+      expect(lines.filter(l => l.includes('not sent'))).toEqual([
+        'GitHub refused the token (403, on edited.md): the 4 write(s) left were not sent, as each would be refused the same way.'
+      ])
+      expect(emu.resources('org', ORG, space.number)).toHaveLength(2)
+      expectConforming(emu)
+    })
+
+    it('a 401 in the middle (a token revoked during the run) stops the writes after it', async () => {
+      const actions = fiveWrites()
+      // From the second create on, the token is refused; nothing is sent after the first refusal.
+      emu.injectFault({
+        method: 'POST',
+        nth: 2,
+        status: 401,
+        body: { message: 'Bad credentials' }
+      })
+      const outcomes = await applyPlan(actions, options())
+      expect(writesOf(emu).map(r => r.method)).toEqual(['PUT', 'POST', 'POST'])
+      expect(outcomes.map(o => [o.path, o.action])).toEqual([
+        ['a.md', 'created'],
+        ['b.md', 'failed'],
+        ['c.md', 'not-sent'],
+        ['old.md', 'not-sent'],
+        ['edited.md', 'updated']
+      ])
+      expect(outcomes[1]!.cause).toBe(
+        "POST answered 401: Bad credentials. The token is invalid or expired: pass a current token in the 'token' input."
+      )
+      expect(outcomes[2]!.cause).toBe(outcomes[1]!.cause)
+    })
+
+    it('a 403 that names no permission fails its path alone', async () => {
+      const actions = fiveWrites()
+      emu.injectFault({ method: 'POST', status: 403, body: { message: 'Forbidden' } })
+      const outcomes = await applyPlan(actions, options())
+      expect(outcomes.map(o => o.action)).toEqual([
+        'failed',
+        'created',
+        'created',
+        'deleted',
+        'updated'
+      ])
+      expect(writesOf(emu)).toHaveLength(5)
+    })
+
+    it('a refused batch stops the batches after it', async () => {
+      const actions = fiveWrites()
+      const listing = emu.resources('org', ORG, space.number) as unknown as SpaceResource[]
+      emu.injectFault({
+        method: 'PUT',
+        path: `/orgs/${ORG}/copilot-spaces/${space.number}`,
+        nth: 2,
+        status: 403,
+        body: { message: 'Must have write access to this Copilot Space' }
+      })
+      const outcomes = await applyPlan(actions, { ...options(), batchSize: 2, listing })
+      // The first batch (the update and a create) went through; the second was refused whole.
+      expect(writesOf(emu).map(r => r.method)).toEqual(['PUT', 'PUT'])
+      expect(outcomes.map(o => [o.path, o.action])).toEqual([
+        ['a.md', 'created'],
+        ['b.md', 'failed'],
+        ['c.md', 'failed'],
+        ['old.md', 'not-sent'],
+        ['edited.md', 'updated']
+      ])
+      expect(new Set(outcomes.slice(1, 4).map(o => o.cause)).size).toBe(1)
     })
   })
 })

@@ -12,7 +12,7 @@ import { explainApiError } from '../src/github/errors.js'
 import { isCreatedResource, isUpdatedResource } from '../src/space/resource.js'
 import { applyPlan, type ApplyOptions } from '../src/sync/apply.js'
 import { checkBatch, cutBatches, FIRST_BATCH, type Write } from '../src/sync/batch.js'
-import { expectConforming, ORG, startGitHub, TOKEN } from './helpers/github.js'
+import { expectConforming, ORG, startGitHub, TOKEN, writesOf } from './helpers/github.js'
 
 const REPO_ID = 7
 const file = (path: string, sha = 'a'.repeat(40)) => ({
@@ -376,7 +376,7 @@ describe('applyPlan with batches', () => {
 
   it('another failure fails every entry of its batch, and the next batch still goes', async () => {
     const s = await setup()
-    emu?.injectFault({ method: 'PUT', status: 403, body: { message: 'Must have admin rights' } })
+    emu?.injectFault({ method: 'PUT', status: 403, body: { message: 'Forbidden' } })
     const actions = Array.from({ length: 13 }, (_, i) =>
       create(`f${String(i).padStart(2, '0')}.md`)
     )
@@ -385,7 +385,23 @@ describe('applyPlan with batches', () => {
       ...Array(10).fill('failed'),
       ...Array(3).fill('created')
     ])
-    expect(outcomes[0]?.reason).toMatch(/answered 403: Must have admin rights/)
+    expect(outcomes[0]?.reason).toMatch(/answered 403: Forbidden/)
     expect(paths(emu as Emulator, s.space)).toEqual(['f10.md', 'f11.md', 'f12.md'])
+  })
+
+  it('a refusal of the token (a 403 naming a permission) fails its batch, and the next is not sent', async () => {
+    const s = await setup()
+    emu?.injectFault({ method: 'PUT', status: 403, body: { message: 'Must have admin rights' } })
+    const actions = Array.from({ length: 13 }, (_, i) =>
+      create(`f${String(i).padStart(2, '0')}.md`)
+    )
+    const outcomes = await applyPlan(actions, s.options(10))
+    expect(outcomes.map(o => o.action)).toEqual([
+      ...Array(10).fill('failed'),
+      ...Array(3).fill('not-sent')
+    ])
+    expect(outcomes[0]?.reason).toMatch(/answered 403: Must have admin rights/)
+    expect(writesOf(emu as Emulator)).toHaveLength(1)
+    expect(paths(emu as Emulator, s.space)).toEqual([])
   })
 })

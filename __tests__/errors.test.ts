@@ -1,7 +1,7 @@
 /** explainApiError: every failure the action reports, as the whole message a person reads. */
 import { describe, expect, it } from '@jest/globals'
 import type { SpaceRef } from '../src/github/client.js'
-import { explainApiError } from '../src/github/errors.js'
+import { explainApiError, explainCause, refusesToken } from '../src/github/errors.js'
 import { ApiError } from '../src/github/api.js'
 
 const ORG_SPACE: SpaceRef = { ownerType: 'org', owner: 'octo-org', number: 3 }
@@ -153,5 +153,58 @@ describe('explainApiError', () => {
     expect(explainApiError(new Error('boom'), ORG_SPACE)).toBe('boom')
     expect(explainApiError('plain text')).toBe('plain text')
     expect(explainApiError(undefined)).toBe('undefined')
+  })
+})
+
+describe('explainCause', () => {
+  const resource = (id: number) => `PUT /orgs/octo-org/copilot-spaces/3/resources/${id}`
+  const refused = (endpoint: string) =>
+    apiError(endpoint, 403, 'Resource not accessible by integration', {
+      'x-accepted-github-permissions': 'organization_copilot_spaces=write'
+    })
+
+  it('is the explanation with the method in place of the endpoint: one text for every resource', () => {
+    const [a, b] = [refused(resource(17)), refused(resource(18))]
+    expect(explainApiError(a, ORG_SPACE)).not.toBe(explainApiError(b, ORG_SPACE))
+    expect(explainCause(a, ORG_SPACE)).toBe(explainCause(b, ORG_SPACE))
+    expect(explainCause(a, ORG_SPACE)).toBe(
+      "PUT answered 403: Resource not accessible by integration. The token may not change organization 'octo-org' Space #3. " +
+        'GitHub accepts the permission(s): organization_copilot_spaces=write. ' +
+        ORG_ADVICE_WRITE
+    )
+    expect(explainCause(apiError(resource(17), undefined, 'socket hang up'), ORG_SPACE)).toBe(
+      'PUT failed without a response: socket hang up'
+    )
+    expect(explainCause(new Error('boom'), ORG_SPACE)).toBe('boom')
+  })
+})
+
+describe('refusesToken: the failures every other write would share', () => {
+  it('a 401, and a 403 that names a permission or scope the token lacks', () => {
+    expect(refusesToken(apiError(ORG_RESOURCES, 401, 'Bad credentials'))).toBe(true)
+    for (const [message, headers] of [
+      ['Resource not accessible by integration', {}],
+      ['Resource not accessible by personal access token', {}],
+      ['Must have write access to this Copilot Space', {}],
+      ['Forbidden', { 'x-accepted-github-permissions': 'organization_copilot_spaces=write' }],
+      ['Forbidden', { 'x-accepted-oauth-scopes': 'write:org' }]
+    ] as const) {
+      expect(refusesToken(apiError(ORG_RESOURCES, 403, message, { ...headers }))).toBe(true)
+    }
+  })
+
+  it('not a rate limit, a 403 about something else, another status or another error', () => {
+    const limited = { 'x-accepted-github-permissions': 'organization_copilot_spaces=write' }
+    for (const error of [
+      apiError(ORG_RESOURCES, 403, 'You have exceeded a secondary rate limit', limited),
+      apiError(ORG_RESOURCES, 403, 'API rate limit exceeded for installation'),
+      apiError(ORG_RESOURCES, 403, 'Forbidden'),
+      apiError(ORG_RESOURCES, 404, 'Not Found'),
+      apiError(ORG_RESOURCES, 422, 'Validation Failed'),
+      apiError(ORG_RESOURCES, undefined, 'socket hang up'),
+      new Error('Resource not accessible by integration')
+    ]) {
+      expect(refusesToken(error)).toBe(false)
+    }
   })
 })

@@ -197,7 +197,8 @@ describe('server faults are retried with backoff', () => {
       {
         path: 'c.md',
         action: 'failed',
-        reason: `POST ${harness.resourcesPath} answered 502: Bad Gateway`
+        reason: `POST ${harness.resourcesPath} answered 502: Bad Gateway`,
+        cause: 'POST answered 502: Bad Gateway'
       }
     ])
     expect(routeCounts(run.requests)['POST /resources']).toBe(5)
@@ -388,22 +389,28 @@ describe('secondary rate limits pause every request', () => {
       [80_000, 81_000],
       [160_000, 161_000]
     ])
+    const limited =
+      `answered 403: ${SECONDARY.message} (still limited after 5 waits; ` +
+      "GitHub asks integrations to slow down: try again later, or raise 'write-interval'). " +
+      'GitHub is rate-limiting this token; try again later.'
     expect(run.failed).toEqual([
       {
         path: 'c.md',
         action: 'failed',
-        reason:
-          `POST ${harness.resourcesPath} answered 403: ${SECONDARY.message} (still limited after 5 waits; ` +
-          "GitHub asks integrations to slow down: try again later, or raise 'write-interval'). " +
-          'GitHub is rate-limiting this token; try again later.'
-      },
+        reason: `POST ${harness.resourcesPath} ${limited}`,
+        cause: `POST ${limited}`
+      }
+    ])
+    // The delete after it was held back: not sent, for the cause every held-back write shares.
+    expect(run.outcomes.filter(o => o.action === 'not-sent')).toEqual([
       {
         path: 'gone.md',
-        action: 'failed',
+        action: 'not-sent',
         resourceId: 3,
         reason:
           `DELETE ${harness.resourcesPath}/3 was not sent: GitHub's secondary rate limit stopped this run ` +
-          `at POST ${harness.resourcesPath}`
+          `at POST ${harness.resourcesPath}`,
+        cause: `GitHub's secondary rate limit stopped this run at POST ${harness.resourcesPath}`
       }
     ])
     expect(logged(run, /^✗ c\.md: .*raise 'write-interval'/)).toHaveLength(1)
@@ -424,9 +431,13 @@ describe('secondary rate limits pause every request', () => {
     fault(harness, { method: 'POST', times: 1000, status: 403, body: SECONDARY })
     fault(harness, { method: 'DELETE', times: 1000, status: 403, body: SECONDARY })
     const run = await runSync(harness)
-    // a.md's update: six attempts over ~31 minutes; then c.md and gone.md fail without a request.
+    // a.md's update: six attempts over ~31 minutes; then c.md and gone.md are not sent.
     expect(run.requests.filter(isWrite)).toHaveLength(6)
-    expect(run.failed.map(o => o.path)).toEqual(['a.md', 'c.md', 'gone.md'])
+    expect(run.failed.map(o => o.path)).toEqual(['a.md'])
+    expect(run.outcomes.filter(o => o.action === 'not-sent').map(o => o.path)).toEqual([
+      'c.md',
+      'gone.md'
+    ])
   })
 
   it('the pause also holds back reads that start during it', async () => {
@@ -561,7 +572,9 @@ describe('the primary rate limit', () => {
     const firstRefusal = run.requests.findIndex(r => r.fault)
     expect(run.requests.slice(firstRefusal + 1).filter(isWrite)).toEqual([])
     expect(run.waits.filter(w => w.ms > 600_000)).toEqual([])
-    expect(run.failed.map(o => o.path)).toEqual(['c.md', 'gone.md'])
+    // The refused write fails; the one after it is held back, not sent.
+    expect(run.failed.map(o => o.path)).toEqual(['c.md'])
+    expect(run.outcomes.filter(o => o.action === 'not-sent').map(o => o.path)).toEqual(['gone.md'])
   })
 
   it('a response saying 0 requests remain for an hour does not make the next request sleep that hour', async () => {
@@ -613,7 +626,7 @@ describe('answers that are never retried', () => {
     expect(run.waits).toEqual([])
   })
 
-  it('403 with x-accepted-github-permissions: each write is sent once and fails naming the permission', async () => {
+  it('403 with x-accepted-github-permissions: the first write fails naming the permission, the others are not sent', async () => {
     const harness = await start()
     const s = seed(harness)
     harness.emu.addToken('github_pat_readOnly', {
@@ -623,18 +636,19 @@ describe('answers that are never retried', () => {
     })
     const run = await runSync(harness, { settings: { token: 'github_pat_readOnly' } })
     expect(run.error).toBeUndefined()
+    // Every write would be refused the same way: only the first is sent.
     expect(routeCounts(run.requests)).toEqual({
       'GET /resources': 1,
-      'PUT /resources/{id}': 1,
-      'POST /resources': 1,
-      'DELETE /resources/{id}': 1
+      'PUT /resources/{id}': 1
     })
-    expect(run.requests.filter(isWrite).map(r => r.status)).toEqual([403, 403, 403])
+    expect(run.requests.filter(isWrite).map(r => r.status)).toEqual([403])
     expect(run.requests[1]!.responseHeaders['x-accepted-github-permissions']).toBe(
       'organization_copilot_spaces=write'
     )
-    expect(run.failed.map(o => o.path)).toEqual(['a.md', 'c.md', 'gone.md'])
-    for (const o of run.failed) {
+    expect(run.failed.map(o => o.path)).toEqual(['a.md'])
+    const notSent = run.outcomes.filter(o => o.action === 'not-sent')
+    expect(notSent.map(o => o.path)).toEqual(['c.md', 'gone.md'])
+    for (const o of [...run.failed, ...notSent]) {
       expect(o.reason).toContain(
         'GitHub accepts the permission(s): organization_copilot_spaces=write.'
       )
@@ -683,34 +697,56 @@ describe('answers that are never retried', () => {
       ['c.md', 'created']
     ])
     const reason = `POST ${harness.resourcesPath} answered 422: Validation Failed. GitHub rejected the request as invalid. Details: ${JSON.stringify(errors)}.`
-    expect(run.failed).toEqual([{ path: 'b.md', action: 'failed', reason }])
+    expect(run.failed).toEqual([
+      {
+        path: 'b.md',
+        action: 'failed',
+        reason,
+        cause: reason.replace(`POST ${harness.resourcesPath}`, 'POST')
+      }
+    ])
     expect(logged(run, /^✗ /)).toEqual([`✗ b.md: ${reason}`])
     expect(routeCounts(run.requests)).toEqual({ 'GET /resources': 1, 'POST /resources': 3 })
     expect(ourFiles(harness).map(r => r.path)).toEqual(['a.md', 'c.md'])
     expect(run.waits).toEqual([])
   })
 
-  it.each([400, 401, 403, 404, 410, 422, 451])(
-    '%i on a create is sent exactly once',
-    async status => {
-      const harness = await start()
-      fault(harness, { method: 'POST', path: harness.resourcesPath, status })
-      const run = await runSync(harness)
-      expect(run.error).toBeUndefined()
-      expect(routeCounts(run.requests)).toEqual({ 'GET /resources': 1, 'POST /resources': 3 })
-      expect(run.requests.filter(r => r.fault).map(r => r.status)).toEqual([status])
-      expect(run.failed).toEqual([
-        {
-          path: 'a.md',
-          action: 'failed',
-          reason: expect.stringContaining(`POST ${harness.resourcesPath} answered ${status}: `)
-        }
-      ])
-      expect(run.waits).toEqual([])
-      expect(logged(run, /retrying|pausing|waiting/)).toEqual([])
-      expect(ourFiles(harness).map(r => r.path)).toEqual(['b.md', 'c.md'])
-    }
-  )
+  it.each([400, 403, 404, 410, 422, 451])('%i on a create is sent exactly once', async status => {
+    const harness = await start()
+    fault(harness, { method: 'POST', path: harness.resourcesPath, status })
+    const run = await runSync(harness)
+    expect(run.error).toBeUndefined()
+    expect(routeCounts(run.requests)).toEqual({ 'GET /resources': 1, 'POST /resources': 3 })
+    expect(run.requests.filter(r => r.fault).map(r => r.status)).toEqual([status])
+    expect(run.failed).toEqual([
+      {
+        path: 'a.md',
+        action: 'failed',
+        reason: expect.stringContaining(`POST ${harness.resourcesPath} answered ${status}: `),
+        cause: expect.stringContaining(`POST answered ${status}: `)
+      }
+    ])
+    expect(run.waits).toEqual([])
+    expect(logged(run, /retrying|pausing|waiting/)).toEqual([])
+    expect(ourFiles(harness).map(r => r.path)).toEqual(['b.md', 'c.md'])
+  })
+
+  it('401 on a create is sent exactly once, and the writes after it are not sent', async () => {
+    const harness = await start()
+    fault(harness, { method: 'POST', path: harness.resourcesPath, status: 401 })
+    const run = await runSync(harness)
+    expect(run.error).toBeUndefined()
+    expect(routeCounts(run.requests)).toEqual({ 'GET /resources': 1, 'POST /resources': 1 })
+    expect(run.outcomes.map(o => [o.path, o.action])).toEqual([
+      ['a.md', 'failed'],
+      ['b.md', 'not-sent'],
+      ['c.md', 'not-sent']
+    ])
+    expect(run.outcomes[0]!.reason).toContain(`POST ${harness.resourcesPath} answered 401: `)
+    expect(run.waits).toEqual([])
+    expect(logged(run, /retrying|pausing|waiting/)).toEqual([])
+    expect(ourFiles(harness)).toEqual([])
+  })
 })
 
 describe('pacing', () => {

@@ -230,16 +230,18 @@ describe('redirected writes', () => {
     })
     const run = await runSync(harness)
     expect(run.error).toBeUndefined()
+    const answer =
+      `answered 307: redirected to another origin, ${other.url}; a write is not followed there ` +
+      '(the token would go with it, and whether the write was applied could not be known), so it was not applied here. ' +
+      "Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server, " +
+      'https://api.SUBDOMAIN.ghe.com), so that writes are not redirected'
     expect(run.outcomes.filter(o => o.path === 'gone.md')).toEqual([
       {
         path: 'gone.md',
         action: 'failed',
         resourceId: id,
-        reason:
-          `DELETE ${path} answered 307: redirected to another origin, ${other.url}; a write is not followed there ` +
-          '(the token would go with it, and whether the write was applied could not be known), so it was not applied here. ' +
-          "Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server, " +
-          'https://api.SUBDOMAIN.ghe.com), so that writes are not redirected'
+        reason: `DELETE ${path} ${answer}`,
+        cause: `DELETE ${answer}`
       }
     ])
     expect(idsNow(harness)).toContain(id)

@@ -207,7 +207,7 @@ describe('plan', () => {
         kind: 'delete',
         path: 'docs/a.md',
         resourceId: 1,
-        reason: 'renamed to archive/a.txt, which files does not match'
+        reason: "renamed to archive/a.txt, which 'files' does not match"
       }
     ])
     expect(plan(input({ ...base, prune: false }))).toEqual([
@@ -215,7 +215,8 @@ describe('plan', () => {
         kind: 'skip',
         path: 'docs/a.md',
         resourceId: 1,
-        reason: 'renamed to archive/a.txt, which files does not match; kept because prune is false'
+        reason:
+          "renamed to archive/a.txt, which 'files' does not match; kept because prune is false"
       }
     ])
   })
@@ -288,13 +289,13 @@ describe('plan', () => {
           kind: 'delete',
           path: 'guide/b.md',
           resourceId: 2,
-          reason: 'files does not match it (ownership: repository)'
+          reason: "'files' does not match it (ownership: repository)"
         },
         {
           kind: 'delete',
           path: 'notes/c.md',
           resourceId: 3,
-          reason: 'files does not match it (ownership: repository)'
+          reason: "'files' does not match it (ownership: repository)"
         }
       ])
     })
@@ -304,7 +305,7 @@ describe('plan', () => {
         kind: 'skip',
         path: 'guide/b.md',
         resourceId: 2,
-        reason: 'files does not match it (ownership: repository); kept because prune is false'
+        reason: "'files' does not match it (ownership: repository); kept because prune is false"
       })
       expect(plan(input({ ...narrowed, complete: false }))[2]).toEqual({
         kind: 'skip',

@@ -2,12 +2,15 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { describe, expect, it, jest } from '@jest/globals'
+import { parse } from 'yaml'
 import { parseOutputFile } from '../scripts/runner.js'
 import type { Outcome, OutcomeAction } from '../src/sync/apply.js'
 import type { PlannedAction } from '../src/sync/plan.js'
 import {
   countOutcomes,
   logPlan,
+  reportContext as contextOf,
+  reportRun,
   resourcesFilePath,
   summaryMarkdown,
   writeErrorSummary,
@@ -16,6 +19,7 @@ import {
 } from '../src/report/report.js'
 import { visible } from '../src/report/untrusted.js'
 import {
+  nodes,
   paragraphs,
   pathRows,
   render,
@@ -23,6 +27,7 @@ import {
   structure,
   SUMMARY_LIMIT,
   tables,
+  textOf,
   useStepFiles
 } from './helpers/report.js'
 
@@ -74,7 +79,7 @@ const GITHUB_MESSAGE =
 const { summaryFile, outputFile, runnerTemp } = useStepFiles()
 
 describe('job summary', () => {
-  it('counts, links the Space, lists every path but the unchanged, and renders what paths hold as is', () => {
+  it('counts, links the Space, lists every path but the unchanged, failures first, and renders what paths hold as is', () => {
     const outcomes: Outcome[] = [
       { path: 'a.md', action: 'created', resourceId: 1 },
       {
@@ -90,17 +95,22 @@ describe('job summary', () => {
     ]
     const md = summaryMarkdown(outcomes, ctx)
     const tree = render(md)
-    expect(structure(tree).links).toEqual([{ url: ctx.spaceUrl, text: 'octo-org/3' }])
+    // The Space, from the heading and from each resource's id (a resource has no page of its own).
+    expect(structure(tree).links).toEqual([
+      { url: ctx.spaceUrl, text: 'octo-org/3' },
+      { url: ctx.spaceUrl, text: '1' },
+      { url: ctx.spaceUrl, text: '2' }
+    ])
     expect(structure(tree).headings).toEqual(['Copilot Space sync: octo-org/3'])
     expect(tables(tree)[0]).toEqual([
       ['Created', 'Updated', 'Deleted', 'Unchanged', 'Skipped', 'Failed'],
       ['1', '1', '0', '1', '1', '1']
     ])
     expect(pathRows(md)).toEqual([
+      ['✖ Failed', 'x.md', '', 'POST … answered 422: Validation Failed'],
       ['Created', 'a.md', '1', ''],
-      ['Updated', 'docs/<b>|pipe & co.md', '2', 'from old.md; renamed from old.md'],
-      ['Skipped', 'bin.md', '', 'binary file (contains a NUL byte)'],
-      ['Failed', 'x.md', '', 'POST … answered 422: Validation Failed']
+      ['Updated', 'docs/<b>|pipe & co.md', '2', 'renamed from old.md'],
+      ['Skipped', 'bin.md', '', 'binary file (contains a NUL byte)']
     ])
     expect(paragraphs(md)).toContain(
       '2 other resource(s) in the Space are not managed by this workflow and were left alone.'
@@ -120,6 +130,127 @@ describe('job summary', () => {
     expect(pathRows(md)).toEqual([['Would delete', 'a.md', '9', 'file removed']])
   })
 
+  it('says a rename once, with the reason that goes with it', () => {
+    const md = summaryMarkdown(
+      [
+        {
+          path: 'new.md',
+          action: 'updated',
+          resourceId: 4,
+          previousPath: 'old.md',
+          reason: 'renamed from old.md'
+        },
+        {
+          path: 'moved.md',
+          action: 'failed',
+          resourceId: 5,
+          previousPath: 'was.md',
+          reason: 'could not read the file: gone'
+        }
+      ],
+      ctx
+    )
+    expect(pathRows(md).map(r => r[3])).toEqual([
+      'renamed from was.md; could not read the file: gone',
+      'renamed from old.md'
+    ])
+    expect(md).not.toMatch(/renamed from .*renamed from/)
+  })
+
+  it('lists failed and unsent writes first, marked, with a count for those not sent', () => {
+    const cause = 'POST answered 403: Resource not accessible by integration.'
+    const md = summaryMarkdown(
+      [
+        { path: 'a.md', action: 'created', resourceId: 1 },
+        { path: 'b.md', action: 'not-sent', reason: `not sent: ${cause}` },
+        { path: 'c.md', action: 'skipped', reason: 'symbolic link' },
+        { path: 'd.md', action: 'failed', reason: cause },
+        { path: 'e.md', action: 'not-sent', resourceId: 7, reason: `not sent: ${cause}` }
+      ],
+      ctx
+    )
+    expect(tables(render(md))[0]).toEqual([
+      ['Created', 'Updated', 'Deleted', 'Unchanged', 'Skipped', 'Failed', 'Not sent'],
+      ['1', '0', '0', '0', '1', '1', '2']
+    ])
+    expect(pathRows(md).map(r => [r[0], r[1]])).toEqual([
+      ['✖ Not sent', 'b.md'],
+      ['✖ Failed', 'd.md'],
+      ['✖ Not sent', 'e.md'],
+      ['Created', 'a.md'],
+      ['Skipped', 'c.md']
+    ])
+  })
+
+  it('moves a long message under the table, whole, once however many rows share it', () => {
+    const long = `PUT answered 403: ${'Resource not accessible by integration. '.repeat(150)}see x@evil.example | a | b`
+    const other = `DELETE answered 422: ${'Validation failed; '.repeat(20)}`
+    const outcomes: Outcome[] = [
+      ...['a.md', 'b.md', 'c.md'].map(path => ({ path, action: 'failed' as const, reason: long })),
+      { path: 'd.md', action: 'failed', resourceId: 3, previousPath: 'old.md', reason: other },
+      { path: 'e.md', action: 'created', resourceId: 4 }
+    ]
+    expect(long.length).toBeGreaterThan(4096)
+    const md = summaryMarkdown(outcomes, ctx)
+    const tree = render(md)
+    expect(pathRows(tree)).toEqual([
+      ['✖ Failed', 'a.md', '', 'see (1) below'],
+      ['✖ Failed', 'b.md', '', 'see (1) below'],
+      ['✖ Failed', 'c.md', '', 'see (1) below'],
+      ['✖ Failed', 'd.md', '3', 'renamed from old.md; see (2) below'],
+      ['Created', 'e.md', '4', '']
+    ])
+    // The notes: an ordered list of the messages as their text, nothing cut.
+    const lists = nodes(tree).filter(n => n.type === 'list')
+    expect(lists).toHaveLength(1)
+    expect((lists[0]!.children ?? []).map(textOf)).toEqual([long, other])
+    expect(paragraphs(tree)).toContain('Messages too long for the table:')
+    const s = structure(tree)
+    expect(s.html.filter(h => h !== '<!---->')).toEqual([])
+    expect(s.links.every(l => l.url === ctx.spaceUrl)).toBe(true)
+  })
+
+  it('marks the name of the files input as code, and only that', () => {
+    const md = summaryMarkdown(
+      [
+        {
+          path: 'docs/a.md',
+          action: 'skipped',
+          resourceId: 1,
+          reason:
+            "renamed to archive/a.txt, which 'files' does not match; kept because prune is false"
+        }
+      ],
+      { ...ctx, notices: ["Input 'files' matches none of the 3 files at abcdef0."] }
+    )
+    const tree = render(md)
+    const code = nodes(tree)
+      .filter(n => n.type === 'inlineCode')
+      .map(n => n.value)
+    expect(code.filter(c => c === 'files')).toHaveLength(2)
+    expect(pathRows(tree)[0]![3]).toBe(
+      'renamed to archive/a.txt, which files does not match; kept because prune is false'
+    )
+    expect(paragraphs(tree)).toContain(
+      'Warning: Input files matches none of the 3 files at abcdef0.'
+    )
+  })
+
+  it("links a push's commit range to its compare page", () => {
+    const base = 'a'.repeat(40)
+    const head = 'b'.repeat(40)
+    const url = `https://github.com/octo-org/docs-repo/compare/${base}...${head}`
+    const md = summaryMarkdown([], { ...ctx, compare: { base, head, url } })
+    const s = structure(render(md))
+    expect(s.links).toEqual([
+      { url: ctx.spaceUrl, text: 'octo-org/3' },
+      { url, text: 'aaaaaaa...bbbbbbb' }
+    ])
+    expect(paragraphs(md)).toContain(
+      `Scope: ${ctx.scopeReason} (commit cccccccccccc). Changes: aaaaaaa...bbbbbbb.`
+    )
+  })
+
   it('renders hostile paths, previous paths and GitHub messages as their text, one row each', () => {
     const actions: OutcomeAction[] = ['created', 'updated', 'deleted', 'skipped', 'failed']
     const outcomes: Outcome[] = HOSTILE_NAMES.map((path, i) => ({
@@ -130,17 +261,41 @@ describe('job summary', () => {
       reason: `${GITHUB_MESSAGE} renamed from ${HOSTILE_NAMES[(i + 2) % HOSTILE_NAMES.length]}`
     }))
     const md = summaryMarkdown(outcomes, ctx)
-    const verbs = { created: 'Created', updated: 'Updated', deleted: 'Deleted' } as const
+    const verbs = {
+      created: 'Created',
+      updated: 'Updated',
+      deleted: 'Deleted',
+      skipped: 'Skipped',
+      failed: '✖ Failed'
+    } as const
+    const order = [
+      ...outcomes.filter(o => o.action === 'failed'),
+      ...outcomes.filter(o => o.action !== 'failed')
+    ]
+    // A reason too long for a cell is a note under the table, numbered in the table's order.
+    let note = 0
+    const notes: string[] = []
+    const detail = (reason: string) => {
+      if ([...reason].length <= 160) return visible(reason)
+      notes.push(visible(reason))
+      return `see (${++note}) below`
+    }
     expect(pathRows(md)).toEqual(
-      outcomes.map(o => [
-        verbs[o.action as keyof typeof verbs] ?? (o.action === 'skipped' ? 'Skipped' : 'Failed'),
+      order.map(o => [
+        verbs[o.action as keyof typeof verbs],
         visible(o.path),
         String(o.resourceId),
-        `from ${visible(o.previousPath!)}; ${visible(o.reason!)}`
+        `renamed from ${visible(o.previousPath!)}; ${detail(o.reason!)}`
       ])
     )
-    const s = structure(render(md))
-    expect(s.links).toEqual([{ url: ctx.spaceUrl, text: 'octo-org/3' }])
+    const tree = render(md)
+    const lists = nodes(tree).filter(n => n.type === 'list')
+    expect(lists.flatMap(l => (l.children ?? []).map(textOf))).toEqual(notes)
+    const s = structure(tree)
+    expect(s.links).toEqual([
+      { url: ctx.spaceUrl, text: 'octo-org/3' },
+      ...order.map(o => ({ url: ctx.spaceUrl, text: String(o.resourceId) }))
+    ])
     expect(s.images).toBe(0)
     expect(s.headings).toEqual(['Copilot Space sync: octo-org/3'])
     expect(s.html.filter(h => h !== '<!---->')).toEqual([])
@@ -302,6 +457,79 @@ describe('step outputs', () => {
     expect(readFileSync(out['resources-file']!, 'utf8').split('\n')).toHaveLength(6)
   })
 
+  it('says what a preview would do, in the entries and the file, and counts it', async () => {
+    const outcomes: Outcome[] = [
+      { path: 'a.md', action: 'created' },
+      { path: 'b.md', action: 'updated', resourceId: 2, reason: 'file changed' },
+      { path: 'c.md', action: 'deleted', resourceId: 3, reason: 'file removed' },
+      { path: 'd.md', action: 'unchanged', resourceId: 4 },
+      { path: 'e.bin', action: 'skipped', reason: 'binary file (contains a NUL byte)' }
+    ]
+    const result = await writeOutputs(outcomes, { preview: true })
+    const out = outputs()
+    expect(out.preview).toBe('true')
+    const expected = [
+      { path: 'a.md', action: 'would-create', resource_id: null },
+      { path: 'b.md', action: 'would-update', resource_id: 2, reason: 'file changed' },
+      { path: 'c.md', action: 'would-delete', resource_id: 3, reason: 'file removed' },
+      { path: 'd.md', action: 'unchanged', resource_id: 4 },
+      {
+        path: 'e.bin',
+        action: 'skipped',
+        resource_id: null,
+        reason: 'binary file (contains a NUL byte)'
+      }
+    ]
+    expect(JSON.parse(out.resources!)).toEqual(expected)
+    expect(fileEntries(out)).toEqual(expected)
+    // The counts say what would happen.
+    expect([out.created, out.updated, out.deleted, out.unchanged, out.skipped]).toEqual([
+      '1',
+      '1',
+      '1',
+      '1',
+      '1'
+    ])
+    expect(result.created).toBe(1)
+
+    writeFileSync(outputFile, '')
+    await writeOutputs(outcomes)
+    expect(outputs().preview).toBe('false')
+    expect((JSON.parse(outputs().resources!) as { action: string }[])[0]!.action).toBe('created')
+  })
+
+  it('counts writes not sent, and names them in the entries', async () => {
+    await writeOutputs([
+      { path: 'a.md', action: 'failed', reason: 'r', cause: 'c' },
+      { path: 'b.md', action: 'not-sent', resourceId: 5, reason: 'not sent: c', cause: 'c' }
+    ])
+    const out = outputs()
+    expect([out.failed, out['not-sent']]).toEqual(['1', '1'])
+    expect(JSON.parse(out.resources!)).toEqual([
+      { path: 'a.md', action: 'failed', resource_id: null, reason: 'r' },
+      { path: 'b.md', action: 'not-sent', resource_id: 5, reason: 'not sent: c' }
+    ])
+  })
+
+  it('sets only outputs action.yml declares, and every count it declares', async () => {
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
+    try {
+      await reportRun([
+        { report: ctx, outcomes: [{ path: 'a.md', action: 'created', resourceId: 1 }] }
+      ])
+    } finally {
+      stdout.mockRestore()
+    }
+    const action = parse(readFileSync('action.yml', 'utf8')) as { outputs: Record<string, unknown> }
+    const declared = Object.keys(action.outputs)
+    const set = Object.keys(outputs())
+    expect(set.filter(name => !declared.includes(name))).toEqual([])
+    expect(declared.filter(name => !set.includes(name)).sort()).toEqual([
+      'comment-id',
+      'comment-url'
+    ])
+  })
+
   it('writes an empty list to a new file on each run', async () => {
     const first = await writeOutputs([])
     expect(fileEntries(outputs())).toEqual([])
@@ -450,10 +678,171 @@ describe('the plan in the log', () => {
     }
     expect(lines).toEqual([
       'update    a.md (content changed)',
-      'skip      b.bin (binary file)',
       'fail      c.md (could not be read)',
-      'unchanged: 0 path(s)'
+      'unchanged: 0 path(s)',
+      'skipped: 1 path(s), each after this group',
+      'Skipped b.bin: binary file'
     ])
+  })
+
+  it('logs each skipped path once, with its reason, after the group; unchanged paths only as a count', async () => {
+    const skip = (i: number): PlannedAction => ({
+      kind: 'skip',
+      path: `bin/${i}.png`,
+      reason: 'binary file (contains a NUL byte)'
+    })
+    const actions: PlannedAction[] = [
+      skip(0),
+      ...Array.from({ length: 99_997 }, (_, i) => unchanged(i)),
+      { kind: 'skip', path: 'docs/link.md', reason: 'symbolic link' },
+      skip(1),
+      { kind: 'create', path: 'docs/new.md', blobSha: 'b'.repeat(40) }
+    ]
+    // The group's commands and the lines, in the order the runner would read them.
+    const written: string[] = []
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(chunk => {
+      written.push(String(chunk).trimEnd())
+      return true
+    })
+    try {
+      await logPlan(actions, [], line => written.push(line))
+    } finally {
+      stdout.mockRestore()
+    }
+    expect(written).toEqual([
+      '::group::Plan: 100001 path(s)',
+      'create    docs/new.md',
+      'unchanged: 99,997 path(s)',
+      'skipped: 3 path(s), each after this group',
+      '::endgroup::',
+      'Skipped bin/0.png: binary file (contains a NUL byte)',
+      'Skipped docs/link.md: symbolic link',
+      'Skipped bin/1.png: binary file (contains a NUL byte)'
+    ])
+  })
+})
+
+describe('annotations of what did not reach the Space', () => {
+  /** What reportRun writes to stdout, and the exit code it sets (restored afterwards). */
+  async function report(runs: Parameters<typeof reportRun>[0]) {
+    const written: string[] = []
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(chunk => {
+      written.push(...String(chunk).split('\n').filter(Boolean))
+      return true
+    })
+    const saved = process.exitCode
+    try {
+      await reportRun(runs)
+      return { lines: written, exitCode: process.exitCode }
+    } finally {
+      process.exitCode = saved
+      stdout.mockRestore()
+    }
+  }
+  const errorLines = (lines: string[]) => lines.filter(l => l.startsWith('::error'))
+
+  it('one per cause, with the count, the paths listed under it; the step fails without another', async () => {
+    const cause = 'PUT answered 403: Must have write access to this Copilot Space.'
+    const { lines, exitCode } = await report([
+      {
+        report: ctx,
+        outcomes: [
+          { path: 'a.md', action: 'failed', reason: `PUT /x/1 ${cause}`, cause },
+          { path: 'b.md', action: 'not-sent', reason: `not sent: ${cause}`, cause },
+          { path: 'c.md', action: 'created', resourceId: 3 },
+          { path: 'd.md', action: 'failed', reason: 'could not read the file: gone' }
+        ]
+      }
+    ])
+    expect(exitCode).toBe(1)
+    expect(errorLines(lines)).toEqual([
+      `::error title=2 resources not synced to the Copilot Space::2 resource(s) were not synced (1 failed, 1 not sent): ${cause}`,
+      '::error title=Copilot Space sync failed,file=d.md::d.md: could not read the file: gone'
+    ])
+    const at = lines.indexOf(errorLines(lines)[0]!)
+    expect(lines.slice(at + 1, at + 3)).toEqual(['  a.md', '  b.md (not sent)'])
+    expect(lines.at(-1)).toBe(
+      '3 path(s) were not synced; the others were synced. See the log and the job summary.'
+    )
+  })
+
+  it('never more than GitHub shows (10): past 9 causes, the rest share one', async () => {
+    const outcomes: Outcome[] = Array.from({ length: 12 }, (_, i) => ({
+      path: `p${i}.md`,
+      action: 'failed',
+      reason: `POST /x answered 422: reason ${i}`
+    }))
+    const alone = errorLines((await report([{ report: ctx, outcomes }])).lines)
+    expect(alone).toHaveLength(10)
+    expect(alone.at(-1)).toBe(
+      '::error title=3 more resources not synced to the Copilot Space::3 more resource(s) were not synced, for 3 other cause(s): each is in the log below.'
+    )
+    // A Space that failed as a whole takes one of the ten.
+    const failedSpace = {
+      report: { ...ctx, spaceLabel: 'octo-org/4' },
+      outcomes: [],
+      error: 'Not Found'
+    }
+    const both = errorLines((await report([{ report: ctx, outcomes }, failedSpace])).lines)
+    expect(both).toHaveLength(10)
+    expect(both[0]).toBe('::error::octo-org/4: Not Found')
+    expect(both.at(-1)).toMatch(/::4 more resource\(s\) were not synced, for 4 other cause/)
+  })
+
+  it('a run with nothing unsynced has no annotation and does not fail', async () => {
+    const { lines, exitCode } = await report([
+      { report: ctx, outcomes: [{ path: 'a.md', action: 'skipped', reason: 'symbolic link' }] }
+    ])
+    expect(errorLines(lines)).toEqual([])
+    expect(exitCode).toBe(process.exitCode)
+  })
+})
+
+describe("a push's compare page", () => {
+  const settings = { owner: 'octo-org', spaceNumber: 3, dryRun: false }
+  const scope = { reason: 'push', commit: 'b'.repeat(40) }
+  const run = (eventName: string, payload: Record<string, unknown>, repoName = 'docs-repo') =>
+    contextOf(
+      settings,
+      {
+        eventName,
+        payload,
+        sha: 'b'.repeat(40),
+        serverUrl: 'https://ghe.example',
+        repoOwner: 'octo-org',
+        repoName
+      },
+      scope,
+      true
+    ).compare
+
+  it('is built from the server URL, the repository and both commits', () => {
+    const before = '0123456789abcdef0123456789abcdef01234567'
+    const after = 'f'.repeat(64)
+    expect(run('push', { before, after })).toEqual({
+      base: before,
+      head: after,
+      url: `https://ghe.example/octo-org/docs-repo/compare/${before}...${after}`
+    })
+    // A repository name is one path segment of the URL, whatever it holds.
+    expect(run('push', { before, after }, 'a b/..?#')?.url).toBe(
+      `https://ghe.example/octo-org/a%20b%2F..%3F%23/compare/${before}...${after}`
+    )
+  })
+
+  it('is left out unless both commits are object ids of a push', () => {
+    const sha = 'a'.repeat(40)
+    for (const payload of [
+      { before: '0'.repeat(40), after: sha },
+      { before: sha, after: `${sha})[x](https://evil.example)` },
+      { before: 'main', after: sha },
+      { before: sha.toUpperCase(), after: sha },
+      { before: sha },
+      { before: 42, after: sha }
+    ]) {
+      expect(run('push', payload)).toBeUndefined()
+    }
+    expect(run('pull_request', { before: sha, after: 'b'.repeat(40) })).toBeUndefined()
   })
 })
 

@@ -193,7 +193,12 @@ describe('no file name or GitHub message becomes a workflow command', () => {
     const result = await run(n)
     expect(result.code).not.toBe(0)
     expect(result.outputs.failed).toBe(String(HOSTILE.length + 1))
-    expect(result.stdout).toMatch(/^::error::8 path\(s\) failed to sync/m)
+    // One cause, one annotation with the count.
+    const errors = result.stdout.split('\n').filter(l => l.startsWith('::error'))
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(
+      /^::error title=8 resources not synced to the Copilot Space::8 resource\(s\) failed: POST answered 422: Validation failed\\n::error::INJECTED-GH\\r/
+    )
     expect(result.stdout).toContain('Validation failed\\n::error::INJECTED-GH\\r')
   })
 })

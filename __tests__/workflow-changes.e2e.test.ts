@@ -290,7 +290,7 @@ describe('narrowing files', () => {
       with: { 'space-number': String(space), files: 'narrow/README.md', ownership: 'repository' }
     })
     expectSuccess(result)
-    const outside = 'files does not match it (ownership: repository)'
+    const outside = "'files' does not match it (ownership: repository)"
     expect(entries(result).filter(e => e.action !== 'unchanged')).toEqual([
       {
         path: 'narrow/docs/a.md',

@@ -28555,6 +28555,12 @@ const systemClock = {
  */
 class NotSentError extends Error {
     name = 'NotSentError';
+    /** Why the run stopped sending, the same for every request it did not send. */
+    reason;
+    constructor(message, reason = message) {
+        super(message);
+        this.reason = reason;
+    }
 }
 const seconds = (ms) => `${Math.round(ms / 100) / 10} s`;
 /**
@@ -28610,7 +28616,8 @@ class Gate {
     }
     refuseIfStopped(call) {
         if (this.stopped && this.ctx.clock.now() < this.stopped.until) {
-            throw new NotSentError(`${describeCall(call)} was not sent: ${this.stopped.reason}`);
+            const { reason } = this.stopped;
+            throw new NotSentError(`${describeCall(call)} was not sent: ${reason}`, reason);
         }
     }
     /** No requests left until `reset`: pause until then if it is near, else stop. */
@@ -30239,6 +30246,40 @@ function permissionAdvice(space, write) {
 function explainApiError(error, space) {
     if (!(error instanceof ApiError))
         return error instanceof Error ? error.message : String(error);
+    return explain(error, error.message, space);
+}
+/**
+ * The explanation without the path of the endpoint, which names each resource: what the
+ * failures of many writes have in common when they have one cause, said once for them all.
+ */
+function explainCause(error, space) {
+    if (!(error instanceof ApiError))
+        return explainApiError(error, space);
+    const [method] = error.endpoint.split(' ');
+    const head = error.message.startsWith(`${error.endpoint} `)
+        ? `${method} ${error.message.slice(error.endpoint.length + 1)}`
+        : error.message;
+    return explain(error, head, space);
+}
+/**
+ * GitHub refused the token itself, not this one request: a 401, or a 403 (not a rate limit) that
+ * names a permission or scope the token lacks. Every other write with the token would be refused
+ * the same way.
+ */
+function refusesToken(error) {
+    if (!(error instanceof ApiError))
+        return false;
+    if (error.status === 401)
+        return true;
+    if (error.status !== 403 || /rate limit/i.test(error.githubMessage))
+        return false;
+    const { acceptedPermissions, acceptedScopes } = error.permissionHints;
+    return (acceptedPermissions !== undefined ||
+        acceptedScopes !== undefined ||
+        /not accessible|must have|permission|scope/i.test(error.githubMessage));
+}
+/** `head` (what was asked and what GitHub said), then what to change. */
+function explain(error, head, space) {
     const label = space
         ? `${space.ownerType === 'org' ? 'organization' : 'user'} '${space.owner}' Space #${space.number}`
         : 'the Space';
@@ -30257,25 +30298,25 @@ function explainApiError(error, space) {
         .join(' ');
     switch (error.status) {
         case 401:
-            return `${error.message}. The token is invalid or expired: pass a current token in the 'token' input.`;
+            return `${head}. The token is invalid or expired: pass a current token in the 'token' input.`;
         case 403:
             if (/rate limit/i.test(error.githubMessage))
-                return `${error.message}. GitHub is rate-limiting this token; try again later.`;
-            return `${error.message}. The token may not ${write ? 'change' : 'read'} ${label}. ${headerHints} ${permissionAdvice(space, write)}`
+                return `${head}. GitHub is rate-limiting this token; try again later.`;
+            return `${head}. The token may not ${write ? 'change' : 'read'} ${label}. ${headerHints} ${permissionAdvice(space, write)}`
                 .replace(/\s+/g, ' ')
                 .trim();
         case 404:
             if (/\/resources\/\d+$/.test(error.endpoint)) {
-                return `${error.message}. The resource is no longer in ${label}: someone removed it after this run listed the Space. The next run creates it again.`;
+                return `${head}. The resource is no longer in ${label}: someone removed it after this run listed the Space. The next run creates it again.`;
             }
-            return (`${error.message}. ${label} was not found, or the token cannot see it (GitHub answers 404 for both). ` +
+            return (`${head}. ${label} was not found, or the token cannot see it (GitHub answers 404 for both). ` +
                 `Check the 'owner', 'owner-type' and 'space-number' inputs, and that the token has access. ${permissionAdvice(space, false)}`);
         case 422: {
             const details = error.errors.length > 0 ? ` Details: ${JSON.stringify(error.errors)}.` : '';
-            return `${error.message}. GitHub rejected the request as invalid.${details}`;
+            return `${head}. GitHub rejected the request as invalid.${details}`;
         }
         default:
-            return error.message;
+            return head;
     }
 }
 
@@ -34099,8 +34140,22 @@ const log_notice = line => notice(forLog(line));
 const log_warning = line => warning(forLog(line));
 /** An error annotation. */
 const log_error = line => error(forLog(line));
+/**
+ * An error annotation with a title, shown on `file` when the path can travel as a property as it
+ * is: @actions/core escapes `%`, CR, LF, `:` and `,` there, and a path the log would have to
+ * neutralise (a control character, `##[`) is left to the message, which says it neutralised.
+ */
+function annotateError(line, at) {
+    const file = at.file !== undefined && forLog(at.file) === at.file ? at.file : undefined;
+    error(forLog(line), { title: forLog(at.title), ...(file !== undefined ? { file } : {}) });
+}
 /** Fails the step with this message (an error annotation, and exit code 1). */
 const fail = line => setFailed(forLog(line));
+/** Fails the step (exit code 1) with this line in the log: each failure has its annotation. */
+const failStep = line => {
+    log_info(line);
+    process.exitCode = ExitCode.Failure;
+};
 /** A collapsible group in the log. */
 function log_group(title, fn) {
     return group(forLog(title), fn);
@@ -34256,8 +34311,11 @@ const COUNTED = [
     'deleted',
     'unchanged',
     'skipped',
-    'failed'
+    'failed',
+    'not-sent'
 ];
+/** What did not reach the Space: the step fails on any. */
+const UNSYNCED = new Set(['failed', 'not-sent']);
 function countOutcomes(outcomes) {
     const counts = Object.fromEntries(COUNTED.map(k => [k, 0]));
     for (const o of outcomes)
@@ -34269,11 +34327,17 @@ function countOutcomes(outcomes) {
  * leaves the rest to the other steps of the job.
  */
 const RESOURCES_BUDGET_BYTES = 512 * 1024;
-function resourceEntry(o) {
+/** In a preview, the entries say what would happen. */
+const PREVIEW_ACTION = {
+    created: 'would-create',
+    updated: 'would-update',
+    deleted: 'would-delete'
+};
+function resourceEntry(o, preview) {
     return JSON.stringify({
         ...(o.space !== undefined ? { space: o.space } : {}),
         path: o.path,
-        action: o.action,
+        action: (preview && PREVIEW_ACTION[o.action]) || o.action,
         resource_id: o.resourceId ?? null,
         ...(o.previousPath ? { previous_path: o.previousPath } : {}),
         ...(o.reason ? { reason: o.reason } : {})
@@ -34348,14 +34412,16 @@ async function writeResourcesFile(path, entries) {
     }
 }
 /**
- * Sets the step's outputs, and writes every entry to the file `resources-file` names. It never
+ * Sets the step's outputs, and writes every entry to the file `resources-file` names. In a
+ * `preview` (nothing written on purpose) the counts and entries are what would happen. It never
  * logs: warnings come back in the result for the caller to log.
  */
-async function writeOutputs(outcomes, budget = RESOURCES_BUDGET_BYTES) {
+async function writeOutputs(outcomes, { preview = false, budget = RESOURCES_BUDGET_BYTES } = {}) {
     const counts = countOutcomes(outcomes);
     for (const key of COUNTED)
         setOutput(key, String(counts[key]));
-    const entries = outcomes.map(resourceEntry);
+    setOutput('preview', String(preview));
+    const entries = outcomes.map(o => resourceEntry(o, preview));
     const warnings = [];
     let resourcesFile = resourcesFilePath();
     try {
@@ -34388,38 +34454,83 @@ async function writeOutputs(outcomes, budget = RESOURCES_BUDGET_BYTES) {
 const SUMMARY_BUDGET_BYTES = 1_000_000;
 /** The table also stops at this many rows: past it, a table is no longer read. */
 const MAX_ROWS = 500;
-/** Longest text shown for one path or message; a longer one is cut, saying by how much. */
-const MAX_TEXT_CHARS = 4096;
+/** Longest path shown; a longer one is cut, saying by how much. */
+const MAX_PATH_CHARS = 4096;
+/**
+ * Longest message shown, far above any GitHub sends: it only keeps one message from taking the
+ * summary's whole 1 MiB. A longer one is cut, saying by how much; the log has it whole, and a
+ * path's reason is whole in `resources-file` too.
+ */
+const MAX_MESSAGE_CHARS = 32_768;
+/**
+ * A message longer than this goes to the list under the table, where it wraps as a paragraph
+ * does; in a cell it would stretch the table sideways. The cell points to it by its number.
+ */
+const MAX_CELL_CHARS = 160;
 const VERB = {
     created: 'Created',
     updated: 'Updated',
     deleted: 'Deleted',
     unchanged: 'Unchanged',
     skipped: 'Skipped',
-    failed: 'Failed'
+    failed: 'Failed',
+    'not-sent': 'Not sent'
 };
 const PREVIEW_VERB = {
     created: 'Would create',
     updated: 'Would update',
     deleted: 'Would delete'
 };
-/** Free text (a reason, a message) as Markdown that renders as the text. */
-const prose = (text) => plainText(clipText(text, MAX_TEXT_CHARS));
+/** Marks the rows of what did not reach the Space, which come first. */
+const UNSYNCED_MARK = '✖';
+/** The `files` input's name, as the action's messages quote it. */
+const FILES_INPUT = "'files'";
+/**
+ * Free text (a reason, a message) as Markdown that renders as the text, the name of the `files`
+ * input as code: the one change a reader sees is the code span in place of its quotes.
+ */
+function prose(text, max = MAX_MESSAGE_CHARS) {
+    return clipText(text, max).split(FILES_INPUT).map(plainText).join('`files`');
+}
 /** A path as Markdown that renders as the path, in a code span when it can be one. */
 const pathText = (path) => {
-    const clipped = clipText(path, MAX_TEXT_CHARS);
+    const clipped = clipText(path, MAX_PATH_CHARS);
     return clipped === path ? codeText(path) : plainText(clipped);
 };
 const bytesOf = (lines) => Buffer.byteLength(lines.join('\n'));
 const omittedLine = (count) => `…and ${count} more (see the step's \`resources\` output, or \`resources-file\` for every path).`;
+const NOTES_HEAD = 'Messages too long for the table:';
+/** The rows of the table: what did not reach the Space first, then the rest; unchanged ones not. */
+function tableOrder(outcomes) {
+    return [
+        ...outcomes.filter(o => UNSYNCED.has(o.action)),
+        ...outcomes.filter(o => !UNSYNCED.has(o.action) && o.action !== 'unchanged')
+    ];
+}
+/**
+ * A row's detail: the path a rename came from, then the reason unless it says only that. A long
+ * reason is a numbered note under the table, each text once however many rows share it.
+ */
+function detailCell(o, notes) {
+    const renamed = o.previousPath !== undefined ? `renamed from ${pathText(o.previousPath)}` : '';
+    const reason = o.reason && o.reason !== `renamed from ${o.previousPath}` ? o.reason : '';
+    if ([...reason].length <= MAX_CELL_CHARS) {
+        return { cell: [renamed, reason ? prose(reason) : ''].filter(Boolean).join('; ') };
+    }
+    const known = notes.get(reason);
+    const number = known ?? notes.size + 1;
+    const cell = [renamed, `see (${number}) below`].filter(Boolean).join('; ');
+    return known !== undefined ? { cell } : { cell, note: `${number}. ${prose(reason)}` };
+}
 /**
  * The job summary as Markdown of at most `budget` bytes (as long as the heading and counts fit).
  * Everything that came from outside, from paths to GitHub's messages, renders as the text it is;
- * the one link is the Space's.
+ * the links are the action's own: the Space (from each resource's id too) and a push's commits.
  */
 function summaryMarkdown(outcomes, ctx, budget = SUMMARY_BUDGET_BYTES) {
     const counts = countOutcomes(outcomes);
     const verb = (a) => (ctx.previewReason ? (PREVIEW_VERB[a] ?? VERB[a]) : VERB[a]);
+    const counted = COUNTED.filter(k => k !== 'not-sent' || counts[k] > 0);
     const head = [
         `## Copilot Space sync: [${prose(ctx.spaceLabel)}](${linkDestination(ctx.spaceUrl)})`,
         ''
@@ -34428,41 +34539,71 @@ function summaryMarkdown(outcomes, ctx, budget = SUMMARY_BUDGET_BYTES) {
         head.push(`> **Preview: nothing was written.** ${prose(ctx.previewReason)}`, '');
     for (const notice of ctx.notices)
         head.push(`> **Warning:** ${prose(notice)}`, '');
-    head.push(`Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).`, '', ...spaceLines(ctx), `| ${COUNTED.map(verb).join(' | ')} |`, `|${COUNTED.map(() => ' ---: |').join('')}`, `| ${COUNTED.map(k => counts[k]).join(' | ')} |`, '');
+    head.push(`Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).${compareLink(ctx)}`, '', ...spaceLines(ctx), `| ${counted.map(verb).join(' | ')} |`, `|${counted.map(() => ' ---: |').join('')}`, `| ${counted.map(k => counts[k]).join(' | ')} |`, '');
     const foot = [];
     if (ctx.othersCount > 0) {
         foot.push(`${ctx.othersCount} other resource(s) in the Space are not managed by this workflow and were left alone.`, '');
     }
-    const rows = outcomes.filter(o => o.action !== 'unchanged');
+    const rows = tableOrder(outcomes);
     const table = ['| | Path | Resource | Detail |', '| --- | --- | --- | --- |'];
-    // What must fit besides the rows: heading, counts, table head, the line counting the rows
-    // left out (at its longest) and the footer, each joined by a line break.
-    let used = bytesOf(head) + 1 + bytesOf(table) + 1 + bytesOf(['', omittedLine(rows.length), '']) + 1;
+    // What must fit besides the rows and notes: heading, counts, table head, the notes' heading,
+    // the line counting the rows left out (at its longest) and the footer, each joined by a line
+    // break.
+    let used = bytesOf(head) +
+        1 +
+        bytesOf(table) +
+        1 +
+        bytesOf(['', NOTES_HEAD, '']) +
+        1 +
+        bytesOf(['', omittedLine(rows.length), '']) +
+        1;
     used += foot.length > 0 ? bytesOf(foot) + 1 : 0;
     const shown = [];
+    const notes = new Map();
+    const noteLines = [];
     for (const o of rows.slice(0, MAX_ROWS)) {
-        const detail = [
-            o.previousPath !== undefined ? `from ${pathText(o.previousPath)}` : '',
-            o.reason ? prose(o.reason) : ''
-        ]
-            .filter(Boolean)
-            .join('; ');
-        const row = `| ${verb(o.action)} | ${pathText(o.path)} | ${o.resourceId ?? ''} | ${detail} |`;
-        const cost = Buffer.byteLength(row) + 1;
+        const mark = UNSYNCED.has(o.action) ? `${UNSYNCED_MARK} ` : '';
+        const { cell, note } = detailCell(o, notes);
+        const row = `| ${mark}${verb(o.action)} | ${pathText(o.path)} | ${resourceCell(o, ctx)} | ${cell} |`;
+        const cost = Buffer.byteLength(row) + 1 + (note ? Buffer.byteLength(note) + 1 : 0);
         if (used + cost > budget)
             break;
         used += cost;
         shown.push(row);
+        if (note) {
+            notes.set(o.reason, notes.size + 1);
+            noteLines.push(note);
+        }
     }
     const lines = [...head];
     if (shown.length > 0)
         lines.push(...table, ...shown);
+    if (noteLines.length > 0)
+        lines.push('', NOTES_HEAD, '', ...noteLines);
     if (rows.length > shown.length)
         lines.push('', omittedLine(rows.length - shown.length));
     if (rows.length > 0)
         lines.push('');
     lines.push(...foot);
     return lines.join('\n');
+}
+/**
+ * A resource's id, linked to the Space's page: GitHub gives a resource no page of its own, and
+ * the Space's URL is the one the action built from the server URL and the Space's number.
+ */
+function resourceCell(o, ctx) {
+    if (o.resourceId === undefined)
+        return '';
+    if (ctx.spaceNumber === undefined)
+        return String(o.resourceId);
+    return `[${o.resourceId}](${linkDestination(ctx.spaceUrl)})`;
+}
+/** A push's commit range, linked to its compare page. */
+function compareLink(ctx) {
+    if (!ctx.compare)
+        return '';
+    const { base, head, url } = ctx.compare;
+    return ` Changes: [${codeText(`${base.slice(0, 7)}...${head.slice(0, 7)}`)}](${linkDestination(url)}).`;
 }
 /** What the run did (or would do) to the Space itself: its creation, its settings. */
 function spaceLines(ctx) {
@@ -34498,7 +34639,7 @@ async function writeSummary(outcomes, ctx) {
 }
 /** The error summary as Markdown of at most `budget` bytes; the message renders as the text. */
 function errorSummaryMarkdown(message, budget = SUMMARY_BUDGET_BYTES) {
-    const markdown = (keep) => `## Copilot Space sync failed\n\n${plainText(clipText(message, keep))}`;
+    const markdown = (keep) => `## Copilot Space sync failed\n\n${prose(message, keep)}`;
     const length = [...message].length;
     if (Buffer.byteLength(markdown(length)) <= budget)
         return markdown(length);
@@ -34524,6 +34665,7 @@ async function writeErrorSummary(message) {
 /** What the report says about a run besides its outcomes. */
 function reportContext(settings, run, scope, write) {
     const { owner, spaceNumber, spaceName, config } = settings;
+    const compare = pushCompare(run);
     return {
         owner,
         spaceLabel: spaceNumber !== undefined || spaceName !== undefined
@@ -34535,6 +34677,7 @@ function reportContext(settings, run, scope, write) {
         settings: [],
         scopeReason: scope.reason,
         commit: scope.commit ?? run.sha,
+        ...(compare ? { compare } : {}),
         previewReason: settings.dryRun
             ? 'dry-run is true.'
             : !write
@@ -34543,6 +34686,21 @@ function reportContext(settings, run, scope, write) {
         othersCount: 0,
         notices: []
     };
+}
+/** A commit's full object id (SHA-1 or SHA-256), and nothing else: all that enters a URL. */
+const report_OBJECT_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+/**
+ * A push's commits and their compare page on the server, when the payload names two commits
+ * (a new branch's `before` is all zeros: no range).
+ */
+function pushCompare(run) {
+    const { before, after } = run.payload;
+    if (run.eventName !== 'push' || typeof before !== 'string' || typeof after !== 'string')
+        return;
+    if (!report_OBJECT_ID.test(before) || !report_OBJECT_ID.test(after) || /^0+$/.test(before))
+        return;
+    const repo = `${encodeURIComponent(run.repoOwner)}/${encodeURIComponent(run.repoName)}`;
+    return { base: before, head: after, url: `${run.serverUrl}/${repo}/compare/${before}...${after}` };
 }
 /** The Space the run resolved, and its settings that differ. */
 function reportTarget(report, target, settings) {
@@ -34587,7 +34745,8 @@ function spacesJson(runs) {
 async function reportRun(runs) {
     const several = runs.length > 1;
     const all = runs.flatMap(r => several ? r.outcomes.map(o => ({ ...o, space: r.report.spaceLabel })) : r.outcomes);
-    const counts = await writeOutputs(all);
+    const preview = runs.length > 0 && runs.every(r => r.report.previewReason !== undefined);
+    const counts = await writeOutputs(all, { preview });
     const one = runs.length === 1 ? runs[0].report : undefined;
     const number = one?.spaceNumber;
     setOutput('space-number', number === undefined ? '' : String(number));
@@ -34603,25 +34762,83 @@ async function reportRun(runs) {
         log_info(r.error !== undefined
             ? `${space}failed: ${r.error}`
             : `${space}${r.report.previewReason ? 'Preview' : 'Done'}: ${c.created} created, ${c.updated} updated, ${c.deleted} deleted, ` +
-                `${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed.`);
+                `${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed` +
+                `${c['not-sent'] > 0 ? `, ${c['not-sent']} not sent` : ''}.`);
     }
     const failedSpaces = runs.filter(r => r.error !== undefined);
     for (const r of failedSpaces)
         log_error(`${r.report.spaceLabel}: ${r.error}`);
-    if (counts.failed > 0) {
-        for (const o of all.filter(o => o.action === 'failed')) {
-            log_error(`${'space' in o ? `${o.space}: ` : ''}${o.path}: ${o.reason}`);
-        }
-    }
-    if (failedSpaces.length > 0 || counts.failed > 0) {
+    const unsynced = counts.failed + counts['not-sent'];
+    annotateUnsynced(all, MAX_ERROR_ANNOTATIONS - failedSpaces.length);
+    if (failedSpaces.length > 0 || unsynced > 0) {
         const parts = [
             failedSpaces.length > 0
                 ? `${failedSpaces.length} of ${runs.length} Space(s) failed (${failedSpaces.map(r => r.report.spaceLabel).join(', ')})`
                 : '',
-            counts.failed > 0 ? `${counts.failed} path(s) failed to sync` : ''
+            unsynced > 0 ? `${unsynced} path(s) were not synced` : ''
         ].filter(Boolean);
-        fail(`${parts.join('; ')}; the others were synced. See the log and the job summary.`);
+        // Each failure has its annotation already: the step fails without one more.
+        failStep(`${parts.join('; ')}; the others were synced. See the log and the job summary.`);
     }
+}
+/** GitHub shows at most 10 error annotations of a step; more would be lost. */
+const MAX_ERROR_ANNOTATIONS = 10;
+/**
+ * One error annotation per cause of the paths that did not reach the Space, with the count; the
+ * paths of a cause shared by several are listed in the log under it. A path alone in its cause
+ * is annotated on the file. Past the annotations GitHub shows, the other causes share one.
+ */
+function annotateUnsynced(all, slots) {
+    const byCause = new Map();
+    for (const o of all) {
+        if (!UNSYNCED.has(o.action))
+            continue;
+        const cause = o.cause ?? o.reason ?? '';
+        const group = byCause.get(cause);
+        if (group)
+            group.push(o);
+        else
+            byCause.set(cause, [o]);
+    }
+    const causes = [...byCause];
+    const shown = causes.length > slots ? causes.slice(0, Math.max(0, slots - 1)) : causes;
+    for (const [cause, group] of shown) {
+        if (group.length === 1) {
+            const [o] = group;
+            const title = o.action === 'failed' ? 'Copilot Space sync failed' : 'Not sent to the Copilot Space';
+            annotateError(`${where(o)}${o.path}: ${o.reason}`, { title, file: o.path });
+            continue;
+        }
+        annotateError(`${unsyncedCount(group)}: ${cause}`, {
+            title: `${group.length} resources not synced to the Copilot Space`
+        });
+        logPaths(group);
+    }
+    const rest = causes.slice(shown.length);
+    if (rest.length === 0)
+        return;
+    const paths = rest.reduce((n, [, group]) => n + group.length, 0);
+    annotateError(`${paths} more resource(s) were not synced, for ${rest.length} other cause(s): each is in the log below.`, { title: `${paths} more resources not synced to the Copilot Space` });
+    for (const [cause, group] of rest) {
+        log_info(`${unsyncedCount(group)}: ${cause}`);
+        logPaths(group);
+    }
+}
+/** The Space an outcome is of, when a run syncs several. */
+const where = (o) => (o.space !== undefined ? `${o.space}: ` : '');
+/** The paths of one cause, a line each, under its annotation. */
+function logPaths(group) {
+    for (const o of group) {
+        log_info(`  ${where(o)}${o.path}${o.action === 'not-sent' ? ' (not sent)' : ''}`);
+    }
+}
+/** "8 resources failed", or how many failed and how many were not sent. */
+function unsyncedCount(group) {
+    const failed = group.filter(o => o.action === 'failed').length;
+    const n = group.length;
+    return failed === n
+        ? `${n} resource(s) failed`
+        : `${n} resource(s) were not synced (${failed} failed, ${n - failed} not sent)`;
 }
 /** Each Space's section of the job summary, the 1 MiB shared between them. */
 async function writeSummaries(runs) {
@@ -34637,23 +34854,34 @@ async function writeSummaries(runs) {
 }
 /**
  * The plan as it will be applied, in a collapsible group titled with the number of paths: one
- * line per change (every kind but `unchanged`), then one line counting the unchanged paths, so a
- * no-op reconcile of 100,000 files logs one line in the group, not 100,000.
+ * line per change (every kind but `unchanged` and `skip`), then one line counting the unchanged
+ * paths, so a no-op reconcile of 100,000 files logs one line in the group, not 100,000. Each
+ * skipped path follows the group on a line of its own with its reason, where nobody has to open
+ * the group to see why a file is not in the Space.
  */
 async function logPlan(actions, settings, log) {
+    let skipped = 0;
     await log_group(`Plan: ${actions.length} path(s)`, async () => {
         for (const c of settings)
             log(settingLine(c));
         let unchanged = 0;
         for (const a of actions) {
-            if (a.kind === 'unchanged') {
+            if (a.kind === 'unchanged')
                 unchanged++;
-                continue;
-            }
-            log(`${a.kind.padEnd(9)} ${a.path}${'reason' in a ? ` (${a.reason})` : ''}`);
+            else if (a.kind === 'skip')
+                skipped++;
+            else
+                log(`${a.kind.padEnd(9)} ${a.path}${'reason' in a ? ` (${a.reason})` : ''}`);
         }
         log(`unchanged: ${unchanged.toLocaleString('en-US')} path(s)`);
+        if (skipped > 0)
+            log(`skipped: ${skipped.toLocaleString('en-US')} path(s), each after this group`);
     });
+    if (skipped === 0)
+        return;
+    for (const a of actions)
+        if (a.kind === 'skip')
+            log(`Skipped ${a.path}: ${a.reason}`);
 }
 
 ;// CONCATENATED MODULE: ./src/space/marker.ts
@@ -38794,9 +39022,13 @@ function heldBy(w, now, fresh, is) {
 ;// CONCATENATED MODULE: ./src/sync/apply.ts
 /**
  * Apply: sends the settled plan's writes, and nothing else; every decision was the plan's. A
- * failure on one path is recorded and the rest go on. Updates and creates go before deletes, so
+ * failure on one path is recorded and the rest go on, unless GitHub refused the token itself:
+ * then the writes left are not sent, as each would be refused the same way (as when a rate limit
+ * stopped the run, which the request policy decides). Updates and creates go before deletes, so
  * a replaced resource disappears only once its successor exists.
  */
+
+
 
 
 
@@ -38822,9 +39054,10 @@ function planned(a) {
         ...('reason' in a ? { reason: a.reason } : {})
     };
 }
-async function applyPlan(actions, o) {
+async function applyPlan(actions, options) {
     const outcomes = new Map();
-    if (!o.dryRun) {
+    if (!options.dryRun) {
+        const o = { ...options, stop: {} };
         const writes = ['update', 'create', 'delete'].flatMap(kind => actions.filter((a) => a.kind === kind));
         const batchSize = o.batchSize ?? 1;
         if (batchSize > 1 && writes.length > 1 && o.listing) {
@@ -38833,6 +39066,14 @@ async function applyPlan(actions, o) {
         else {
             for (const w of writes)
                 outcomes.set(w, await writeOne(w, o));
+        }
+        const { refused } = o.stop;
+        const unsent = writes.filter(w => {
+            const done = outcomes.get(w);
+            return done?.action === 'not-sent' && done.cause === refused?.cause;
+        }).length;
+        if (refused && unsent > 0) {
+            o.log(`GitHub refused the token (${refused.status}, on ${refused.path}): the ${unsent} write(s) left were not sent, as each would be refused the same way.`);
         }
     }
     return actions.map(a => outcomes.get(a) ?? planned(a));
@@ -38860,16 +39101,39 @@ async function applySettings(changes, o) {
 }
 /** One write through its own endpoint; a failure is the path's outcome, not the run's. */
 async function writeOne(w, o) {
+    if (o.stop.refused)
+        return refusedBefore(w, o.stop.refused.cause);
     try {
         return await write(w, o);
     }
     catch (error) {
-        return failed(w, o.explain(error), o);
+        return failed(w, error, o);
     }
 }
-function failed(w, message, o) {
+/**
+ * The failure of a write, which may show that GitHub refuses the token for every write. A write
+ * the request policy held back (a rate limit stopped the run) was not sent.
+ */
+function failed(w, error, o) {
+    if (error instanceof NotSentError) {
+        return { ...planned(w), action: 'not-sent', reason: error.message, cause: error.reason };
+    }
+    const message = o.explain(error);
+    const cause = o.cause?.(error) ?? message;
     o.log(`✗ ${w.path}: ${message}`);
-    return { ...planned(w), action: 'failed', reason: message };
+    if (!o.stop.refused && refusesToken(error)) {
+        o.stop.refused = { path: w.path, status: error.status, cause };
+    }
+    return { ...planned(w), action: 'failed', reason: message, cause };
+}
+/** A write left unsent after GitHub refused the token on an earlier one. */
+function refusedBefore(w, cause) {
+    return {
+        ...planned(w),
+        action: 'not-sent',
+        reason: `not sent: GitHub refused the token on an earlier write. ${cause}`,
+        cause
+    };
 }
 const is = { created: isCreatedResource, updated: isUpdatedResource };
 /**
@@ -38883,7 +39147,7 @@ async function applyBatched(writes, o, outcomes) {
         restored: new Map()
     };
     for (const batch of cutBatches(writes, o.batchSize)) {
-        if (progress.surprised)
+        if (progress.surprised || o.stop.refused)
             break;
         await sendBatch(batch, o, progress, outcomes);
     }
@@ -38903,6 +39167,12 @@ async function applyBatched(writes, o, outcomes) {
 async function sendBatch(batch, o, p, outcomes) {
     if (p.surprised)
         return;
+    const { refused } = o.stop;
+    if (refused) {
+        for (const w of batch)
+            outcomes.set(w, refusedBefore(w, refused.cause));
+        return;
+    }
     if (batch.length === 1) {
         const [w] = batch;
         outcomes.set(w, await writeOne(w, o));
@@ -38920,9 +39190,8 @@ async function sendBatch(batch, o, p, outcomes) {
             await sendBatch(batch.slice(half), o, p, outcomes);
             return;
         }
-        const message = o.explain(error);
         for (const w of batch)
-            outcomes.set(w, failed(w, message, o));
+            outcomes.set(w, failed(w, error, o));
         return;
     }
     let after = answer ?? [];
@@ -39327,10 +39596,10 @@ function decideLeftovers(input, decided) {
             continue;
         }
         const why = rename
-            ? `renamed to ${rename.to}, which files does not match`
+            ? `renamed to ${rename.to}, which 'files' does not match`
             : input.inFiles(path)
                 ? 'file removed'
-                : 'files does not match it (ownership: repository)';
+                : "'files' does not match it (ownership: repository)";
         const reason = !input.complete
             ? 'not in the file listing, which was cut short; not pruned'
             : !input.prune
@@ -39686,7 +39955,8 @@ async function applySpace(p, run) {
         const space = ref;
         const batched = { batchSize: settings.batchSize, listing: p.listing };
         const warn = (message) => report.notices.push(message);
-        return await log_group('Writes', () => applyPlan(p.actions, { client, space, dryRun, log, explain, ...batched, warn }));
+        const cause = (error) => explainCause(error, space);
+        return await log_group('Writes', () => applyPlan(p.actions, { client, space, dryRun, log, explain, cause, ...batched, warn }));
     }
     catch (error) {
         throw explained(error, ref);

@@ -22,6 +22,41 @@ function permissionAdvice(space: SpaceRef | undefined, write: boolean): string {
 /** `space` is undefined while the owner's type is still being asked. */
 export function explainApiError(error: unknown, space?: SpaceRef): string {
   if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error)
+  return explain(error, error.message, space)
+}
+
+/**
+ * The explanation without the path of the endpoint, which names each resource: what the
+ * failures of many writes have in common when they have one cause, said once for them all.
+ */
+export function explainCause(error: unknown, space?: SpaceRef): string {
+  if (!(error instanceof ApiError)) return explainApiError(error, space)
+  const [method] = error.endpoint.split(' ')
+  const head = error.message.startsWith(`${error.endpoint} `)
+    ? `${method} ${error.message.slice(error.endpoint.length + 1)}`
+    : error.message
+  return explain(error, head, space)
+}
+
+/**
+ * GitHub refused the token itself, not this one request: a 401, or a 403 (not a rate limit) that
+ * names a permission or scope the token lacks. Every other write with the token would be refused
+ * the same way.
+ */
+export function refusesToken(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false
+  if (error.status === 401) return true
+  if (error.status !== 403 || /rate limit/i.test(error.githubMessage)) return false
+  const { acceptedPermissions, acceptedScopes } = error.permissionHints
+  return (
+    acceptedPermissions !== undefined ||
+    acceptedScopes !== undefined ||
+    /not accessible|must have|permission|scope/i.test(error.githubMessage)
+  )
+}
+
+/** `head` (what was asked and what GitHub said), then what to change. */
+function explain(error: ApiError, head: string, space: SpaceRef | undefined): string {
   const label = space
     ? `${space.ownerType === 'org' ? 'organization' : 'user'} '${space.owner}' Space #${space.number}`
     : 'the Space'
@@ -40,26 +75,26 @@ export function explainApiError(error: unknown, space?: SpaceRef): string {
     .join(' ')
   switch (error.status) {
     case 401:
-      return `${error.message}. The token is invalid or expired: pass a current token in the 'token' input.`
+      return `${head}. The token is invalid or expired: pass a current token in the 'token' input.`
     case 403:
       if (/rate limit/i.test(error.githubMessage))
-        return `${error.message}. GitHub is rate-limiting this token; try again later.`
-      return `${error.message}. The token may not ${write ? 'change' : 'read'} ${label}. ${headerHints} ${permissionAdvice(space, write)}`
+        return `${head}. GitHub is rate-limiting this token; try again later.`
+      return `${head}. The token may not ${write ? 'change' : 'read'} ${label}. ${headerHints} ${permissionAdvice(space, write)}`
         .replace(/\s+/g, ' ')
         .trim()
     case 404:
       if (/\/resources\/\d+$/.test(error.endpoint)) {
-        return `${error.message}. The resource is no longer in ${label}: someone removed it after this run listed the Space. The next run creates it again.`
+        return `${head}. The resource is no longer in ${label}: someone removed it after this run listed the Space. The next run creates it again.`
       }
       return (
-        `${error.message}. ${label} was not found, or the token cannot see it (GitHub answers 404 for both). ` +
+        `${head}. ${label} was not found, or the token cannot see it (GitHub answers 404 for both). ` +
         `Check the 'owner', 'owner-type' and 'space-number' inputs, and that the token has access. ${permissionAdvice(space, false)}`
       )
     case 422: {
       const details = error.errors.length > 0 ? ` Details: ${JSON.stringify(error.errors)}.` : ''
-      return `${error.message}. GitHub rejected the request as invalid.${details}`
+      return `${head}. GitHub rejected the request as invalid.${details}`
     }
     default:
-      return error.message
+      return head
   }
 }

@@ -54,6 +54,12 @@ export interface PolicyOptions extends Partial<RetryRules> {
  */
 export class NotSentError extends Error {
   override readonly name = 'NotSentError'
+  /** Why the run stopped sending, the same for every request it did not send. */
+  readonly reason: string
+  constructor(message: string, reason = message) {
+    super(message)
+    this.reason = reason
+  }
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
@@ -122,7 +128,8 @@ class Gate {
 
   private refuseIfStopped(call: ApiCall): void {
     if (this.stopped && this.ctx.clock.now() < this.stopped.until) {
-      throw new NotSentError(`${describeCall(call)} was not sent: ${this.stopped.reason}`)
+      const { reason } = this.stopped
+      throw new NotSentError(`${describeCall(call)} was not sent: ${reason}`, reason)
     }
   }
 

@@ -24,8 +24,24 @@ export const warning: Log = line => core.warning(forLog(line))
 /** An error annotation. */
 export const error: Log = line => core.error(forLog(line))
 
+/**
+ * An error annotation with a title, shown on `file` when the path can travel as a property as it
+ * is: @actions/core escapes `%`, CR, LF, `:` and `,` there, and a path the log would have to
+ * neutralise (a control character, `##[`) is left to the message, which says it neutralised.
+ */
+export function annotateError(line: string, at: { title: string; file?: string }): void {
+  const file = at.file !== undefined && forLog(at.file) === at.file ? at.file : undefined
+  core.error(forLog(line), { title: forLog(at.title), ...(file !== undefined ? { file } : {}) })
+}
+
 /** Fails the step with this message (an error annotation, and exit code 1). */
 export const fail: Log = line => core.setFailed(forLog(line))
+
+/** Fails the step (exit code 1) with this line in the log: each failure has its annotation. */
+export const failStep: Log = line => {
+  info(line)
+  process.exitCode = core.ExitCode.Failure
+}
 
 /** A collapsible group in the log. */
 export function group<T>(title: string, fn: () => Promise<T>): Promise<T> {

@@ -19,8 +19,12 @@ export const COUNTED: readonly OutcomeAction[] = [
   'deleted',
   'unchanged',
   'skipped',
-  'failed'
+  'failed',
+  'not-sent'
 ]
+
+/** What did not reach the Space: the step fails on any. */
+const UNSYNCED: ReadonlySet<OutcomeAction> = new Set(['failed', 'not-sent'])
 
 export type Counts = Record<OutcomeAction, number>
 
@@ -44,6 +48,8 @@ export interface ReportContext {
   settings: SettingChange[]
   scopeReason: string
   commit: string
+  /** A push's commit range and its compare page, both commits checked to be object ids. */
+  compare?: { base: string; head: string; url: string }
   /** Why nothing was written, when nothing was: dry run or a pull request preview. */
   previewReason?: string
   othersCount: number
@@ -73,11 +79,18 @@ export interface WrittenOutputs extends Counts {
 /** An outcome, and the Space it is of when a run syncs several (`config`). */
 export type SpaceOutcome = Outcome & { space?: string }
 
-function resourceEntry(o: SpaceOutcome): string {
+/** In a preview, the entries say what would happen. */
+const PREVIEW_ACTION: Partial<Record<OutcomeAction, string>> = {
+  created: 'would-create',
+  updated: 'would-update',
+  deleted: 'would-delete'
+}
+
+function resourceEntry(o: SpaceOutcome, preview: boolean): string {
   return JSON.stringify({
     ...(o.space !== undefined ? { space: o.space } : {}),
     path: o.path,
-    action: o.action,
+    action: (preview && PREVIEW_ACTION[o.action]) || o.action,
     resource_id: o.resourceId ?? null,
     ...(o.previousPath ? { previous_path: o.previousPath } : {}),
     ...(o.reason ? { reason: o.reason } : {})
@@ -156,16 +169,18 @@ async function writeResourcesFile(path: string, entries: readonly string[]): Pro
 }
 
 /**
- * Sets the step's outputs, and writes every entry to the file `resources-file` names. It never
+ * Sets the step's outputs, and writes every entry to the file `resources-file` names. In a
+ * `preview` (nothing written on purpose) the counts and entries are what would happen. It never
  * logs: warnings come back in the result for the caller to log.
  */
 export async function writeOutputs(
   outcomes: readonly SpaceOutcome[],
-  budget: number = RESOURCES_BUDGET_BYTES
+  { preview = false, budget = RESOURCES_BUDGET_BYTES }: { preview?: boolean; budget?: number } = {}
 ): Promise<WrittenOutputs> {
   const counts = countOutcomes(outcomes)
   for (const key of COUNTED) core.setOutput(key, String(counts[key]))
-  const entries = outcomes.map(resourceEntry)
+  core.setOutput('preview', String(preview))
+  const entries = outcomes.map(o => resourceEntry(o, preview))
   const warnings: string[] = []
 
   let resourcesFile: string | undefined = resourcesFilePath()
@@ -206,8 +221,21 @@ export const SUMMARY_BUDGET_BYTES = 1_000_000
 /** The table also stops at this many rows: past it, a table is no longer read. */
 const MAX_ROWS = 500
 
-/** Longest text shown for one path or message; a longer one is cut, saying by how much. */
-const MAX_TEXT_CHARS = 4096
+/** Longest path shown; a longer one is cut, saying by how much. */
+const MAX_PATH_CHARS = 4096
+
+/**
+ * Longest message shown, far above any GitHub sends: it only keeps one message from taking the
+ * summary's whole 1 MiB. A longer one is cut, saying by how much; the log has it whole, and a
+ * path's reason is whole in `resources-file` too.
+ */
+const MAX_MESSAGE_CHARS = 32_768
+
+/**
+ * A message longer than this goes to the list under the table, where it wraps as a paragraph
+ * does; in a cell it would stretch the table sideways. The cell points to it by its number.
+ */
+const MAX_CELL_CHARS = 160
 
 const VERB: Record<OutcomeAction, string> = {
   created: 'Created',
@@ -215,19 +243,30 @@ const VERB: Record<OutcomeAction, string> = {
   deleted: 'Deleted',
   unchanged: 'Unchanged',
   skipped: 'Skipped',
-  failed: 'Failed'
+  failed: 'Failed',
+  'not-sent': 'Not sent'
 }
 const PREVIEW_VERB: Partial<Record<OutcomeAction, string>> = {
   created: 'Would create',
   updated: 'Would update',
   deleted: 'Would delete'
 }
+/** Marks the rows of what did not reach the Space, which come first. */
+const UNSYNCED_MARK = '✖'
 
-/** Free text (a reason, a message) as Markdown that renders as the text. */
-const prose = (text: string) => plainText(clipText(text, MAX_TEXT_CHARS))
+/** The `files` input's name, as the action's messages quote it. */
+const FILES_INPUT = "'files'"
+
+/**
+ * Free text (a reason, a message) as Markdown that renders as the text, the name of the `files`
+ * input as code: the one change a reader sees is the code span in place of its quotes.
+ */
+function prose(text: string, max = MAX_MESSAGE_CHARS): string {
+  return clipText(text, max).split(FILES_INPUT).map(plainText).join('`files`')
+}
 /** A path as Markdown that renders as the path, in a code span when it can be one. */
 const pathText = (path: string) => {
-  const clipped = clipText(path, MAX_TEXT_CHARS)
+  const clipped = clipText(path, MAX_PATH_CHARS)
   return clipped === path ? codeText(path) : plainText(clipped)
 }
 
@@ -236,10 +275,36 @@ const bytesOf = (lines: readonly string[]) => Buffer.byteLength(lines.join('\n')
 const omittedLine = (count: number) =>
   `…and ${count} more (see the step's \`resources\` output, or \`resources-file\` for every path).`
 
+const NOTES_HEAD = 'Messages too long for the table:'
+
+/** The rows of the table: what did not reach the Space first, then the rest; unchanged ones not. */
+function tableOrder(outcomes: readonly Outcome[]): Outcome[] {
+  return [
+    ...outcomes.filter(o => UNSYNCED.has(o.action)),
+    ...outcomes.filter(o => !UNSYNCED.has(o.action) && o.action !== 'unchanged')
+  ]
+}
+
+/**
+ * A row's detail: the path a rename came from, then the reason unless it says only that. A long
+ * reason is a numbered note under the table, each text once however many rows share it.
+ */
+function detailCell(o: Outcome, notes: Map<string, number>): { cell: string; note?: string } {
+  const renamed = o.previousPath !== undefined ? `renamed from ${pathText(o.previousPath)}` : ''
+  const reason = o.reason && o.reason !== `renamed from ${o.previousPath}` ? o.reason : ''
+  if ([...reason].length <= MAX_CELL_CHARS) {
+    return { cell: [renamed, reason ? prose(reason) : ''].filter(Boolean).join('; ') }
+  }
+  const known = notes.get(reason)
+  const number = known ?? notes.size + 1
+  const cell = [renamed, `see (${number}) below`].filter(Boolean).join('; ')
+  return known !== undefined ? { cell } : { cell, note: `${number}. ${prose(reason)}` }
+}
+
 /**
  * The job summary as Markdown of at most `budget` bytes (as long as the heading and counts fit).
  * Everything that came from outside, from paths to GitHub's messages, renders as the text it is;
- * the one link is the Space's.
+ * the links are the action's own: the Space (from each resource's id too) and a push's commits.
  */
 export function summaryMarkdown(
   outcomes: readonly Outcome[],
@@ -248,6 +313,7 @@ export function summaryMarkdown(
 ): string {
   const counts = countOutcomes(outcomes)
   const verb = (a: OutcomeAction) => (ctx.previewReason ? (PREVIEW_VERB[a] ?? VERB[a]) : VERB[a])
+  const counted = COUNTED.filter(k => k !== 'not-sent' || counts[k] > 0)
   const head: string[] = [
     `## Copilot Space sync: [${prose(ctx.spaceLabel)}](${linkDestination(ctx.spaceUrl)})`,
     ''
@@ -256,12 +322,12 @@ export function summaryMarkdown(
     head.push(`> **Preview: nothing was written.** ${prose(ctx.previewReason)}`, '')
   for (const notice of ctx.notices) head.push(`> **Warning:** ${prose(notice)}`, '')
   head.push(
-    `Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).`,
+    `Scope: ${prose(ctx.scopeReason)} (commit ${codeText(ctx.commit.slice(0, 12))}).${compareLink(ctx)}`,
     '',
     ...spaceLines(ctx),
-    `| ${COUNTED.map(verb).join(' | ')} |`,
-    `|${COUNTED.map(() => ' ---: |').join('')}`,
-    `| ${COUNTED.map(k => counts[k]).join(' | ')} |`,
+    `| ${counted.map(verb).join(' | ')} |`,
+    `|${counted.map(() => ' ---: |').join('')}`,
+    `| ${counted.map(k => counts[k]).join(' | ')} |`,
     ''
   )
   const foot: string[] = []
@@ -272,34 +338,62 @@ export function summaryMarkdown(
     )
   }
 
-  const rows = outcomes.filter(o => o.action !== 'unchanged')
+  const rows = tableOrder(outcomes)
   const table = ['| | Path | Resource | Detail |', '| --- | --- | --- | --- |']
-  // What must fit besides the rows: heading, counts, table head, the line counting the rows
-  // left out (at its longest) and the footer, each joined by a line break.
+  // What must fit besides the rows and notes: heading, counts, table head, the notes' heading,
+  // the line counting the rows left out (at its longest) and the footer, each joined by a line
+  // break.
   let used =
-    bytesOf(head) + 1 + bytesOf(table) + 1 + bytesOf(['', omittedLine(rows.length), '']) + 1
+    bytesOf(head) +
+    1 +
+    bytesOf(table) +
+    1 +
+    bytesOf(['', NOTES_HEAD, '']) +
+    1 +
+    bytesOf(['', omittedLine(rows.length), '']) +
+    1
   used += foot.length > 0 ? bytesOf(foot) + 1 : 0
   const shown: string[] = []
+  const notes = new Map<string, number>()
+  const noteLines: string[] = []
   for (const o of rows.slice(0, MAX_ROWS)) {
-    const detail = [
-      o.previousPath !== undefined ? `from ${pathText(o.previousPath)}` : '',
-      o.reason ? prose(o.reason) : ''
-    ]
-      .filter(Boolean)
-      .join('; ')
-    const row = `| ${verb(o.action)} | ${pathText(o.path)} | ${o.resourceId ?? ''} | ${detail} |`
-    const cost = Buffer.byteLength(row) + 1
+    const mark = UNSYNCED.has(o.action) ? `${UNSYNCED_MARK} ` : ''
+    const { cell, note } = detailCell(o, notes)
+    const row = `| ${mark}${verb(o.action)} | ${pathText(o.path)} | ${resourceCell(o, ctx)} | ${cell} |`
+    const cost = Buffer.byteLength(row) + 1 + (note ? Buffer.byteLength(note) + 1 : 0)
     if (used + cost > budget) break
     used += cost
     shown.push(row)
+    if (note) {
+      notes.set(o.reason!, notes.size + 1)
+      noteLines.push(note)
+    }
   }
 
   const lines = [...head]
   if (shown.length > 0) lines.push(...table, ...shown)
+  if (noteLines.length > 0) lines.push('', NOTES_HEAD, '', ...noteLines)
   if (rows.length > shown.length) lines.push('', omittedLine(rows.length - shown.length))
   if (rows.length > 0) lines.push('')
   lines.push(...foot)
   return lines.join('\n')
+}
+
+/**
+ * A resource's id, linked to the Space's page: GitHub gives a resource no page of its own, and
+ * the Space's URL is the one the action built from the server URL and the Space's number.
+ */
+function resourceCell(o: Outcome, ctx: ReportContext): string {
+  if (o.resourceId === undefined) return ''
+  if (ctx.spaceNumber === undefined) return String(o.resourceId)
+  return `[${o.resourceId}](${linkDestination(ctx.spaceUrl)})`
+}
+
+/** A push's commit range, linked to its compare page. */
+function compareLink(ctx: ReportContext): string {
+  if (!ctx.compare) return ''
+  const { base, head, url } = ctx.compare
+  return ` Changes: [${codeText(`${base.slice(0, 7)}...${head.slice(0, 7)}`)}](${linkDestination(url)}).`
 }
 
 /** What the run did (or would do) to the Space itself: its creation, its settings. */
@@ -346,8 +440,7 @@ export function errorSummaryMarkdown(
   message: string,
   budget: number = SUMMARY_BUDGET_BYTES
 ): string {
-  const markdown = (keep: number) =>
-    `## Copilot Space sync failed\n\n${plainText(clipText(message, keep))}`
+  const markdown = (keep: number) => `## Copilot Space sync failed\n\n${prose(message, keep)}`
   const length = [...message].length
   if (Buffer.byteLength(markdown(length)) <= budget) return markdown(length)
   // The longest start of the message that fits, found by halving.
@@ -368,6 +461,15 @@ export async function writeErrorSummary(message: string): Promise<void> {
   await core.summary.addRaw(errorSummaryMarkdown(message, budget), true).write()
 }
 
+/** What the report reads of the run's context (the runner's variables and the event). */
+interface RunFacts {
+  eventName: string
+  serverUrl: string
+  repoOwner: string
+  repoName: string
+  payload: { before?: unknown; after?: unknown }
+}
+
 /** What the report says about a run besides its outcomes. */
 export function reportContext(
   settings: {
@@ -377,11 +479,12 @@ export function reportContext(
     config?: string
     dryRun: boolean
   },
-  run: { eventName: string; sha: string; serverUrl: string },
+  run: RunFacts & { sha: string },
   scope: { reason: string; commit?: string },
   write: boolean
 ): ReportContext {
   const { owner, spaceNumber, spaceName, config } = settings
+  const compare = pushCompare(run)
   return {
     owner,
     spaceLabel:
@@ -394,6 +497,7 @@ export function reportContext(
     settings: [],
     scopeReason: scope.reason,
     commit: scope.commit ?? run.sha,
+    ...(compare ? { compare } : {}),
     previewReason: settings.dryRun
       ? 'dry-run is true.'
       : !write
@@ -402,6 +506,21 @@ export function reportContext(
     othersCount: 0,
     notices: []
   }
+}
+
+/** A commit's full object id (SHA-1 or SHA-256), and nothing else: all that enters a URL. */
+const OBJECT_ID = /^([0-9a-f]{40}|[0-9a-f]{64})$/
+
+/**
+ * A push's commits and their compare page on the server, when the payload names two commits
+ * (a new branch's `before` is all zeros: no range).
+ */
+function pushCompare(run: RunFacts): ReportContext['compare'] {
+  const { before, after } = run.payload
+  if (run.eventName !== 'push' || typeof before !== 'string' || typeof after !== 'string') return
+  if (!OBJECT_ID.test(before) || !OBJECT_ID.test(after) || /^0+$/.test(before)) return
+  const repo = `${encodeURIComponent(run.repoOwner)}/${encodeURIComponent(run.repoName)}`
+  return { base: before, head: after, url: `${run.serverUrl}/${repo}/compare/${before}...${after}` }
 }
 
 /** The Space the run resolved, and its settings that differ. */
@@ -466,7 +585,8 @@ export async function reportRun(runs: readonly SpaceRun[]): Promise<void> {
   const all = runs.flatMap(r =>
     several ? r.outcomes.map(o => ({ ...o, space: r.report.spaceLabel })) : r.outcomes
   )
-  const counts = await writeOutputs(all)
+  const preview = runs.length > 0 && runs.every(r => r.report.previewReason !== undefined)
+  const counts = await writeOutputs(all, { preview })
   const one = runs.length === 1 ? runs[0]!.report : undefined
   const number = one?.spaceNumber
   core.setOutput('space-number', number === undefined ? '' : String(number))
@@ -483,25 +603,88 @@ export async function reportRun(runs: readonly SpaceRun[]): Promise<void> {
       r.error !== undefined
         ? `${space}failed: ${r.error}`
         : `${space}${r.report.previewReason ? 'Preview' : 'Done'}: ${c.created} created, ${c.updated} updated, ${c.deleted} deleted, ` +
-            `${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed.`
+            `${c.unchanged} unchanged, ${c.skipped} skipped, ${c.failed} failed` +
+            `${c['not-sent'] > 0 ? `, ${c['not-sent']} not sent` : ''}.`
     )
   }
   const failedSpaces = runs.filter(r => r.error !== undefined)
   for (const r of failedSpaces) out.error(`${r.report.spaceLabel}: ${r.error}`)
-  if (counts.failed > 0) {
-    for (const o of all.filter(o => o.action === 'failed')) {
-      out.error(`${'space' in o ? `${o.space}: ` : ''}${o.path}: ${o.reason}`)
-    }
-  }
-  if (failedSpaces.length > 0 || counts.failed > 0) {
+  const unsynced = counts.failed + counts['not-sent']
+  annotateUnsynced(all, MAX_ERROR_ANNOTATIONS - failedSpaces.length)
+  if (failedSpaces.length > 0 || unsynced > 0) {
     const parts = [
       failedSpaces.length > 0
         ? `${failedSpaces.length} of ${runs.length} Space(s) failed (${failedSpaces.map(r => r.report.spaceLabel).join(', ')})`
         : '',
-      counts.failed > 0 ? `${counts.failed} path(s) failed to sync` : ''
+      unsynced > 0 ? `${unsynced} path(s) were not synced` : ''
     ].filter(Boolean)
-    out.fail(`${parts.join('; ')}; the others were synced. See the log and the job summary.`)
+    // Each failure has its annotation already: the step fails without one more.
+    out.failStep(`${parts.join('; ')}; the others were synced. See the log and the job summary.`)
   }
+}
+
+/** GitHub shows at most 10 error annotations of a step; more would be lost. */
+const MAX_ERROR_ANNOTATIONS = 10
+
+/**
+ * One error annotation per cause of the paths that did not reach the Space, with the count; the
+ * paths of a cause shared by several are listed in the log under it. A path alone in its cause
+ * is annotated on the file. Past the annotations GitHub shows, the other causes share one.
+ */
+function annotateUnsynced(all: readonly SpaceOutcome[], slots: number): void {
+  const byCause = new Map<string, SpaceOutcome[]>()
+  for (const o of all) {
+    if (!UNSYNCED.has(o.action)) continue
+    const cause = o.cause ?? o.reason ?? ''
+    const group = byCause.get(cause)
+    if (group) group.push(o)
+    else byCause.set(cause, [o])
+  }
+  const causes = [...byCause]
+  const shown = causes.length > slots ? causes.slice(0, Math.max(0, slots - 1)) : causes
+  for (const [cause, group] of shown) {
+    if (group.length === 1) {
+      const [o] = group as [SpaceOutcome]
+      const title =
+        o.action === 'failed' ? 'Copilot Space sync failed' : 'Not sent to the Copilot Space'
+      out.annotateError(`${where(o)}${o.path}: ${o.reason}`, { title, file: o.path })
+      continue
+    }
+    out.annotateError(`${unsyncedCount(group)}: ${cause}`, {
+      title: `${group.length} resources not synced to the Copilot Space`
+    })
+    logPaths(group)
+  }
+  const rest = causes.slice(shown.length)
+  if (rest.length === 0) return
+  const paths = rest.reduce((n, [, group]) => n + group.length, 0)
+  out.annotateError(
+    `${paths} more resource(s) were not synced, for ${rest.length} other cause(s): each is in the log below.`,
+    { title: `${paths} more resources not synced to the Copilot Space` }
+  )
+  for (const [cause, group] of rest) {
+    out.info(`${unsyncedCount(group)}: ${cause}`)
+    logPaths(group)
+  }
+}
+
+/** The Space an outcome is of, when a run syncs several. */
+const where = (o: SpaceOutcome) => (o.space !== undefined ? `${o.space}: ` : '')
+
+/** The paths of one cause, a line each, under its annotation. */
+function logPaths(group: readonly SpaceOutcome[]): void {
+  for (const o of group) {
+    out.info(`  ${where(o)}${o.path}${o.action === 'not-sent' ? ' (not sent)' : ''}`)
+  }
+}
+
+/** "8 resources failed", or how many failed and how many were not sent. */
+function unsyncedCount(group: readonly Outcome[]): string {
+  const failed = group.filter(o => o.action === 'failed').length
+  const n = group.length
+  return failed === n
+    ? `${n} resource(s) failed`
+    : `${n} resource(s) were not synced (${failed} failed, ${n - failed} not sent)`
 }
 
 /** Each Space's section of the job summary, the 1 MiB shared between them. */
@@ -520,24 +703,29 @@ async function writeSummaries(runs: readonly SpaceRun[]): Promise<void> {
 
 /**
  * The plan as it will be applied, in a collapsible group titled with the number of paths: one
- * line per change (every kind but `unchanged`), then one line counting the unchanged paths, so a
- * no-op reconcile of 100,000 files logs one line in the group, not 100,000.
+ * line per change (every kind but `unchanged` and `skip`), then one line counting the unchanged
+ * paths, so a no-op reconcile of 100,000 files logs one line in the group, not 100,000. Each
+ * skipped path follows the group on a line of its own with its reason, where nobody has to open
+ * the group to see why a file is not in the Space.
  */
 export async function logPlan(
   actions: readonly PlannedAction[],
   settings: readonly SettingChange[],
   log: (line: string) => void
 ): Promise<void> {
+  let skipped = 0
   await out.group(`Plan: ${actions.length} path(s)`, async () => {
     for (const c of settings) log(settingLine(c))
     let unchanged = 0
     for (const a of actions) {
-      if (a.kind === 'unchanged') {
-        unchanged++
-        continue
-      }
-      log(`${a.kind.padEnd(9)} ${a.path}${'reason' in a ? ` (${a.reason})` : ''}`)
+      if (a.kind === 'unchanged') unchanged++
+      else if (a.kind === 'skip') skipped++
+      else log(`${a.kind.padEnd(9)} ${a.path}${'reason' in a ? ` (${a.reason})` : ''}`)
     }
     log(`unchanged: ${unchanged.toLocaleString('en-US')} path(s)`)
+    if (skipped > 0)
+      log(`skipped: ${skipped.toLocaleString('en-US')} path(s), each after this group`)
   })
+  if (skipped === 0) return
+  for (const a of actions) if (a.kind === 'skip') log(`Skipped ${a.path}: ${a.reason}`)
 }

@@ -4,7 +4,7 @@
  * plan logged) and `applySpace` (the Space created if it must be, its settings, its resources).
  */
 import type { Client, SpaceRef, SpaceResource } from '../github/client.js'
-import { explainApiError } from '../github/errors.js'
+import { explainApiError, explainCause } from '../github/errors.js'
 import { readBlobs } from '../repository/blobs.js'
 import type { RepoFiles } from '../repository/files.js'
 import type { Scope } from '../repository/scope.js'
@@ -210,8 +210,9 @@ export async function applySpace(p: SpacePlan, run: RunShared): Promise<Outcome[
     const space = ref
     const batched = { batchSize: settings.batchSize, listing: p.listing }
     const warn = (message: string) => report.notices.push(message)
+    const cause = (error: unknown) => explainCause(error, space)
     return await out.group('Writes', () =>
-      applyPlan(p.actions, { client, space, dryRun, log, explain, ...batched, warn })
+      applyPlan(p.actions, { client, space, dryRun, log, explain, cause, ...batched, warn })
     )
   } catch (error) {
     throw explained(error, ref)

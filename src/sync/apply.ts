@@ -1,6 +1,8 @@
 /**
  * Apply: sends the settled plan's writes, and nothing else; every decision was the plan's. A
- * failure on one path is recorded and the rest go on. Updates and creates go before deletes, so
+ * failure on one path is recorded and the rest go on, unless GitHub refused the token itself:
+ * then the writes left are not sent, as each would be refused the same way (as when a rate limit
+ * stopped the run, which the request policy decides). Updates and creates go before deletes, so
  * a replaced resource disappears only once its successor exists.
  */
 import { ApiError } from '../github/api.js'
@@ -11,12 +13,22 @@ import {
   type SpaceRef,
   type SpaceResource
 } from '../github/client.js'
+import { refusesToken } from '../github/errors.js'
+import { NotSentError } from '../github/policy.js'
 import { isCreatedResource, isUpdatedResource } from '../space/resource.js'
 import { notHeld, settingsBody, type SettingChange } from '../space/settings.js'
 import { cutBatches, checkBatch, entryFor, type BatchCheck, type Write } from './batch.js'
 import type { PlannedAction } from './plan.js'
 
-export type OutcomeAction = 'created' | 'updated' | 'deleted' | 'unchanged' | 'skipped' | 'failed'
+export type OutcomeAction =
+  | 'created'
+  | 'updated'
+  | 'deleted'
+  | 'unchanged'
+  | 'skipped'
+  | 'failed'
+  /** A write not sent: GitHub refused the token on an earlier one, or a rate limit stopped the run. */
+  | 'not-sent'
 
 export interface Outcome {
   path: string
@@ -24,6 +36,11 @@ export interface Outcome {
   resourceId?: number
   previousPath?: string
   reason?: string
+  /**
+   * A failed or unsent write: what it has in common with the others of one cause (the
+   * explanation without the endpoint's path), so that a cause is reported once for them all.
+   */
+  cause?: string
 }
 
 export interface ApplyOptions {
@@ -34,6 +51,8 @@ export interface ApplyOptions {
   log: (line: string) => void
   /** Turns a failure into the message shown for its path. */
   explain: (error: unknown) => string
+  /** Turns a failure into its cause, shared by the paths it failed (`explain` by default). */
+  cause?: (error: unknown) => string
   /** Writes per Set Space request; 1 (the default) sends one request per resource. */
   batchSize?: number
   /** The Space's resources as read at the start: batching needs them to check each answer. */
@@ -64,12 +83,21 @@ export function planned(a: PlannedAction): Outcome {
   }
 }
 
+/** Once GitHub refused the token: the failure that showed it, which the writes left wait on. */
+interface Refusal {
+  refused?: { path: string; status: number; cause: string }
+}
+
+/** The options of one apply, with what it learns as it goes (shared by every copy). */
+type Writing = ApplyOptions & { stop: Refusal }
+
 export async function applyPlan(
   actions: readonly PlannedAction[],
-  o: ApplyOptions
+  options: ApplyOptions
 ): Promise<Outcome[]> {
   const outcomes = new Map<PlannedAction, Outcome>()
-  if (!o.dryRun) {
+  if (!options.dryRun) {
+    const o: Writing = { ...options, stop: {} }
     const writes = (['update', 'create', 'delete'] as const).flatMap(kind =>
       actions.filter((a): a is Write => a.kind === kind)
     )
@@ -78,6 +106,16 @@ export async function applyPlan(
       await applyBatched(writes, { ...o, batchSize, listing: o.listing }, outcomes)
     } else {
       for (const w of writes) outcomes.set(w, await writeOne(w, o))
+    }
+    const { refused } = o.stop
+    const unsent = writes.filter(w => {
+      const done = outcomes.get(w)
+      return done?.action === 'not-sent' && done.cause === refused?.cause
+    }).length
+    if (refused && unsent > 0) {
+      o.log(
+        `GitHub refused the token (${refused.status}, on ${refused.path}): the ${unsent} write(s) left were not sent, as each would be refused the same way.`
+      )
     }
   }
   return actions.map(a => outcomes.get(a) ?? planned(a))
@@ -109,22 +147,45 @@ export async function applySettings(
 }
 
 /** One write through its own endpoint; a failure is the path's outcome, not the run's. */
-async function writeOne(w: Write, o: ApplyOptions): Promise<Outcome> {
+async function writeOne(w: Write, o: Writing): Promise<Outcome> {
+  if (o.stop.refused) return refusedBefore(w, o.stop.refused.cause)
   try {
     return await write(w, o)
   } catch (error) {
-    return failed(w, o.explain(error), o)
+    return failed(w, error, o)
   }
 }
 
-function failed(w: Write, message: string, o: ApplyOptions): Outcome {
+/**
+ * The failure of a write, which may show that GitHub refuses the token for every write. A write
+ * the request policy held back (a rate limit stopped the run) was not sent.
+ */
+function failed(w: Write, error: unknown, o: Writing): Outcome {
+  if (error instanceof NotSentError) {
+    return { ...planned(w), action: 'not-sent', reason: error.message, cause: error.reason }
+  }
+  const message = o.explain(error)
+  const cause = o.cause?.(error) ?? message
   o.log(`✗ ${w.path}: ${message}`)
-  return { ...planned(w), action: 'failed', reason: message }
+  if (!o.stop.refused && refusesToken(error)) {
+    o.stop.refused = { path: w.path, status: (error as ApiError).status!, cause }
+  }
+  return { ...planned(w), action: 'failed', reason: message, cause }
+}
+
+/** A write left unsent after GitHub refused the token on an earlier one. */
+function refusedBefore(w: Write, cause: string): Outcome {
+  return {
+    ...planned(w),
+    action: 'not-sent',
+    reason: `not sent: GitHub refused the token on an earlier write. ${cause}`,
+    cause
+  }
 }
 
 const is = { created: isCreatedResource, updated: isUpdatedResource }
 
-type Batched = ApplyOptions & { batchSize: number; listing: readonly SpaceResource[] }
+type Batched = Writing & { batchSize: number; listing: readonly SpaceResource[] }
 
 /** What a run of batches shares: the Space as last seen, and whether batching still holds. */
 interface Progress {
@@ -149,7 +210,7 @@ async function applyBatched(
     restored: new Map()
   }
   for (const batch of cutBatches(writes, o.batchSize)) {
-    if (progress.surprised) break
+    if (progress.surprised || o.stop.refused) break
     await sendBatch(batch, o, progress, outcomes)
   }
   for (const w of writes) {
@@ -172,6 +233,11 @@ async function sendBatch(
   outcomes: Map<PlannedAction, Outcome>
 ): Promise<void> {
   if (p.surprised) return
+  const { refused } = o.stop
+  if (refused) {
+    for (const w of batch) outcomes.set(w, refusedBefore(w, refused.cause))
+    return
+  }
   if (batch.length === 1) {
     const [w] = batch as [Write]
     outcomes.set(w, await writeOne(w, o))
@@ -190,8 +256,7 @@ async function sendBatch(
       await sendBatch(batch.slice(half), o, p, outcomes)
       return
     }
-    const message = o.explain(error)
-    for (const w of batch) outcomes.set(w, failed(w, message, o))
+    for (const w of batch) outcomes.set(w, failed(w, error, o))
     return
   }
   let after = answer ?? []

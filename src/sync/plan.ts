@@ -210,10 +210,10 @@ function decideLeftovers(input: PlanInput, decided: ReadonlySet<number>): Planne
       continue
     }
     const why = rename
-      ? `renamed to ${rename.to}, which files does not match`
+      ? `renamed to ${rename.to}, which 'files' does not match`
       : input.inFiles(path)
         ? 'file removed'
-        : 'files does not match it (ownership: repository)'
+        : "'files' does not match it (ownership: repository)"
     const reason = !input.complete
       ? 'not in the file listing, which was cut short; not pruned'
       : !input.prune
