@@ -181,8 +181,8 @@ describe('a pull request from a fork: secrets, and so the token, are empty', () 
     expect(result.stdout).not.toContain('::notice::')
     expect(writesOf(emu)).toEqual([])
     expect(entries(result).map(e => `${e.action} ${e.path}`)).toEqual([
-      'created fork/a.md',
-      'created fork/b.md'
+      'would-create fork/a.md',
+      'would-create fork/b.md'
     ])
   })
 })
@@ -382,7 +382,7 @@ describe('switching resource-type on a file the new type cannot hold', () => {
       },
       { path: 'switch/small.md', action: 'created', resource_id: expect.any(Number) }
     ])
-    expect(result.stdout).toMatch(/skip {6}switch\/big\.md \(kept as github_file: larger than/)
+    expect(result.stdout).toMatch(/^Skipped switch\/big\.md: kept as github_file: larger than/m)
     expect(pathRows(result.summary)[0]).toEqual([
       'Skipped',
       'switch/big.md',
