@@ -122,6 +122,84 @@ describe('applyPlan', () => {
     expect(lines.filter(l => l.startsWith('✗'))).toHaveLength(1)
   })
 
+  describe('a resource replaced by one of another type', () => {
+    const note = (path: string) => ({
+      resource_type: 'free_text' as const,
+      metadata: { name: path, text: `${path}\n` }
+    })
+    /** Two files switching from github_file to free_text; GitHub refuses the first's new resource. */
+    function switching(): { actions: PlannedAction[]; old: number[] } {
+      const old = ['a.md', 'b.md'].map(p => emu.addResource('org', ORG, space.number, file(p)).id)
+      const actions: PlannedAction[] = ['a.md', 'b.md'].flatMap((path, i): PlannedAction[] => [
+        {
+          kind: 'delete',
+          path,
+          resourceId: old[i]!,
+          reason: 'replaced by a free_text resource',
+          replaced: { id: old[i]!, type: 'github_file', path, commit: 'a'.repeat(40) }
+        },
+        { kind: 'create', path, blobSha: 'x', body: note(path) }
+      ])
+      emu.clearLog()
+      return { actions, old }
+    }
+    const refuseFirst = () =>
+      emu.injectFault({
+        method: 'POST',
+        status: 422,
+        body: { message: 'Validation Failed', errors: [{ code: 'invalid' }] }
+      })
+
+    it('is kept when its successor is refused, one request per resource', async () => {
+      const { actions, old } = switching()
+      refuseFirst()
+      const outcomes = await applyPlan(actions, options())
+      expect(outcomes.map(o => [o.path, o.action])).toEqual([
+        ['a.md', 'skipped'],
+        ['a.md', 'failed'],
+        ['b.md', 'deleted'],
+        ['b.md', 'created']
+      ])
+      expect(outcomes[0]).toMatchObject({
+        resourceId: old[0],
+        reason: 'kept: the resource replacing it was not created'
+      })
+      const left = emu.resources('org', ORG, space.number)
+      expect(left.map(r => [r.resource_type, r.metadata.file_path ?? r.metadata.name])).toEqual([
+        ['github_file', 'a.md'],
+        ['free_text', 'b.md']
+      ])
+      expect(writesOf(emu).filter(w => w.method === 'DELETE')).toHaveLength(1)
+    })
+
+    it('is kept when its successor is refused within a batch', async () => {
+      const { actions, old } = switching()
+      emu.injectFault({
+        method: 'PUT',
+        status: 422,
+        body: { message: 'Validation Failed', errors: [{ code: 'invalid' }] }
+      })
+      refuseFirst()
+      const outcomes = await applyPlan(actions, {
+        ...options(),
+        batchSize: 10,
+        listing: emu.resources('org', ORG, space.number) as unknown as SpaceResource[]
+      })
+      expect(outcomes.map(o => [o.path, o.action])).toEqual([
+        ['a.md', 'skipped'],
+        ['a.md', 'failed'],
+        ['b.md', 'deleted'],
+        ['b.md', 'created']
+      ])
+      expect(outcomes[0]?.resourceId).toBe(old[0])
+      const left = emu.resources('org', ORG, space.number)
+      expect(left.map(r => [r.resource_type, r.metadata.file_path ?? r.metadata.name])).toEqual([
+        ['github_file', 'a.md'],
+        ['free_text', 'b.md']
+      ])
+    })
+  })
+
   it('refuses a write that reached it without a body', async () => {
     const outcomes = await applyPlan([{ kind: 'create', path: 'a.md', blobSha: 'x' }], options())
     expect(emu.requests).toEqual([])

@@ -39059,13 +39059,20 @@ async function applyPlan(actions, options) {
     if (!options.dryRun) {
         const o = { ...options, stop: {} };
         const writes = ['update', 'create', 'delete'].flatMap(kind => actions.filter((a) => a.kind === kind));
+        // A resource being replaced (another resource-type) goes only once its successor exists.
+        const replacing = (w) => w.kind === 'delete' && w.replaced !== undefined;
+        const phases = [
+            () => writes.filter(w => !replacing(w)),
+            () => writes.filter(replacing).filter(w => replacedBy(w, writes, outcomes))
+        ];
         const batchSize = o.batchSize ?? 1;
         if (batchSize > 1 && writes.length > 1 && o.listing) {
-            await applyBatched(writes, { ...o, batchSize, listing: o.listing }, outcomes);
+            await applyBatched(phases, { ...o, batchSize, listing: o.listing }, outcomes);
         }
         else {
-            for (const w of writes)
-                outcomes.set(w, await writeOne(w, o));
+            for (const phase of phases)
+                for (const w of phase())
+                    outcomes.set(w, await writeOne(w, o));
         }
         const { refused } = o.stop;
         const unsent = writes.filter(w => {
@@ -39077,6 +39084,22 @@ async function applyPlan(actions, options) {
         }
     }
     return actions.map(a => outcomes.get(a) ?? planned(a));
+}
+/**
+ * Whether the create that replaces `w`'s resource took effect; if not, the old resource is kept
+ * (a file must not drop out of the Space because its new resource was refused).
+ */
+function replacedBy(w, writes, outcomes) {
+    const successor = writes.find(c => c.kind === 'create' && c.path === w.path);
+    if (successor === undefined || outcomes.get(successor)?.action === 'created')
+        return true;
+    outcomes.set(w, {
+        path: w.path,
+        action: 'skipped',
+        ...(w.kind === 'create' ? {} : { resourceId: w.resourceId }),
+        reason: 'kept: the resource replacing it was not created'
+    });
+    return false;
 }
 /**
  * The Space's settings that differ, in one Set Space request, before any resource is written: a
@@ -39140,23 +39163,26 @@ const is = { created: isCreatedResource, updated: isUpdatedResource };
  * Writes in Set Space batches, each answer checked (batch.ts). After the first surprise the rest
  * go one request per resource, as with `batch-size: 1`.
  */
-async function applyBatched(writes, o, outcomes) {
+async function applyBatched(phases, o, outcomes) {
     const progress = {
         known: new Map(o.listing.map(r => [r.id, r])),
         surprised: false,
         restored: new Map()
     };
-    for (const batch of cutBatches(writes, o.batchSize)) {
-        if (progress.surprised || o.stop.refused)
-            break;
-        await sendBatch(batch, o, progress, outcomes);
-    }
-    for (const w of writes) {
-        if (outcomes.has(w))
-            continue;
-        const id = w.kind === 'create' ? undefined : progress.restored.get(w.resourceId);
-        const again = id === undefined || w.kind === 'create' ? w : { ...w, resourceId: id };
-        outcomes.set(w, await writeOne(again, o));
+    for (const phase of phases) {
+        const writes = phase();
+        for (const batch of cutBatches(writes, o.batchSize)) {
+            if (progress.surprised || o.stop.refused)
+                break;
+            await sendBatch(batch, o, progress, outcomes);
+        }
+        for (const w of writes) {
+            if (outcomes.has(w))
+                continue;
+            const id = w.kind === 'create' ? undefined : progress.restored.get(w.resourceId);
+            const again = id === undefined || w.kind === 'create' ? w : { ...w, resourceId: id };
+            outcomes.set(w, await writeOne(again, o));
+        }
     }
 }
 /**

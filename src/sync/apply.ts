@@ -101,11 +101,17 @@ export async function applyPlan(
     const writes = (['update', 'create', 'delete'] as const).flatMap(kind =>
       actions.filter((a): a is Write => a.kind === kind)
     )
+    // A resource being replaced (another resource-type) goes only once its successor exists.
+    const replacing = (w: Write) => w.kind === 'delete' && w.replaced !== undefined
+    const phases = [
+      () => writes.filter(w => !replacing(w)),
+      () => writes.filter(replacing).filter(w => replacedBy(w, writes, outcomes))
+    ]
     const batchSize = o.batchSize ?? 1
     if (batchSize > 1 && writes.length > 1 && o.listing) {
-      await applyBatched(writes, { ...o, batchSize, listing: o.listing }, outcomes)
+      await applyBatched(phases, { ...o, batchSize, listing: o.listing }, outcomes)
     } else {
-      for (const w of writes) outcomes.set(w, await writeOne(w, o))
+      for (const phase of phases) for (const w of phase()) outcomes.set(w, await writeOne(w, o))
     }
     const { refused } = o.stop
     const unsent = writes.filter(w => {
@@ -119,6 +125,26 @@ export async function applyPlan(
     }
   }
   return actions.map(a => outcomes.get(a) ?? planned(a))
+}
+
+/**
+ * Whether the create that replaces `w`'s resource took effect; if not, the old resource is kept
+ * (a file must not drop out of the Space because its new resource was refused).
+ */
+function replacedBy(
+  w: Write,
+  writes: readonly Write[],
+  outcomes: Map<PlannedAction, Outcome>
+): boolean {
+  const successor = writes.find(c => c.kind === 'create' && c.path === w.path)
+  if (successor === undefined || outcomes.get(successor)?.action === 'created') return true
+  outcomes.set(w, {
+    path: w.path,
+    action: 'skipped',
+    ...(w.kind === 'create' ? {} : { resourceId: w.resourceId }),
+    reason: 'kept: the resource replacing it was not created'
+  })
+  return false
 }
 
 /**
@@ -200,7 +226,7 @@ interface Progress {
  * go one request per resource, as with `batch-size: 1`.
  */
 async function applyBatched(
-  writes: readonly Write[],
+  phases: readonly (() => readonly Write[])[],
   o: Batched,
   outcomes: Map<PlannedAction, Outcome>
 ): Promise<void> {
@@ -209,15 +235,18 @@ async function applyBatched(
     surprised: false,
     restored: new Map()
   }
-  for (const batch of cutBatches(writes, o.batchSize)) {
-    if (progress.surprised || o.stop.refused) break
-    await sendBatch(batch, o, progress, outcomes)
-  }
-  for (const w of writes) {
-    if (outcomes.has(w)) continue
-    const id = w.kind === 'create' ? undefined : progress.restored.get(w.resourceId)
-    const again = id === undefined || w.kind === 'create' ? w : { ...w, resourceId: id }
-    outcomes.set(w, await writeOne(again, o))
+  for (const phase of phases) {
+    const writes = phase()
+    for (const batch of cutBatches(writes, o.batchSize)) {
+      if (progress.surprised || o.stop.refused) break
+      await sendBatch(batch, o, progress, outcomes)
+    }
+    for (const w of writes) {
+      if (outcomes.has(w)) continue
+      const id = w.kind === 'create' ? undefined : progress.restored.get(w.resourceId)
+      const again = id === undefined || w.kind === 'create' ? w : { ...w, resourceId: id }
+      outcomes.set(w, await writeOne(again, o))
+    }
   }
 }
 
