@@ -39201,7 +39201,11 @@ async function sendBatch(batch, o, p, outcomes) {
     }
     if (batch.length === 1) {
         const [w] = batch;
-        outcomes.set(w, await writeOne(w, o));
+        const done = await writeOne(w, o);
+        outcomes.set(w, done);
+        // A later batch's answer is checked against what is known: a resource gone is not vanished.
+        if (w.kind === 'delete' && done.action === 'deleted')
+            p.known.delete(w.resourceId);
         return;
     }
     let answer;
