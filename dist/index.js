@@ -38011,9 +38011,15 @@ function compileGlobs(text) {
     if (include.length === 0) {
         throw new Error(`needs at least one pattern that is not an exclusion (one glob a line, e.g. "**/*.md"); got ${JSON.stringify(text)}.`);
     }
+    // What Minimatch.match does, with the path split once for every pattern rather than once for
+    // each: a git path has no empty, '.' or '..' segment, so splitting at '/' is its split.
+    const hit = (parts) => (m) => m.set.some(p => m.matchOne(parts, p));
     return {
         patterns,
-        matches: path => include.some(m => m.match(path)) && !exclude.some(m => m.match(path))
+        matches: path => {
+            const parts = path.split('/');
+            return include.some(hit(parts)) && !exclude.some(hit(parts));
+        }
     };
 }
 
