@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
+import { Minimatch } from 'minimatch'
 import { compileGlobs } from '../src/repository/globs.js'
+import { mulberry32 } from './helpers/random.js'
 
 describe('compileGlobs', () => {
   it('matches path strings: dotfiles included, case-sensitive, exclusions win', () => {
@@ -78,5 +80,69 @@ describe('braces', () => {
     expect(range.matches('chapters/13.md')).toBe(false)
     expect(range.matches('notes/b/x.md')).toBe(true)
     expect(compileGlobs('{a..z}{a..z}/*.md').matches('zz/x.md')).toBe(true)
+  })
+
+  it("answers as minimatch's own match() does, on odd paths and every kind of pattern", () => {
+    const patterns = [
+      '**/*.md',
+      'docs/**',
+      '*.md',
+      'docs/*.md',
+      '**/README*',
+      'a/**/b/*.txt',
+      '**/.github/**',
+      'docs/[a-c]*.md',
+      'docs/?.md',
+      '**/*.{md,mdx}',
+      'x/**/*',
+      '**',
+      '.*',
+      'a/b/**/c',
+      'docs/**/*.md/**',
+      'x/!(*.md)',
+      '+(a|b).md',
+      '@(x|y)/**',
+      'docs/\\*.md',
+      '**/ü/*.md',
+      'a b/*.md',
+      '**/x/**',
+      '*/**',
+      '{a,b}/**/*.md'
+    ]
+    const segments = [
+      'a',
+      'b',
+      'x',
+      'docs',
+      'ü',
+      '.github',
+      '.hidden',
+      'a b',
+      'README.md',
+      'x.md',
+      'y.mdx',
+      'q.txt',
+      '*.md',
+      'c\nd.md',
+      'e\r.md',
+      '.md',
+      '[a].md',
+      '%.md',
+      '\\.md'
+    ]
+    const next = mulberry32(20261129)
+    const paths = Array.from({ length: 3000 }, () =>
+      Array.from(
+        { length: 1 + Math.floor(next() * 4) },
+        () => segments[Math.floor(next() * segments.length)]
+      ).join('/')
+    )
+    const options = { dot: true, nonegate: true, nocomment: true, optimizationLevel: 2 }
+    for (const pattern of patterns) {
+      const ours = compileGlobs(pattern)
+      const theirs = new Minimatch(pattern, options)
+      const differ = paths.filter(p => ours.matches(p) !== theirs.match(p))
+      expect({ pattern, differ }).toEqual({ pattern, differ: [] })
+    }
   })
 })
