@@ -321,6 +321,37 @@ describe.each(kinds)('%s-owned spaces', (kind, segment, owner) => {
     expect((await call(emu, 'PUT', `${base}/${id}`, { body: { metadata: {} } })).status).toBe(404)
   })
 
+  it('lists the resources as they are after every kind of change (the encoded listing is kept only until one)', async () => {
+    const space = emu.createSpace(kind, owner, { name: 'S' })
+    const base = `${spaces}/${space.number}/resources`
+    const listed = async () =>
+      (
+        (await call(emu, 'GET', base)).body.resources as {
+          id: number
+          metadata: { text?: string }
+        }[]
+      ).map(r => `${r.id}:${r.metadata.text ?? ''}`)
+    expect(await listed()).toEqual([])
+    const note = (text: string) => ({ resource_type: 'free_text', metadata: { name: 'n', text } })
+    const id = (await call(emu, 'POST', base, { body: note('one') })).body.id as number
+    expect(await listed()).toEqual([`${id}:one`])
+    await call(emu, 'PUT', `${base}/${id}`, { body: { metadata: { name: 'n', text: 'two' } } })
+    expect(await listed()).toEqual([`${id}:two`])
+    const seededId = emu.addResource(kind, owner, space.number, note('seeded') as never).id
+    expect(await listed()).toEqual([`${id}:two`, `${seededId}:seeded`])
+    await call(emu, 'PUT', `${spaces}/${space.number}`, {
+      body: {
+        resources_attributes: [
+          { id, metadata: { name: 'n', text: 'three' } },
+          { id: seededId, _destroy: true }
+        ]
+      }
+    })
+    expect(await listed()).toEqual([`${id}:three`])
+    await call(emu, 'DELETE', `${base}/${id}`)
+    expect(await listed()).toEqual([])
+  })
+
   it('answers a duplicate github_file with 200 and the existing resource', async () => {
     const space = emu.createSpace(kind, owner, { name: 'S' })
     const base = `${spaces}/${space.number}/resources`

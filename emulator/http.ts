@@ -4,6 +4,8 @@ export interface Answer {
   body?: unknown
   /** Sent instead of the JSON of `body` (a fault's malformed answer). */
   raw?: string
+  /** The JSON of `body`, already encoded (a large answer kept between requests). */
+  payload?: Buffer
   headers?: Record<string, string>
   /** True when the request changed the emulator's state. */
   applied?: boolean

@@ -67,9 +67,11 @@ function reply(inc: Incoming, answer: Answer, fault: Fault | undefined): Reply {
   const hasBody =
     answer.status !== 204 &&
     answer.status !== 304 &&
-    (answer.body !== undefined || answer.raw !== undefined)
+    (answer.body !== undefined || answer.raw !== undefined || answer.payload !== undefined)
   // Encoded once: the length and the bytes sent come from the same buffer.
-  const payload = Buffer.from(!hasBody ? '' : (answer.raw ?? JSON.stringify(answer.body)))
+  const payload = !hasBody
+    ? Buffer.alloc(0)
+    : (answer.payload ?? Buffer.from(answer.raw ?? JSON.stringify(answer.body)))
   if (hasBody) {
     headers['content-type'] = 'application/json; charset=utf-8'
     headers['content-length'] = String(payload.length)

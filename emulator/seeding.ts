@@ -12,6 +12,7 @@ import {
   newResource,
   ownerType,
   repoKey,
+  resourcesChanged,
   spaceRecord,
   spacesOf,
   type State,
@@ -93,6 +94,7 @@ export function seeding(state: State): Seeding {
       const space = spaceOf(state, type, owner, number, 'addResource')
       const resource = newResource(state, r.resource_type, r.metadata)
       space.resources.push(resource)
+      resourcesChanged(space)
       return copyResource(resource)
     },
     resources: (type, owner, number) =>

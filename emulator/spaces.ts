@@ -14,6 +14,7 @@ import {
   iso,
   newResource,
   removeSpace,
+  resourcesChanged,
   spacesOf,
   type StoredSpace
 } from './state.js'
@@ -200,6 +201,7 @@ function planNested(
 }
 
 function applyNested(ctx: Ctx, space: StoredSpace, plan: NestedPlan): boolean {
+  resourcesChanged(space)
   const stamp = iso(ctx.state.now())
   for (const { resource, resource_type, metadata } of plan.updates) {
     resource.resource_type = resource_type

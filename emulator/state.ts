@@ -20,6 +20,16 @@ export interface Account {
 
 export interface StoredSpace extends SpaceRecord {
   resources: ResourceRecord[]
+  /**
+   * The encoded answer to the resources listing, kept until the resources change: encoding
+   * 100,000 resources anew for every listing would put the emulator's time into the action's.
+   */
+  listing?: Buffer
+}
+
+/** Every change to a Space's resources goes through here, so that no stale listing is served. */
+export function resourcesChanged(space: StoredSpace): void {
+  space.listing = undefined
 }
 
 export interface Token {
