@@ -35,6 +35,7 @@ import {
   type TestRepo
 } from '../__tests__/helpers/git-repo.js'
 import {
+  API_VERSION,
   CODELOAD_PATH,
   CONTENT_CREATION_LIMITS,
   startEmulator,
@@ -906,6 +907,15 @@ try {
     })
     const space = newSpace('100,000')
     seedGithubFiles(space, big, range(0, FILES).map(path), head)
+    // Likewise the listing: GitHub answers it from its store; the emulator encodes it once and
+    // keeps it until the resources change (the ↳ row's added resource makes it encode again).
+    await setupAsync('listing of the 100,000-resource Space', async () => {
+      const res = await fetch(`${emu.url}/orgs/${ORG}/copilot-spaces/${space}/resources`, {
+        headers: { authorization: `Bearer ${TOKEN}`, 'x-github-api-version': API_VERSION }
+      })
+      if (!res.ok) throw new Error(`the emulator's listing answered ${res.status}`)
+      await res.arrayBuffer()
+    })
     // owner-type given, as a workflow at this scale would set it: `auto` adds one request (the
     // owner lookup) to every run.
     const w = { 'space-number': String(space), 'write-interval': '1', 'owner-type': 'org' }
@@ -1012,7 +1022,8 @@ files (repositories, checkouts, the runner's temp) are in ${tmpdir()}.
      it must be the only one deleted. "The emulator answering" is the part of the wall time with a
      request in the emulator's hands (listing 100,000 resources costs it that much). The archive
      (for the runs without a checkout) is made in setup, as GitHub's archive host keeps the
-     archives it made; its download and reading are the action's
+     archives it made, and the listing is encoded once in setup (the emulator keeps it until the
+     resources change); their download and reading are the action's
   5  10,000 files, empty Space, dry-run: true: every file planned as a create, nothing written
   6  plan() from src/sync/plan.ts called in the bench's own process on synthetic input (no action
      run): a push whose 40,000 renames all leave the globs, 40,000 owned github_file resources at
