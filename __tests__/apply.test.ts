@@ -164,12 +164,37 @@ describe('applyPlan', () => {
         resourceId: old[0],
         reason: 'kept: the resource replacing it was not created'
       })
+      expect(lines).toContain('Skipped a.md: kept: the resource replacing it was not created')
       const left = emu.resources('org', ORG, space.number)
       expect(left.map(r => [r.resource_type, r.metadata.file_path ?? r.metadata.name])).toEqual([
         ['github_file', 'a.md'],
         ['free_text', 'b.md']
       ])
       expect(writesOf(emu).filter(w => w.method === 'DELETE')).toHaveLength(1)
+    })
+
+    it('goes when its successor is found already there (a concurrent run created it)', async () => {
+      const old = emu.addResource('org', ORG, space.number, note('a.md')).id
+      const already = emu.addResource('org', ORG, space.number, file('a.md')).id
+      emu.clearLog()
+      const outcomes = await applyPlan(
+        [
+          {
+            kind: 'delete',
+            path: 'a.md',
+            resourceId: old,
+            reason: 'replaced by a github_file resource',
+            replaced: { id: old, type: 'free_text', path: 'a.md', blobSha: 'x' }
+          },
+          { kind: 'create', path: 'a.md', blobSha: 'x', body: file('a.md') }
+        ],
+        options()
+      )
+      expect(outcomes.map(o => [o.action, o.resourceId])).toEqual([
+        ['deleted', old],
+        ['unchanged', already]
+      ])
+      expect(emu.resources('org', ORG, space.number).map(r => r.id)).toEqual([already])
     })
 
     it('is kept when its successor is refused within a batch', async () => {

@@ -110,7 +110,7 @@ describe('a pull request from a fork: secrets, and so the token, are empty', () 
     repository
   })
 
-  it.each(['pull_request', 'pull_request_target'])(
+  it.each(['pull_request'])(
     'on %s the step succeeds with a notice naming the input, sends no request and counts nothing',
     async eventName => {
       const result = await run({
@@ -157,13 +157,19 @@ describe('a pull request from a fork: secrets, and so the token, are empty', () 
     }
   )
 
-  it.each(['push', 'workflow_dispatch', 'schedule'])(
+  // pull_request_target runs get secrets, a fork's included: an empty token is a missing secret.
+  it.each(['pull_request_target', 'push', 'workflow_dispatch', 'schedule'])(
     'on %s an empty token stays an input error, before any request',
     async eventName => {
       const result = await run({
         with: { token: '', 'space-number': String(space) },
         eventName,
-        payload: eventName === 'push' ? pushPayload(base, head) : { repository }
+        payload:
+          eventName === 'push'
+            ? pushPayload(base, head)
+            : eventName === 'pull_request_target'
+              ? forkPullRequest()
+              : { repository }
       })
       expect(errorLine(result)).toContain("::error::Input 'token' is required; got an empty value.")
       expect(emu.requests).toEqual([])

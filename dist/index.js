@@ -34143,7 +34143,7 @@ const log_error = line => error(forLog(line));
 /**
  * An error annotation with a title, shown on `file` when the path can travel as a property as it
  * is: @actions/core escapes `%`, CR, LF, `:` and `,` there, and a path the log would have to
- * neutralise (a control character, `##[`) is left to the message, which says it neutralised.
+ * neutralise (a control character, `##[`) gets no `file=` and stays in the message, neutralised there.
  */
 function annotateError(line, at) {
     const file = at.file !== undefined && forLog(at.file) === at.file ? at.file : undefined;
@@ -38188,14 +38188,17 @@ function readSettings(read = actionInput, mask = actionMask, runner = {}) {
         warnings
     };
 }
-/** The events that only preview; on a pull request from a fork, secrets are empty. */
-const inputs_PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * The event whose runs get no secrets for a fork's pull request. pull_request_target runs get
+ * them, forks included: an empty token there is a missing secret, an input error.
+ */
+const NO_SECRETS_EVENT = 'pull_request';
 /**
  * Why this step previews nothing, or undefined: on a pull request, an empty `token` is what a
  * fork's pull request gets (no secrets), not a mistake to fail on. Elsewhere it is an input error.
  */
 function previewWithoutToken(settings, eventName) {
-    if (settings.token !== '' || !inputs_PULL_REQUEST_EVENTS.has(eventName))
+    if (settings.token !== '' || eventName !== NO_SECRETS_EVENT)
         return undefined;
     return (`Input 'token' is empty on this ${eventName} event, so there is no preview: it needs a token that can read the Space. ` +
         'Pull requests from forks get no secrets. Nothing was read or written. ' +
@@ -38203,7 +38206,7 @@ function previewWithoutToken(settings, eventName) {
 }
 function readToken(read, mask, eventName) {
     const token = read('token');
-    if (token === '' && inputs_PULL_REQUEST_EVENTS.has(eventName))
+    if (token === '' && eventName === NO_SECRETS_EVENT)
         return '';
     if (token === '') {
         throw new InputError("Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token).");
@@ -39069,7 +39072,7 @@ async function applyPlan(actions, options) {
         const replacing = (w) => w.kind === 'delete' && w.replaced !== undefined;
         const phases = [
             () => writes.filter(w => !replacing(w)),
-            () => writes.filter(replacing).filter(w => replacedBy(w, writes, outcomes))
+            () => writes.filter(replacing).filter(w => replacedBy(w, writes, outcomes, o.log))
         ];
         const batchSize = o.batchSize ?? 1;
         if (batchSize > 1 && writes.length > 1 && o.listing) {
@@ -39092,19 +39095,23 @@ async function applyPlan(actions, options) {
     return actions.map(a => outcomes.get(a) ?? planned(a));
 }
 /**
- * Whether the create that replaces `w`'s resource took effect; if not, the old resource is kept
- * (a file must not drop out of the Space because its new resource was refused).
+ * Whether the resource that replaces `w`'s is in the Space (created, or found already there);
+ * if not, the old resource is kept (a file must not drop out of the Space because its new
+ * resource was refused).
  */
-function replacedBy(w, writes, outcomes) {
+function replacedBy(w, writes, outcomes, log) {
     const successor = writes.find(c => c.kind === 'create' && c.path === w.path);
-    if (successor === undefined || outcomes.get(successor)?.action === 'created')
+    const done = successor && outcomes.get(successor);
+    if (!successor || done?.action === 'created' || done?.action === 'unchanged')
         return true;
+    const reason = 'kept: the resource replacing it was not created';
     outcomes.set(w, {
         path: w.path,
         action: 'skipped',
         ...(w.kind === 'create' ? {} : { resourceId: w.resourceId }),
-        reason: 'kept: the resource replacing it was not created'
+        reason
     });
+    log(`Skipped ${w.path}: ${reason}`);
     return false;
 }
 /**

@@ -27,7 +27,7 @@ export const error: Log = line => core.error(forLog(line))
 /**
  * An error annotation with a title, shown on `file` when the path can travel as a property as it
  * is: @actions/core escapes `%`, CR, LF, `:` and `,` there, and a path the log would have to
- * neutralise (a control character, `##[`) is left to the message, which says it neutralised.
+ * neutralise (a control character, `##[`) gets no `file=` and stays in the message, neutralised there.
  */
 export function annotateError(line: string, at: { title: string; file?: string }): void {
   const file = at.file !== undefined && forLog(at.file) === at.file ? at.file : undefined

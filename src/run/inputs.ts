@@ -281,15 +281,18 @@ export function readSettings(
   }
 }
 
-/** The events that only preview; on a pull request from a fork, secrets are empty. */
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
+/**
+ * The event whose runs get no secrets for a fork's pull request. pull_request_target runs get
+ * them, forks included: an empty token there is a missing secret, an input error.
+ */
+const NO_SECRETS_EVENT = 'pull_request'
 
 /**
  * Why this step previews nothing, or undefined: on a pull request, an empty `token` is what a
  * fork's pull request gets (no secrets), not a mistake to fail on. Elsewhere it is an input error.
  */
 export function previewWithoutToken(settings: Settings, eventName: string): string | undefined {
-  if (settings.token !== '' || !PULL_REQUEST_EVENTS.has(eventName)) return undefined
+  if (settings.token !== '' || eventName !== NO_SECRETS_EVENT) return undefined
   return (
     `Input 'token' is empty on this ${eventName} event, so there is no preview: it needs a token that can read the Space. ` +
     'Pull requests from forks get no secrets. Nothing was read or written. ' +
@@ -299,7 +302,7 @@ export function previewWithoutToken(settings: Settings, eventName: string): stri
 
 function readToken(read: ReadInput, mask: Mask, eventName: string): string {
   const token = read('token')
-  if (token === '' && PULL_REQUEST_EVENTS.has(eventName)) return ''
+  if (token === '' && eventName === NO_SECRETS_EVENT) return ''
   if (token === '') {
     throw new InputError(
       "Input 'token' is required; got an empty value. Pass a GitHub App installation token or a personal access token with access to the Space (see README: Token)."

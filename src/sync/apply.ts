@@ -105,7 +105,7 @@ export async function applyPlan(
     const replacing = (w: Write) => w.kind === 'delete' && w.replaced !== undefined
     const phases = [
       () => writes.filter(w => !replacing(w)),
-      () => writes.filter(replacing).filter(w => replacedBy(w, writes, outcomes))
+      () => writes.filter(replacing).filter(w => replacedBy(w, writes, outcomes, o.log))
     ]
     const batchSize = o.batchSize ?? 1
     if (batchSize > 1 && writes.length > 1 && o.listing) {
@@ -128,22 +128,27 @@ export async function applyPlan(
 }
 
 /**
- * Whether the create that replaces `w`'s resource took effect; if not, the old resource is kept
- * (a file must not drop out of the Space because its new resource was refused).
+ * Whether the resource that replaces `w`'s is in the Space (created, or found already there);
+ * if not, the old resource is kept (a file must not drop out of the Space because its new
+ * resource was refused).
  */
 function replacedBy(
   w: Write,
   writes: readonly Write[],
-  outcomes: Map<PlannedAction, Outcome>
+  outcomes: Map<PlannedAction, Outcome>,
+  log: (line: string) => void
 ): boolean {
   const successor = writes.find(c => c.kind === 'create' && c.path === w.path)
-  if (successor === undefined || outcomes.get(successor)?.action === 'created') return true
+  const done = successor && outcomes.get(successor)
+  if (!successor || done?.action === 'created' || done?.action === 'unchanged') return true
+  const reason = 'kept: the resource replacing it was not created'
   outcomes.set(w, {
     path: w.path,
     action: 'skipped',
     ...(w.kind === 'create' ? {} : { resourceId: w.resourceId }),
-    reason: 'kept: the resource replacing it was not created'
+    reason
   })
+  log(`Skipped ${w.path}: ${reason}`)
   return false
 }
 
