@@ -8,44 +8,26 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Emulator } from '../emulator/index.js'
-import { runAction, type RunActionOptions } from '../scripts/runner.js'
-import { errorLine, expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
-import { cloneRepo } from './helpers/git-repo.js'
-import { ORG, REPO, TOKEN } from './helpers/github.js'
-import { repository } from './helpers/payloads.js'
+import type { RunActionOptions } from '../scripts/runner.js'
+import { dispatchRun, errorLine, expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
+import { ORG } from './helpers/github.js'
 
 const github = useEmulatedRepo()
 let emu: Emulator
 let head: string
 let space: number
-let workspace: string
 
 beforeAll(() => {
   emu = github.emu
   head = github.work.commit('docs', { 'docs/a.md': 'A\n' })
   github.work.push()
   space = emu.createSpace('org', ORG, { name: 'Context' }).number
-  workspace = cloneRepo(github.originUrl, { depth: 1 }).dir
 })
 
 function run(extra: Partial<RunActionOptions> = {}) {
-  emu.clearLog()
-  return runAction({
-    repository: `${ORG}/${REPO}`,
-    apiUrl: emu.url,
-    eventName: 'workflow_dispatch',
-    payload: { repository },
-    sha: head,
-    workspace,
+  return dispatchRun(github, head, {
     ...extra,
-    with: {
-      token: TOKEN,
-      'owner-type': 'org',
-      'space-number': String(space),
-      'write-interval': '0',
-      files: 'docs/**',
-      ...extra.with
-    }
+    with: { 'space-number': String(space), files: 'docs/**', ...extra.with }
   })
 }
 

@@ -6,11 +6,11 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import type { Emulator } from '../emulator/index.js'
-import { runAction, type ActionRun, type RunActionOptions } from '../scripts/runner.js'
-import { expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
-import { cloneRepo, type TestRepo } from './helpers/git-repo.js'
-import { ORG, REPO, TOKEN, writesOf } from './helpers/github.js'
-import { pushPayload, repository } from './helpers/payloads.js'
+import type { ActionRun, RunActionOptions } from '../scripts/runner.js'
+import { dispatchRun, expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
+import type { TestRepo } from './helpers/git-repo.js'
+import { ORG, REPO, writesOf } from './helpers/github.js'
+import { pushPayload } from './helpers/payloads.js'
 import { nodes, pathRows, render, structure, tables, textOf } from './helpers/report.js'
 
 /** A fine-grained token that may read the organization's Spaces, not change them. */
@@ -26,12 +26,11 @@ const BINARY = 'docs/x ##[error]y.bin'
 const github = useEmulatedRepo()
 let emu: Emulator
 let work: TestRepo
-let originUrl: string
 let base: string
 let head: string
 
 beforeAll(() => {
-  ;({ emu, work, originUrl } = github)
+  ;({ emu, work } = github)
   emu.addToken(READ_ONLY, { login: 'reader', kind: 'fine_grained', access: { [ORG]: 'read' } })
   base = work.commit('base', { 'README.md': '# r\n' })
   head = work.commit('docs', {
@@ -47,28 +46,14 @@ function space(): number {
   return emu.createSpace('org', ORG, { name: 'Report' }).number
 }
 
-async function run(
+function run(
   number: number,
   w: Record<string, string>,
   extra: Partial<RunActionOptions> = {}
 ): Promise<ActionRun> {
-  emu.clearLog()
-  return runAction({
-    repository: `${ORG}/${REPO}`,
-    apiUrl: emu.url,
-    eventName: 'workflow_dispatch',
-    payload: { repository },
-    workspace: cloneRepo(originUrl, { depth: 1 }).dir,
-    sha: head,
+  return dispatchRun(github, head, {
     ...extra,
-    with: {
-      token: TOKEN,
-      'space-number': String(number),
-      'owner-type': 'org',
-      files: 'docs/p*.md',
-      'write-interval': '0',
-      ...w
-    }
+    with: { 'space-number': String(number), files: 'docs/p*.md', ...w }
   })
 }
 

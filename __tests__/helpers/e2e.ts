@@ -5,9 +5,10 @@
  */
 import { afterAll, afterEach, beforeAll, expect } from '@jest/globals'
 import type { Emulator } from '../../emulator/index.js'
-import type { ActionRun } from '../../scripts/runner.js'
-import { createOrigin, removeRepos, type TestRepo } from './git-repo.js'
-import { expectConforming, ORG, REPO, REPO_ID, startGitHub } from './github.js'
+import { runAction, type ActionRun, type RunActionOptions } from '../../scripts/runner.js'
+import { cloneRepo, createOrigin, removeRepos, type TestRepo } from './git-repo.js'
+import { expectConforming, ORG, REPO, REPO_ID, startGitHub, TOKEN } from './github.js'
+import { repository } from './payloads.js'
 
 export interface EmulatedRepo {
   emu: Emulator
@@ -35,6 +36,28 @@ export function useEmulatedRepo(): EmulatedRepo {
     expectConforming(shared.emu)
   })
   return shared
+}
+
+/**
+ * A `workflow_dispatch` run at `sha` on a fresh depth-1 clone of the suite's repository, the
+ * emulator's log cleared first; `with` goes over the token, owner-type org and no write pacing.
+ */
+export function dispatchRun(
+  github: EmulatedRepo,
+  sha: string,
+  options: Partial<RunActionOptions> = {}
+): Promise<ActionRun> {
+  github.emu.clearLog()
+  return runAction({
+    repository: `${ORG}/${REPO}`,
+    apiUrl: github.emu.url,
+    eventName: 'workflow_dispatch',
+    payload: { repository },
+    workspace: cloneRepo(github.originUrl, { depth: 1 }).dir,
+    sha,
+    ...options,
+    with: { token: TOKEN, 'owner-type': 'org', 'write-interval': '0', ...options.with }
+  })
 }
 
 export function expectSuccess(result: ActionRun): void {
