@@ -27,7 +27,7 @@ import {
   writesOf
 } from './helpers/github.js'
 import { pushPayload, repository } from './helpers/payloads.js'
-import { expectSuccess } from './helpers/e2e.js'
+import { counts, expectSuccess } from './helpers/e2e.js'
 
 let emu: Emulator
 
@@ -78,11 +78,6 @@ async function run(
   ].join('\n')
   expect(shown).not.toContain(token)
   return result
-}
-
-function counts(result: ActionRun) {
-  const keys = ['created', 'updated', 'deleted', 'unchanged', 'skipped', 'failed'] as const
-  return Object.fromEntries(keys.map(k => [k, Number(result.outputs[k])]))
 }
 
 function githubFiles(ownerType: 'org' | 'user', owner: string, number: number) {

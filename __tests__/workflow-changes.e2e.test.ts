@@ -6,22 +6,21 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import type { Emulator } from '../emulator/index.js'
-import { runAction, type ActionRun } from '../scripts/runner.js'
+import type { ActionRun } from '../scripts/runner.js'
 import { withMarker } from '../src/space/marker.js'
 import { MAX_FREE_TEXT_BYTES } from '../src/space/resource.js'
-import { errorLine, expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
-import { cloneRepo, type TestRepo } from './helpers/git-repo.js'
-import { ORG, REPO, REPO_ID, TOKEN, writesOf } from './helpers/github.js'
+import { counts, dispatchRun, errorLine, expectSuccess, useEmulatedRepo } from './helpers/e2e.js'
+import type { TestRepo } from './helpers/git-repo.js'
+import { ORG, REPO, REPO_ID, writesOf } from './helpers/github.js'
 import { pushPayload, repository } from './helpers/payloads.js'
 import { pathRows, paragraphs } from './helpers/report.js'
 
 const github = useEmulatedRepo()
 let emu: Emulator
 let work: TestRepo
-let originUrl: string
 
 beforeAll(() => {
-  ;({ emu, work, originUrl } = github)
+  ;({ emu, work } = github)
 })
 
 interface Step {
@@ -32,23 +31,8 @@ interface Step {
   githubToken?: string
 }
 
-async function run(step: Step): Promise<ActionRun> {
-  emu.clearLog()
-  return runAction({
-    repository: `${ORG}/${REPO}`,
-    apiUrl: emu.url,
-    eventName: step.eventName ?? 'workflow_dispatch',
-    payload: step.payload ?? { repository },
-    sha: step.sha ?? work.rev(),
-    workspace: cloneRepo(originUrl, { depth: 1 }).dir,
-    githubToken: step.githubToken,
-    with: { token: TOKEN, 'owner-type': 'org', 'write-interval': '0', ...step.with }
-  })
-}
-
-function counts(result: ActionRun) {
-  const keys = ['created', 'updated', 'deleted', 'unchanged', 'skipped', 'failed'] as const
-  return Object.fromEntries(keys.map(k => [k, Number(result.outputs[k])]))
+function run({ sha, ...step }: Step): Promise<ActionRun> {
+  return dispatchRun(github, sha ?? work.rev(), step)
 }
 
 interface Entry {

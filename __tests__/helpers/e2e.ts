@@ -60,6 +60,12 @@ export function dispatchRun(
   })
 }
 
+/** The count outputs of a run, as numbers. */
+export function counts(result: ActionRun): Record<string, number> {
+  const keys = ['created', 'updated', 'deleted', 'unchanged', 'skipped', 'failed'] as const
+  return Object.fromEntries(keys.map(k => [k, Number(result.outputs[k])]))
+}
+
 export function expectSuccess(result: ActionRun): void {
   if (result.code !== 0)
     throw new Error(`action failed (${result.code}):\n${result.stdout}\n${result.stderr}`)
