@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import type { Emulator } from '../emulator/index.js'
-import { createClient, type SpaceRef, type SpaceResource } from '../src/github/client.js'
+import { createClient, listingOf, type SpaceRef, type SpaceResource } from '../src/github/client.js'
 import { explainApiError, explainCause } from '../src/github/errors.js'
 import { applyPlan } from '../src/sync/apply.js'
 import type { PlannedAction } from '../src/sync/plan.js'
@@ -208,7 +208,7 @@ describe('applyPlan', () => {
       const outcomes = await applyPlan(actions, {
         ...options(),
         batchSize: 10,
-        listing: emu.resources('org', ORG, space.number) as unknown as SpaceResource[]
+        listing: listingOf(emu.resources('org', ORG, space.number) as unknown as SpaceResource[])
       })
       expect(outcomes.map(o => [o.path, o.action])).toEqual([
         ['a.md', 'skipped'],
@@ -328,7 +328,9 @@ describe('applyPlan', () => {
 
     it('a refused batch stops the batches after it', async () => {
       const actions = fiveWrites()
-      const listing = emu.resources('org', ORG, space.number) as unknown as SpaceResource[]
+      const listing = listingOf(
+        emu.resources('org', ORG, space.number) as unknown as SpaceResource[]
+      )
       emu.injectFault({
         method: 'PUT',
         path: `/orgs/${ORG}/copilot-spaces/${space.number}`,

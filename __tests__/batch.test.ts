@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import type { Emulator, EmulatorOptions, ResourceRecord } from '../emulator/index.js'
 import type { SpaceRef, SpaceResource } from '../src/github/client.js'
-import { createClient } from '../src/github/client.js'
+import { createClient, listingOf } from '../src/github/client.js'
 import { explainApiError } from '../src/github/errors.js'
 import { isCreatedResource, isUpdatedResource } from '../src/space/resource.js'
 import { applyPlan, type ApplyOptions } from '../src/sync/apply.js'
@@ -152,7 +152,7 @@ async function setup(emulator: EmulatorOptions = {}): Promise<Setup> {
       log: line => lines.push(line),
       explain: error => explainApiError(error, space),
       batchSize,
-      listing: e.resources('org', ORG, space.number) as unknown as SpaceResource[],
+      listing: listingOf(e.resources('org', ORG, space.number) as unknown as SpaceResource[]),
       warn: message => warnings.push(message),
       ...extra
     }),

@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(876);
+/* harmony import */ var _run_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1712);
 
 await (0,_run_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 876:
+/***/ 1712:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28434,6 +28434,236 @@ class ApiError extends Error {
 function describeCall(call) {
     const path = call.route.replace(/\{(\w+)\}/g, (whole, name) => call.params[name] === undefined ? whole : encodeURIComponent(String(call.params[name])));
     return `${call.method} ${path}`;
+}
+
+;// CONCATENATED MODULE: ./src/github/listing.ts
+/**
+ * A large JSON listing read in pieces: the items of one array-valued key of the top-level object
+ * (a Space's `resources`) are parsed some 48 KiB at a time and handed on one by one, so that
+ * a listing of 100,000 resources (some 30 MB) is never one string, nor 100,000 objects alive at
+ * once. What JSON.parse of the whole body would accept and give, and nothing else: the body is
+ * cut only at commas between the array's items, each piece and the rest of the body are parsed
+ * with JSON.parse, and any body this cannot follow (not an object, the key twice, bytes that are
+ * not JSON) is left to JSON.parse of the whole, so that the caller says what is wrong with it.
+ */
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+/**
+ * About this many bytes are parsed at a time: less than a chunk as the body arrives (64 KiB), so
+ * that a piece is seldom copied, and small enough that its text and objects are young garbage
+ * the collector drops at little cost, rather than large strings on fresh memory.
+ */
+const PIECE_BYTES = 48 * 1024;
+/** Bytes of a body spread over chunks, addressed as one run of bytes. */
+class Bytes {
+    chunks;
+    length;
+    starts = [];
+    constructor(chunks) {
+        this.chunks = chunks;
+        let length = 0;
+        for (const c of chunks) {
+            this.starts.push(length);
+            length += c.length;
+        }
+        this.length = length;
+    }
+    /** The text of bytes [from, to): cuts fall on ASCII bytes, so no character is split. */
+    text(from, to) {
+        const parts = [];
+        for (let k = this.chunkAt(from); k < this.chunks.length && from < to; k++) {
+            const chunk = this.chunks[k];
+            const start = this.starts[k];
+            const end = Math.min(to, start + chunk.length);
+            parts.push(Buffer.from(chunk.buffer, chunk.byteOffset + from - start, end - from));
+            from = end;
+        }
+        return (parts.length === 1 ? parts[0] : Buffer.concat(parts)).toString('utf8');
+    }
+    chunkAt(offset) {
+        let lo = 0;
+        let hi = this.starts.length - 1;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (this.starts[mid] <= offset)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        return lo;
+    }
+}
+/** Bytes that matter outside strings: quotes, brackets and commas. */
+const STRUCTURAL = new Uint8Array(256);
+for (const c of [QUOTE, COMMA, OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY])
+    STRUCTURAL[c] = 1;
+/** Whether the first byte that is not JSON whitespace opens an object. */
+function opensObject(bytes) {
+    for (const chunk of bytes.chunks) {
+        for (const c of chunk) {
+            if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)
+                continue;
+            return c === OPEN_OBJECT;
+        }
+    }
+    return false;
+}
+/**
+ * One pass over the bytes: where the top-level object's `key` array opens and closes, and the
+ * commas between its items at which a piece reaches `pieceBytes`. Undefined when the body is not
+ * a plain case: not an object, `key` absent, given twice or not an array, strings or brackets
+ * unbalanced. The loop is the hot part of reading a large listing: strings are skipped in an
+ * inner loop, and other bytes are looked at only when they are structural.
+ */
+function findCuts(bytes, key, pieceBytes) {
+    if (!opensObject(bytes))
+        return undefined;
+    let offset = 0;
+    let depth = 0;
+    let inString = false;
+    let stringStart = -1;
+    let expectKey = false;
+    let lastKey;
+    let seen = 0;
+    let open = -1;
+    let close = -1;
+    let pieceStart = -1;
+    const commas = [];
+    // An escape at the end of a chunk skips the first byte of the next.
+    let carry = 0;
+    for (const chunk of bytes.chunks) {
+        const length = chunk.length;
+        let i = carry;
+        while (i < length) {
+            if (inString) {
+                while (i < length) {
+                    const c = chunk[i];
+                    if (c === QUOTE)
+                        break;
+                    i += c === BACKSLASH ? 2 : 1;
+                }
+                if (i >= length)
+                    break;
+                inString = false;
+                if (depth === 1 && expectKey) {
+                    lastKey = JSON.parse(bytes.text(stringStart, offset + i + 1));
+                    expectKey = false;
+                    if (lastKey === key)
+                        seen++;
+                }
+                i++;
+                continue;
+            }
+            const c = chunk[i];
+            i++;
+            if (STRUCTURAL[c] === 0)
+                continue;
+            if (c === QUOTE) {
+                inString = true;
+                stringStart = offset + i - 1;
+            }
+            else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+                depth++;
+                if (depth === 1)
+                    expectKey = true;
+                else if (depth === 2 && c === OPEN_ARRAY && lastKey === key && open < 0) {
+                    open = offset + i - 1;
+                    pieceStart = open + 1;
+                }
+            }
+            else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+                if (depth === 2 && open >= 0 && close < 0)
+                    close = offset + i - 1;
+                if (--depth < 0)
+                    return undefined;
+            }
+            else if (depth === 1) {
+                expectKey = true;
+            }
+            else if (depth === 2 && open >= 0 && close < 0 && offset + i - pieceStart > pieceBytes) {
+                commas.push(offset + i - 1);
+                pieceStart = offset + i;
+            }
+        }
+        carry = i - length;
+        offset += length;
+    }
+    if (inString || depth !== 0 || seen !== 1 || open < 0 || close < 0)
+        return undefined;
+    return { open, close, commas };
+}
+/** The whole body parsed, or its text when it is not JSON: what the caller judges. */
+function parseWhole(chunks) {
+    const decoder = new TextDecoder();
+    const parts = chunks.map(chunk => decoder.decode(chunk, { stream: true }));
+    parts.push(decoder.decode());
+    const text = parts.join('');
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return text;
+    }
+}
+/** The page as JSON.parse of the whole body gives it, its items handed to `visit`. */
+function parsedWhole(chunks, key, visit) {
+    const data = parseWhole(chunks);
+    const list = data?.[key];
+    if (typeof data !== 'object' || data === null || !Array.isArray(list)) {
+        return { listed: false, data };
+    }
+    for (const item of list)
+        visit(item);
+    return { listed: true, count: list.length, page: { ...data, [key]: [] } };
+}
+/**
+ * Hands every item of `key` to `visit`, in order, parsing a piece of about `pieceBytes` at a time.
+ * `page` is the rest of the top-level object (`key` as an empty list). When the body is not such
+ * a listing, `data` is what JSON.parse made of it (its text when it is not JSON), for the caller
+ * to say why. A piece that turns out not to be JSON is found only when its turn comes, after the
+ * items before it were handed on: the caller must then drop what it made of them.
+ */
+function forEachItem(chunks, key, visit, pieceBytes = PIECE_BYTES) {
+    const bytes = new Bytes(chunks);
+    const cuts = findCuts(bytes, key, pieceBytes);
+    if (!cuts)
+        return parsedWhole(chunks, key, visit);
+    const { open, close, commas } = cuts;
+    // The rest of the body is checked before any item is handed on.
+    let page;
+    try {
+        page = JSON.parse(bytes.text(0, open + 1) + bytes.text(close, bytes.length));
+    }
+    catch {
+        return parsedWhole(chunks, key, visit);
+    }
+    const ends = [...commas, close];
+    // A cut comma needs an item after it: `[a, ]` is not JSON.
+    const last = bytes.text((commas.at(-1) ?? open) + 1, close);
+    if (commas.length > 0 && last.trim() === '')
+        return parsedWhole(chunks, key, visit);
+    let count = 0;
+    let from = open + 1;
+    for (const end of ends) {
+        let items;
+        try {
+            items = JSON.parse(`[${bytes.text(from, end)}]`);
+        }
+        catch {
+            // The pieces are the array's items, so the whole body is not JSON either.
+            return { listed: false, data: parseWhole(chunks) };
+        }
+        for (const item of items)
+            visit(item);
+        count += items.length;
+        from = end + 1;
+    }
+    return { listed: true, count, page: page };
 }
 
 ;// CONCATENATED MODULE: ./src/github/rules.ts
@@ -29869,7 +30099,7 @@ function createTransport(options) {
                 request: { signal: bound ? AbortSignal.any([timeout, bound]) : timeout }
             });
             const headers = lowerCaseHeaders(res.headers);
-            return { status: res.status, headers, data: await successData(res, headers) };
+            return { status: res.status, headers, data: await successData(res, headers, call.bytes) };
         }
         catch (error) {
             throw toApiError(error, call, baseUrl, [options.token]);
@@ -29908,9 +30138,10 @@ function textOf(chunks) {
  * A successful answer's data, as @octokit/request would have made it but with `JSON.parse`: a
  * JSON body parsed; a JSON body that does not parse (an empty one included) as its text, which
  * the client names ("a body that is not JSON", "an empty body"); a body without a content type,
- * or of a text type, as text; anything else as an ArrayBuffer. A 204 or 205 arrives as ''.
+ * or of a text type, as text; anything else as an ArrayBuffer. A 204 or 205 arrives as ''. With
+ * `asBytes`, a JSON body comes back unparsed (`JsonBytes`).
  */
-async function successData(res, headers) {
+async function successData(res, headers, asBytes = false) {
     // With parseSuccessResponseBody off, the library hands back '' for a 204 or 205, and the
     // unread body (null when there is none) for any other success.
     if (typeof res.data === 'string')
@@ -29922,6 +30153,8 @@ async function successData(res, headers) {
         return text();
     const { type, charset } = mediaType(contentType);
     if (type === 'application/json' || type === 'application/scim+json') {
+        if (asBytes)
+            return { jsonChunks: chunks };
         const body = text();
         try {
             return JSON.parse(body);
@@ -29938,6 +30171,7 @@ async function successData(res, headers) {
 }
 
 ;// CONCATENATED MODULE: ./src/github/client.ts
+
 
 
 
@@ -29996,35 +30230,83 @@ function notAListing(data, key, bare) {
             : `JSON without a "${key}" list`;
 }
 /**
- * Every item of a listing, following the `Link` header's `rel="next"` until there is none or
- * `enough` says the items so far suffice. The items are under `key` (the Space's `resources`, the
- * owner's `spaces`), or are the page itself when `bare` (releases, comments). GitHub documents no
+ * Every page of a listing, following the `Link` header's `rel="next"` until there is none or
+ * `enough` says the items so far suffice; `read` takes each page's items. GitHub documents no
  * pagination for the resources, but answers in pages elsewhere. A page that is not a listing
  * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
  */
-async function listAll(request, route, params, key, options = {}) {
-    const { bare = false, enough = () => false } = options;
-    const items = [];
+async function eachPage(request, route, params, key, options) {
     const seen = new Set();
     let query = {};
     for (;;) {
         const page = { method: 'GET', route, params: { ...params, ...query } };
-        const res = await request(page.method, route, page.params);
-        const data = res.data;
-        const list = bare ? data : data?.[key];
-        if (typeof data !== 'object' || data === null || !Array.isArray(list)) {
-            throw new ApiError(describeCall(page), res.status, `the answer is not a ${key} listing (${notAListing(res.data, key, bare)}); nothing was written, since acting on a partial listing could delete or duplicate what the action manages. Run again; if it persists, GitHub's API may be degraded`, res.headers);
+        const res = await request(page.method, route, page.params, options.bytes);
+        const read = options.read(res.data);
+        if (!read.listed) {
+            throw new ApiError(describeCall(page), res.status, `the answer is not a ${key} listing (${read.data}); nothing was written, since acting on a partial listing could delete or duplicate what the action manages. Run again; if it persists, GitHub's API may be degraded`, res.headers);
         }
-        items.push(...list);
         const next = nextLink(res.headers.link);
-        if (!next || enough(items))
-            return items;
+        if (!next || options.enough())
+            return;
         if (seen.has(next)) {
             throw new ApiError(describeCall(page), res.status, "the listing's next page points back at a page already read; nothing was written", res.headers);
         }
         seen.add(next);
         query = Object.fromEntries(new URL(next).searchParams);
     }
+}
+/**
+ * Every item of a listing, all pages (`eachPage`). The items are under `key` (the Space's
+ * `resources`, the owner's `spaces`), or are the page itself when `bare` (releases, comments).
+ */
+async function listAll(request, route, params, key, options = {}) {
+    const { bare = false, enough = () => false } = options;
+    const items = [];
+    const read = (data) => {
+        const list = bare ? data : data?.[key];
+        if (typeof data !== 'object' || data === null || !Array.isArray(list)) {
+            return { listed: false, data: notAListing(data, key, bare) };
+        }
+        items.push(...list);
+        return { listed: true, count: list.length };
+    };
+    await eachPage(request, route, params, key, { read, enough: () => enough(items) });
+    return items;
+}
+/** A listing of resources already in hand. */
+function listingOf(resources) {
+    return { count: resources.length, resources: () => [...resources] };
+}
+/**
+ * Every resource of a Space, all pages, handed to `visit` one at a time as its page is parsed in
+ * pieces (listing.ts); the pages' bytes are kept, so that `resources()` can parse them again
+ * rather than 100,000 objects being kept alive for a check that is seldom needed.
+ */
+async function readAll(request, route, params, visit) {
+    const pages = [];
+    let count = 0;
+    const read = (data) => {
+        const chunks = data?.jsonChunks;
+        const page = chunks
+            ? forEachItem(chunks, 'resources', visit)
+            : { listed: false, data };
+        if (!page.listed)
+            return { listed: false, data: notAListing(page.data, 'resources', false) };
+        if (chunks)
+            pages.push(chunks);
+        count += page.count;
+        return page;
+    };
+    await eachPage(request, route, params, 'resources', { bytes: true, read, enough: () => false });
+    return {
+        count,
+        resources() {
+            const all = [];
+            for (const chunks of pages)
+                forEachItem(chunks, 'resources', r => all.push(r));
+            return all;
+        }
+    };
 }
 /**
  * A create whose answer was lost may still have been applied: before sending it again, look
@@ -30112,6 +30394,9 @@ function resourceEndpoints(request, list) {
     return {
         async listResources(ref) {
             return list(route.resources(ref.ownerType), spaceParams(ref));
+        },
+        async readResources(ref, visit) {
+            return readAll(request, route.resources(ref.ownerType), spaceParams(ref), visit);
         },
         async createResource(ref, body) {
             const params = { ...spaceParams(ref), data: body };
@@ -30223,7 +30508,7 @@ function createClient(options) {
     const send = options.policy
         ? createPolicy({ ...options.policy, recover })(transport)
         : transport;
-    const request = async (method, route, params = {}) => (await send({ method, route, params }));
+    const request = async (method, route, params = {}, bytes) => (await send({ method, route, params, ...(bytes ? { bytes } : {}) }));
     return {
         ...spaceEndpoints(request, spaces),
         ...resourceEndpoints(request, list),
@@ -34334,46 +34619,49 @@ const PREVIEW_ACTION = {
     deleted: 'would-delete'
 };
 function resourceEntry(o, preview) {
+    // Keys given undefined are left out, in this order.
     return JSON.stringify({
-        ...(o.space !== undefined ? { space: o.space } : {}),
+        space: o.space,
         path: o.path,
         action: (preview && PREVIEW_ACTION[o.action]) || o.action,
         resource_id: o.resourceId ?? null,
-        ...(o.previousPath ? { previous_path: o.previousPath } : {}),
-        ...(o.reason ? { reason: o.reason } : {})
+        previous_path: o.previousPath || undefined,
+        reason: o.reason || undefined
     });
 }
 /**
  * The `resources` JSON array within `budget` bytes. When everything does not fit, the unchanged
  * entries go first (they say the least), then the rest is cut; the kept entries stay in order.
+ * An entry is made only when it is looked at: 100,000 unchanged paths fill the budget with a
+ * few thousand.
  */
-function resourcesJson(outcomes, entries, budget) {
-    const bytes = entries.map(e => Buffer.byteLength(e));
-    const all = 2 + bytes.reduce((sum, b) => sum + b, 0) + Math.max(0, entries.length - 1);
-    if (all <= budget)
-        return { json: `[${entries.join(',')}]`, omitted: 0, omittedUnchanged: 0 };
-    const keep = new Array(entries.length).fill(false);
+function resourcesJson(outcomes, entry, budget) {
+    const kept = new Map();
     let used = 2;
-    let kept = 0;
     const fill = (unchanged) => {
-        for (let i = 0; i < entries.length; i++) {
+        for (let i = 0; i < outcomes.length; i++) {
             if ((outcomes[i].action === 'unchanged') !== unchanged)
                 continue;
-            const cost = bytes[i] + (kept > 0 ? 1 : 0);
+            const e = entry(i);
+            const cost = Buffer.byteLength(e) + (kept.size > 0 ? 1 : 0);
             if (used + cost > budget)
                 return false;
             used += cost;
-            kept++;
-            keep[i] = true;
+            kept.set(i, e);
         }
         return true;
     };
     if (fill(false))
         fill(true);
-    const omittedUnchanged = outcomes.filter((o, i) => !keep[i] && o.action === 'unchanged').length;
+    let omittedUnchanged = 0;
+    for (let i = 0; i < outcomes.length; i++) {
+        if (!kept.has(i) && outcomes[i].action === 'unchanged')
+            omittedUnchanged++;
+    }
+    const inOrder = [...kept].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
     return {
-        json: `[${entries.filter((_, i) => keep[i]).join(',')}]`,
-        omitted: entries.length - kept,
+        json: `[${inOrder.join(',')}]`,
+        omitted: outcomes.length - kept.size,
         omittedUnchanged
     };
 }
@@ -34387,16 +34675,17 @@ function resourcesFilePath(env = process.env) {
 /** The file is written in pieces of about this many characters, never as one string. */
 const FILE_CHUNK_CHARS = 1 << 20;
 /**
- * Every entry as one JSON array, an entry a line, written piece by piece. The file must not
- * exist yet; a file left half-written by a failure is removed.
+ * Every entry as one JSON array, an entry a line, written piece by piece (an entry is made as its
+ * turn comes, never all at once). The file must not exist yet; a file left half-written by a
+ * failure is removed.
  */
-async function writeResourcesFile(path, entries) {
+async function writeResourcesFile(path, count, entry) {
     const file = await (0,promises_namespaceObject.open)(path, 'wx');
     let complete = false;
     try {
         let chunk = '[';
-        for (let i = 0; i < entries.length; i++) {
-            chunk += `${i > 0 ? ',' : ''}\n${entries[i]}`;
+        for (let i = 0; i < count; i++) {
+            chunk += `${i > 0 ? ',' : ''}\n${entry(i)}`;
             if (chunk.length >= FILE_CHUNK_CHARS) {
                 await file.write(chunk);
                 chunk = '';
@@ -34421,11 +34710,11 @@ async function writeOutputs(outcomes, { preview = false, budget = RESOURCES_BUDG
     for (const key of COUNTED)
         setOutput(key, String(counts[key]));
     setOutput('preview', String(preview));
-    const entries = outcomes.map(o => resourceEntry(o, preview));
+    const entry = (i) => resourceEntry(outcomes[i], preview);
     const warnings = [];
     let resourcesFile = resourcesFilePath();
     try {
-        await writeResourcesFile(resourcesFile, entries);
+        await writeResourcesFile(resourcesFile, outcomes.length, entry);
     }
     catch (error) {
         warnings.push(`Could not write every entry to ${resourcesFile} (${error instanceof Error ? error.message : String(error)}); ` +
@@ -34433,7 +34722,7 @@ async function writeOutputs(outcomes, { preview = false, budget = RESOURCES_BUDG
         resourcesFile = undefined;
     }
     setOutput('resources-file', resourcesFile ?? '');
-    const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, entries, budget);
+    const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, entry, budget);
     setOutput('resources', json);
     setOutput('resources-truncated', omitted > 0 ? 'true' : 'false');
     if (omitted > 0) {
@@ -37961,7 +38250,10 @@ function braceProblem(pattern) {
     if (braceDepth(pattern) > MAX_BRACE_DEPTH) {
         return `nests braces more than ${MAX_BRACE_DEPTH} deep (the limit is ${MAX_BRACE_DEPTH} levels and ${limits})`;
     }
-    const expanded = braceExpand(pattern, { braceExpandMax: MAX_BRACE_EXPANSIONS + 1 });
+    // Without a brace there is nothing to expand (and expanding costs a cold start of its own).
+    const expanded = pattern.includes('{')
+        ? braceExpand(pattern, { braceExpandMax: MAX_BRACE_EXPANSIONS + 1 })
+        : [pattern];
     if (expanded.length > MAX_BRACE_EXPANSIONS) {
         return `has braces that expand to more than ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns (the limit is ${limits}); use a wildcard instead, e.g. "docs/*.md" rather than "docs/{1..5000}.md"`;
     }
@@ -38922,29 +39214,54 @@ async function readBlobs(files, commit, blobs, o) {
 }
 
 ;// CONCATENATED MODULE: ./src/space/state.ts
+/**
+ * Current state: the Space's resources, split into ours (see resource.ts) and everyone else's.
+ * Ours, and only ours, may be changed or deleted; anything else, including entries of a shape
+ * we do not expect, is left alone and counted.
+ */
 
-function classifyResources(resources, repositoryId, inScope) {
-    const ours = [];
-    const notes = [];
-    for (const r of resources) {
+
+/** Sorts listed resources, one at a time, into ours, our release notes and the others. */
+function classifier(repositoryId, inScope) {
+    const state = { ours: [], notes: [], othersCount: 0 };
+    // Resources pinned at one commit share its sha: one string, not one copy per resource.
+    const commits = new Map();
+    const add = (r) => {
         const mine = recognise(r, repositoryId, inScope);
-        if (mine)
-            ours.push(mine);
-        else {
-            const note = recogniseNote(r, repositoryId);
-            if (note)
-                notes.push(note);
+        if (mine) {
+            if (mine.commit !== undefined) {
+                const known = commits.get(mine.commit);
+                if (known === undefined)
+                    commits.set(mine.commit, mine.commit);
+                else
+                    mine.commit = known;
+            }
+            state.ours.push(mine);
+            return;
         }
-    }
-    return { ours, notes, othersCount: resources.length - ours.length - notes.length };
+        const note = recogniseNote(r, repositoryId);
+        if (note)
+            state.notes.push(note);
+        else
+            state.othersCount++;
+    };
+    return { add, state };
 }
+function classifyResources(resources, repositoryId, inScope) {
+    const { add, state } = classifier(repositoryId, inScope);
+    for (const r of resources)
+        add(r);
+    return state;
+}
+/** The Space's resources, sorted as they are parsed: the listing is not kept as objects. */
 async function readSpaceState(client, ref, repositoryId, inScope) {
-    const listing = await client.listResources(ref);
-    return { ...classifyResources(listing, repositoryId, inScope), listing };
+    const { add, state } = classifier(repositoryId, inScope);
+    const listing = await client.readResources(ref, add);
+    return { ...state, listing };
 }
 /** A Space not created yet (a preview of `create-space`): nothing in it. */
 async function emptySpace() {
-    return { ours: [], notes: [], othersCount: 0, listing: [] };
+    return { ours: [], notes: [], othersCount: 0, listing: listingOf([]) };
 }
 
 ;// CONCATENATED MODULE: ./src/sync/batch.ts
@@ -39178,7 +39495,7 @@ const is = { created: isCreatedResource, updated: isUpdatedResource };
  */
 async function applyBatched(phases, o, outcomes) {
     const progress = {
-        known: new Map(o.listing.map(r => [r.id, r])),
+        known: new Map(o.listing.resources().map(r => [r.id, r])),
         surprised: false,
         restored: new Map()
     };
@@ -39845,6 +40162,11 @@ function planNotes(wanted, owned, repositoryId) {
 }
 
 ;// CONCATENATED MODULE: ./src/run/space-sync.ts
+/**
+ * One Space through the pipeline, in two halves so that a run with several Spaces plans every one
+ * before it writes to any: `planSpace` (the Space found, its state read, every decision made, the
+ * plan logged) and `applySpace` (the Space created if it must be, its settings, its resources).
+ */
 
 
 
@@ -39859,6 +40181,8 @@ function planNotes(wanted, owned, repositoryId) {
 
 
 
+
+const NOTHING_LISTED = listingOf([]);
 /** API failures explained with the Space they concern; input errors and refusals as they are. */
 function explained(error, ref) {
     if (error instanceof RefusedError || error instanceof InputError)
@@ -39872,7 +40196,7 @@ function explained(error, ref) {
 async function planSpace(settings, ctx, run, wanted) {
     const { scope, log } = run;
     const report = reportContext(settings, ctx, scope, run.write);
-    const none = { settings, report, wanted, actions: [], listing: [] };
+    const none = { settings, report, wanted, actions: [], listing: NOTHING_LISTED };
     if (scope.kind === 'none')
         return none;
     const preview = report.previewReason !== undefined;
@@ -39890,7 +40214,7 @@ async function planSpace(settings, ctx, run, wanted) {
         if (idle)
             log(idle);
         const { actions, listing } = idle
-            ? { actions: [], listing: [] }
+            ? { actions: [], listing: NOTHING_LISTED }
             : await planResources(settings, ctx, run, target.ref, report);
         await logPlan(actions, report.settings, log);
         if (!preview)
@@ -39922,7 +40246,7 @@ async function idleReason(settings, ctx, run, preview) {
 async function planResources(settings, ctx, run, ref, report) {
     const { client, files, scope, log } = run;
     if (scope.kind === 'none')
-        return { actions: [], listing: [] };
+        return { actions: [], listing: NOTHING_LISTED };
     const { resourceType, namePrefix, prune, pin, globs } = settings;
     const unpinned = followsBranch(settings);
     const repoId = await repositoryId(client, ctx);

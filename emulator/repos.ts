@@ -333,8 +333,19 @@ export async function getTree(ctx: Ctx): Promise<Answer> {
       }
     return notFound()
   }
-  const entries = await lsTree(repo.dir, tree, ctx.query.recursive !== undefined)
+  const recursive = ctx.query.recursive !== undefined
   const url = api(ctx, repo)
+  const key = [url, tree, recursive, ctx.treeLimit, ctx.treeBytesLimit].join('\n')
+  let payload = ctx.state.trees.get(key)
+  if (!payload) {
+    payload = Buffer.from(JSON.stringify(await treeAnswer(repo, url, tree, recursive, ctx)))
+    ctx.state.trees.set(key, payload)
+  }
+  return { status: 200, payload }
+}
+
+async function treeAnswer(repo: Repo, url: string, tree: string, recursive: boolean, ctx: Ctx) {
+  const entries = await lsTree(repo.dir, tree, recursive)
   // GitHub cuts the listing at 100,000 entries or 7 MB, whichever comes first.
   const listed: object[] = []
   let bytes = 0
@@ -351,12 +362,12 @@ export async function getTree(ctx: Ctx): Promise<Answer> {
     if (bytes > ctx.treeBytesLimit) break
     listed.push(item)
   }
-  return ok({
+  return {
     sha: tree,
     url: `${url}/git/trees/${tree}`,
     tree: listed,
     truncated: listed.length < entries.length
-  })
+  }
 }
 
 /**

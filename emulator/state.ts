@@ -72,6 +72,12 @@ export interface State {
   repos: Map<string, Repo>
   /** Archives made, by repository folder and commit: as GitHub's archive host, made once each. */
   archives: Map<string, Promise<Buffer>>
+  /**
+   * Encoded tree answers, by URL, tree sha and limits: a tree's sha names its content, so the
+   * answer never goes stale, and GitHub serves large trees from its store rather than building
+   * 100,000 entries anew for every request (which would put the emulator's time into the action's).
+   */
+  trees: Map<string, Buffer>
   nextSpaceId: number
   nextResourceId: number
   nextCommentId: number
@@ -89,6 +95,7 @@ export function createState(now: () => number): State {
     lastNumber: new Map(),
     repos: new Map(),
     archives: new Map(),
+    trees: new Map(),
     nextSpaceId: 1,
     nextResourceId: 1,
     nextCommentId: 1000

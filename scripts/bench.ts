@@ -905,6 +905,15 @@ try {
       if (!res.ok) throw new Error(`the emulator's archive answered ${res.status}`)
       await res.arrayBuffer()
     })
+    // So are trees (a tree's sha names its content): the emulator builds each answer once, the
+    // recursive one here, the folders the runs list on the first run without a checkout.
+    await setupAsync('recursive tree of big at head', async () => {
+      const res = await fetch(`${emu.url}/repos/${ORG}/${big.name}/git/trees/${head}?recursive=1`, {
+        headers: { authorization: `Bearer ${TOKEN}`, 'x-github-api-version': API_VERSION }
+      })
+      if (!res.ok) throw new Error(`the emulator's tree answered ${res.status}`)
+      await res.arrayBuffer()
+    })
     const space = newSpace('100,000')
     seedGithubFiles(space, big, range(0, FILES).map(path), head)
     // Likewise the listing: GitHub answers it from its store; the emulator encodes it once and

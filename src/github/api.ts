@@ -67,6 +67,13 @@ export interface ApiCall {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   route: string
   params: RequestParameters
+  /** A JSON answer comes back unparsed, as `JsonBytes`, for a reader that parses it in pieces. */
+  bytes?: boolean
+}
+
+/** A successful JSON answer's body as read, chunk by chunk: what a call with `bytes` gets. */
+export interface JsonBytes {
+  readonly jsonChunks: readonly Uint8Array[]
 }
 
 export type Transport = (call: ApiCall) => Promise<ApiResponse<unknown>>

@@ -6,7 +6,15 @@
  * (policy.ts, over transport.ts).
  */
 import type { Endpoints, RequestParameters } from '@octokit/types'
-import { ApiError, describeCall, type ApiCall, type ApiResponse, type Transport } from './api.js'
+import {
+  ApiError,
+  describeCall,
+  type ApiCall,
+  type ApiResponse,
+  type JsonBytes,
+  type Transport
+} from './api.js'
+import { forEachItem, type BodyChunks } from './listing.js'
 import { createPolicy, type PolicyOptions } from './policy.js'
 import { createTransport } from './transport.js'
 
@@ -94,6 +102,11 @@ export interface SpacesClient {
   // A Space's resources: what the sync plans on and changes.
   /** Every resource of the Space, all pages; entries are as GitHub sent them (not validated). */
   listResources(ref: SpaceRef): Promise<SpaceResource[]>
+  /**
+   * The same, each resource handed to `visit` as it is parsed rather than all kept (a Space of
+   * 100,000 resources); `resources()` of the answer parses them again when they are needed.
+   */
+  readResources(ref: SpaceRef, visit: (resource: SpaceResource) => void): Promise<ResourceListing>
   /**
    * `created` is false when GitHub answered 200: an identical `github_file` (same repository,
    * path and sha) already existed and was returned instead. That is a normal answer.
@@ -205,7 +218,8 @@ function spaceParams(ref: SpaceRef): RequestParameters {
 type Request = <T>(
   method: ApiCall['method'],
   route: string,
-  params?: RequestParameters
+  params?: RequestParameters,
+  bytes?: boolean
 ) => Promise<ApiResponse<T>>
 
 type ListAll = (route: string, params: RequestParameters) => Promise<SpaceResource[]>
@@ -224,40 +238,38 @@ function notAListing(data: unknown, key: string, bare: boolean): string {
       : `JSON without a "${key}" list`
 }
 
+/** What a page of a listing holds: its items handed on, or what it is instead (to say why). */
+type PageRead = { listed: true; count: number } | { listed: false; data: unknown }
+
 /**
- * Every item of a listing, following the `Link` header's `rel="next"` until there is none or
- * `enough` says the items so far suffice. The items are under `key` (the Space's `resources`, the
- * owner's `spaces`), or are the page itself when `bare` (releases, comments). GitHub documents no
+ * Every page of a listing, following the `Link` header's `rel="next"` until there is none or
+ * `enough` says the items so far suffice; `read` takes each page's items. GitHub documents no
  * pagination for the resources, but answers in pages elsewhere. A page that is not a listing
  * (invalid JSON, an empty body) fails the whole read: a partial listing must never be planned on.
  */
-async function listAll<T>(
+async function eachPage(
   request: Request,
   route: string,
   params: RequestParameters,
   key: string,
-  options: { bare?: boolean; enough?: (items: readonly T[]) => boolean } = {}
-): Promise<T[]> {
-  const { bare = false, enough = () => false } = options
-  const items: T[] = []
+  options: { bytes?: boolean; read: (data: unknown) => PageRead; enough: () => boolean }
+): Promise<void> {
   const seen = new Set<string>()
   let query: RequestParameters = {}
   for (;;) {
     const page = { method: 'GET' as const, route, params: { ...params, ...query } }
-    const res = await request<unknown>(page.method, route, page.params)
-    const data = res.data as Record<string, unknown> | undefined
-    const list: unknown = bare ? data : data?.[key]
-    if (typeof data !== 'object' || data === null || !Array.isArray(list)) {
+    const res = await request<unknown>(page.method, route, page.params, options.bytes)
+    const read = options.read(res.data)
+    if (!read.listed) {
       throw new ApiError(
         describeCall(page),
         res.status,
-        `the answer is not a ${key} listing (${notAListing(res.data, key, bare)}); nothing was written, since acting on a partial listing could delete or duplicate what the action manages. Run again; if it persists, GitHub's API may be degraded`,
+        `the answer is not a ${key} listing (${read.data}); nothing was written, since acting on a partial listing could delete or duplicate what the action manages. Run again; if it persists, GitHub's API may be degraded`,
         res.headers
       )
     }
-    items.push(...(list as T[]))
     const next = nextLink(res.headers.link)
-    if (!next || enough(items)) return items
+    if (!next || options.enough()) return
     if (seen.has(next)) {
       throw new ApiError(
         describeCall(page),
@@ -268,6 +280,77 @@ async function listAll<T>(
     }
     seen.add(next)
     query = Object.fromEntries(new URL(next).searchParams)
+  }
+}
+
+/**
+ * Every item of a listing, all pages (`eachPage`). The items are under `key` (the Space's
+ * `resources`, the owner's `spaces`), or are the page itself when `bare` (releases, comments).
+ */
+async function listAll<T>(
+  request: Request,
+  route: string,
+  params: RequestParameters,
+  key: string,
+  options: { bare?: boolean; enough?: (items: readonly T[]) => boolean } = {}
+): Promise<T[]> {
+  const { bare = false, enough = () => false } = options
+  const items: T[] = []
+  const read = (data: unknown): PageRead => {
+    const list: unknown = bare ? data : (data as Record<string, unknown> | undefined)?.[key]
+    if (typeof data !== 'object' || data === null || !Array.isArray(list)) {
+      return { listed: false, data: notAListing(data, key, bare) }
+    }
+    items.push(...(list as T[]))
+    return { listed: true, count: list.length }
+  }
+  await eachPage(request, route, params, key, { read, enough: () => enough(items) })
+  return items
+}
+
+/** A Space's resources as read: how many, and the resources themselves, parsed again when asked. */
+export interface ResourceListing {
+  readonly count: number
+  resources(): SpaceResource[]
+}
+
+/** A listing of resources already in hand. */
+export function listingOf(resources: readonly SpaceResource[]): ResourceListing {
+  return { count: resources.length, resources: () => [...resources] }
+}
+
+/**
+ * Every resource of a Space, all pages, handed to `visit` one at a time as its page is parsed in
+ * pieces (listing.ts); the pages' bytes are kept, so that `resources()` can parse them again
+ * rather than 100,000 objects being kept alive for a check that is seldom needed.
+ */
+async function readAll(
+  request: Request,
+  route: string,
+  params: RequestParameters,
+  visit: (resource: SpaceResource) => void
+): Promise<ResourceListing> {
+  const pages: BodyChunks[] = []
+  let count = 0
+  const read = (data: unknown): PageRead => {
+    const chunks = (data as Partial<JsonBytes> | undefined)?.jsonChunks
+    const page = chunks
+      ? forEachItem(chunks, 'resources', visit as (item: unknown) => void)
+      : { listed: false as const, data }
+    if (!page.listed) return { listed: false, data: notAListing(page.data, 'resources', false) }
+    if (chunks) pages.push(chunks)
+    count += page.count
+    return page
+  }
+  await eachPage(request, route, params, 'resources', { bytes: true, read, enough: () => false })
+  return {
+    count,
+    resources() {
+      const all: SpaceResource[] = []
+      for (const chunks of pages)
+        forEachItem(chunks, 'resources', r => all.push(r as SpaceResource))
+      return all
+    }
   }
 }
 
@@ -378,13 +461,21 @@ function spaceEndpoints(
 }
 
 type ResourceMethods =
-  'listResources' | 'createResource' | 'updateResource' | 'deleteResource' | 'setResources'
+  | 'listResources'
+  | 'readResources'
+  | 'createResource'
+  | 'updateResource'
+  | 'deleteResource'
+  | 'setResources'
 
 function resourceEndpoints(request: Request, list: ListAll): Pick<SpacesClient, ResourceMethods> {
   const one = (ref: SpaceRef, id: number) => ({ ...spaceParams(ref), space_resource_id: id })
   return {
     async listResources(ref) {
       return list(route.resources(ref.ownerType), spaceParams(ref))
+    },
+    async readResources(ref, visit) {
+      return readAll(request, route.resources(ref.ownerType), spaceParams(ref), visit)
     },
     async createResource(ref, body) {
       const params = { ...spaceParams(ref), data: body }
@@ -528,8 +619,9 @@ export function createClient(options: ClientOptions): SpacesClient {
   const request: Request = async <T>(
     method: ApiCall['method'],
     route: string,
-    params: RequestParameters = {}
-  ) => (await send({ method, route, params })) as ApiResponse<T>
+    params: RequestParameters = {},
+    bytes?: boolean
+  ) => (await send({ method, route, params, ...(bytes ? { bytes } : {}) })) as ApiResponse<T>
   return {
     ...spaceEndpoints(request, spaces),
     ...resourceEndpoints(request, list),

@@ -6,7 +6,7 @@
  * the policy's (policy.ts), on top of this.
  */
 import { request as octokitRequest } from '@octokit/request'
-import type { Transport } from './api.js'
+import type { JsonBytes, Transport } from './api.js'
 import { lowerCaseHeaders, ResponseBodyError, toApiError } from './failures.js'
 import { writeSafeFetch } from './redirects.js'
 
@@ -62,7 +62,7 @@ export function createTransport(options: TransportOptions): Transport {
         request: { signal: bound ? AbortSignal.any([timeout, bound]) : timeout }
       })
       const headers = lowerCaseHeaders(res.headers)
-      return { status: res.status, headers, data: await successData(res, headers) }
+      return { status: res.status, headers, data: await successData(res, headers, call.bytes) }
     } catch (error) {
       throw toApiError(error, call, baseUrl, [options.token])
     }
@@ -104,11 +104,13 @@ function textOf(chunks: readonly Uint8Array[]): string {
  * A successful answer's data, as @octokit/request would have made it but with `JSON.parse`: a
  * JSON body parsed; a JSON body that does not parse (an empty one included) as its text, which
  * the client names ("a body that is not JSON", "an empty body"); a body without a content type,
- * or of a text type, as text; anything else as an ArrayBuffer. A 204 or 205 arrives as ''.
+ * or of a text type, as text; anything else as an ArrayBuffer. A 204 or 205 arrives as ''. With
+ * `asBytes`, a JSON body comes back unparsed (`JsonBytes`).
  */
 async function successData(
   res: { url: string; data: unknown },
-  headers: Record<string, string>
+  headers: Record<string, string>,
+  asBytes = false
 ): Promise<unknown> {
   // With parseSuccessResponseBody off, the library hands back '' for a 204 or 205, and the
   // unread body (null when there is none) for any other success.
@@ -119,6 +121,7 @@ async function successData(
   if (contentType === undefined) return text()
   const { type, charset } = mediaType(contentType)
   if (type === 'application/json' || type === 'application/scim+json') {
+    if (asBytes) return { jsonChunks: chunks } satisfies JsonBytes
     const body = text()
     try {
       return JSON.parse(body) as unknown

@@ -87,48 +87,50 @@ const PREVIEW_ACTION: Partial<Record<OutcomeAction, string>> = {
 }
 
 function resourceEntry(o: SpaceOutcome, preview: boolean): string {
+  // Keys given undefined are left out, in this order.
   return JSON.stringify({
-    ...(o.space !== undefined ? { space: o.space } : {}),
+    space: o.space,
     path: o.path,
     action: (preview && PREVIEW_ACTION[o.action]) || o.action,
     resource_id: o.resourceId ?? null,
-    ...(o.previousPath ? { previous_path: o.previousPath } : {}),
-    ...(o.reason ? { reason: o.reason } : {})
+    previous_path: o.previousPath || undefined,
+    reason: o.reason || undefined
   })
 }
 
 /**
  * The `resources` JSON array within `budget` bytes. When everything does not fit, the unchanged
  * entries go first (they say the least), then the rest is cut; the kept entries stay in order.
+ * An entry is made only when it is looked at: 100,000 unchanged paths fill the budget with a
+ * few thousand.
  */
 function resourcesJson(
   outcomes: readonly Outcome[],
-  entries: readonly string[],
+  entry: (i: number) => string,
   budget: number
 ): { json: string; omitted: number; omittedUnchanged: number } {
-  const bytes = entries.map(e => Buffer.byteLength(e))
-  const all = 2 + bytes.reduce((sum, b) => sum + b, 0) + Math.max(0, entries.length - 1)
-  if (all <= budget) return { json: `[${entries.join(',')}]`, omitted: 0, omittedUnchanged: 0 }
-
-  const keep = new Array<boolean>(entries.length).fill(false)
+  const kept = new Map<number, string>()
   let used = 2
-  let kept = 0
   const fill = (unchanged: boolean): boolean => {
-    for (let i = 0; i < entries.length; i++) {
+    for (let i = 0; i < outcomes.length; i++) {
       if ((outcomes[i]!.action === 'unchanged') !== unchanged) continue
-      const cost = bytes[i]! + (kept > 0 ? 1 : 0)
+      const e = entry(i)
+      const cost = Buffer.byteLength(e) + (kept.size > 0 ? 1 : 0)
       if (used + cost > budget) return false
       used += cost
-      kept++
-      keep[i] = true
+      kept.set(i, e)
     }
     return true
   }
   if (fill(false)) fill(true)
-  const omittedUnchanged = outcomes.filter((o, i) => !keep[i] && o.action === 'unchanged').length
+  let omittedUnchanged = 0
+  for (let i = 0; i < outcomes.length; i++) {
+    if (!kept.has(i) && outcomes[i]!.action === 'unchanged') omittedUnchanged++
+  }
+  const inOrder = [...kept].sort((a, b) => a[0] - b[0]).map(([, e]) => e)
   return {
-    json: `[${entries.filter((_, i) => keep[i]).join(',')}]`,
-    omitted: entries.length - kept,
+    json: `[${inOrder.join(',')}]`,
+    omitted: outcomes.length - kept.size,
     omittedUnchanged
   }
 }
@@ -145,16 +147,21 @@ export function resourcesFilePath(env: NodeJS.ProcessEnv = process.env): string 
 const FILE_CHUNK_CHARS = 1 << 20
 
 /**
- * Every entry as one JSON array, an entry a line, written piece by piece. The file must not
- * exist yet; a file left half-written by a failure is removed.
+ * Every entry as one JSON array, an entry a line, written piece by piece (an entry is made as its
+ * turn comes, never all at once). The file must not exist yet; a file left half-written by a
+ * failure is removed.
  */
-async function writeResourcesFile(path: string, entries: readonly string[]): Promise<void> {
+async function writeResourcesFile(
+  path: string,
+  count: number,
+  entry: (i: number) => string
+): Promise<void> {
   const file = await open(path, 'wx')
   let complete = false
   try {
     let chunk = '['
-    for (let i = 0; i < entries.length; i++) {
-      chunk += `${i > 0 ? ',' : ''}\n${entries[i]}`
+    for (let i = 0; i < count; i++) {
+      chunk += `${i > 0 ? ',' : ''}\n${entry(i)}`
       if (chunk.length >= FILE_CHUNK_CHARS) {
         await file.write(chunk)
         chunk = ''
@@ -180,12 +187,12 @@ export async function writeOutputs(
   const counts = countOutcomes(outcomes)
   for (const key of COUNTED) core.setOutput(key, String(counts[key]))
   core.setOutput('preview', String(preview))
-  const entries = outcomes.map(o => resourceEntry(o, preview))
+  const entry = (i: number) => resourceEntry(outcomes[i]!, preview)
   const warnings: string[] = []
 
   let resourcesFile: string | undefined = resourcesFilePath()
   try {
-    await writeResourcesFile(resourcesFile, entries)
+    await writeResourcesFile(resourcesFile, outcomes.length, entry)
   } catch (error) {
     warnings.push(
       `Could not write every entry to ${resourcesFile} (${error instanceof Error ? error.message : String(error)}); ` +
@@ -195,7 +202,7 @@ export async function writeOutputs(
   }
   core.setOutput('resources-file', resourcesFile ?? '')
 
-  const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, entries, budget)
+  const { json, omitted, omittedUnchanged } = resourcesJson(outcomes, entry, budget)
   core.setOutput('resources', json)
   core.setOutput('resources-truncated', omitted > 0 ? 'true' : 'false')
   if (omitted > 0) {

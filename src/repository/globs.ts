@@ -48,7 +48,10 @@ function braceProblem(pattern: string): string | undefined {
   if (braceDepth(pattern) > MAX_BRACE_DEPTH) {
     return `nests braces more than ${MAX_BRACE_DEPTH} deep (the limit is ${MAX_BRACE_DEPTH} levels and ${limits})`
   }
-  const expanded = braceExpand(pattern, { braceExpandMax: MAX_BRACE_EXPANSIONS + 1 })
+  // Without a brace there is nothing to expand (and expanding costs a cold start of its own).
+  const expanded = pattern.includes('{')
+    ? braceExpand(pattern, { braceExpandMax: MAX_BRACE_EXPANSIONS + 1 })
+    : [pattern]
   if (expanded.length > MAX_BRACE_EXPANSIONS) {
     return `has braces that expand to more than ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns (the limit is ${limits}); use a wildcard instead, e.g. "docs/*.md" rather than "docs/{1..5000}.md"`
   }

@@ -3,7 +3,7 @@
  * before it writes to any: `planSpace` (the Space found, its state read, every decision made, the
  * plan logged) and `applySpace` (the Space created if it must be, its settings, its resources).
  */
-import type { Client, SpaceRef, SpaceResource } from '../github/client.js'
+import { listingOf, type Client, type ResourceListing, type SpaceRef } from '../github/client.js'
 import { explainApiError, explainCause } from '../github/errors.js'
 import { readBlobs } from '../repository/blobs.js'
 import type { RepoFiles } from '../repository/files.js'
@@ -53,8 +53,10 @@ export interface SpacePlan {
   wanted: WantedSettings
   actions: PlannedAction[]
   /** The Space's resources as read, for batching to check each answer against. */
-  listing: readonly SpaceResource[]
+  listing: ResourceListing
 }
+
+const NOTHING_LISTED = listingOf([])
 
 /** API failures explained with the Space they concern; input errors and refusals as they are. */
 function explained(error: unknown, ref: SpaceRef | undefined): Error {
@@ -74,7 +76,7 @@ export async function planSpace(
 ): Promise<SpacePlan> {
   const { scope, log } = run
   const report = reportContext(settings, ctx, scope, run.write)
-  const none: SpacePlan = { settings, report, wanted, actions: [], listing: [] }
+  const none: SpacePlan = { settings, report, wanted, actions: [], listing: NOTHING_LISTED }
   if (scope.kind === 'none') return none
   const preview = report.previewReason !== undefined
   let target: Target | undefined
@@ -90,7 +92,7 @@ export async function planSpace(
     reportTarget(report, target, planSettings(target.current, wanted))
     if (idle) log(idle)
     const { actions, listing } = idle
-      ? { actions: [], listing: [] }
+      ? { actions: [], listing: NOTHING_LISTED }
       : await planResources(settings, ctx, run, target.ref, report)
     await logPlan(actions, report.settings, log)
     if (!preview) checkDeletions(actions, settings.maxDeletions)
@@ -129,9 +131,9 @@ async function planResources(
   run: RunShared,
   ref: SpaceRef | undefined,
   report: ReportContext
-): Promise<{ actions: PlannedAction[]; listing: readonly SpaceResource[] }> {
+): Promise<{ actions: PlannedAction[]; listing: ResourceListing }> {
   const { client, files, scope, log } = run
-  if (scope.kind === 'none') return { actions: [], listing: [] }
+  if (scope.kind === 'none') return { actions: [], listing: NOTHING_LISTED }
   const { resourceType, namePrefix, prune, pin, globs } = settings
   const unpinned = followsBranch(settings)
   const repoId = await repositoryId(client, ctx)

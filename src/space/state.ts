@@ -3,7 +3,7 @@
  * Ours, and only ours, may be changed or deleted; anything else, including entries of a shape
  * we do not expect, is left alone and counted.
  */
-import type { Client, SpaceRef, SpaceResource } from '../github/client.js'
+import { listingOf, type Client, type ResourceListing, type SpaceRef } from '../github/client.js'
 import { recognise, recogniseNote, type OwnedNote, type OwnedResource } from './resource.js'
 
 export interface SpaceState {
@@ -13,7 +13,30 @@ export interface SpaceState {
   /** Resources left alone: attached by hand, by another repository or glob set, or not understood. */
   othersCount: number
   /** Every resource as listed, ours or not: what batched writes check each answer against. */
-  listing: readonly SpaceResource[]
+  listing: ResourceListing
+}
+
+/** Sorts listed resources, one at a time, into ours, our release notes and the others. */
+function classifier(repositoryId: number, inScope: (path: string) => boolean) {
+  const state: Omit<SpaceState, 'listing'> = { ours: [], notes: [], othersCount: 0 }
+  // Resources pinned at one commit share its sha: one string, not one copy per resource.
+  const commits = new Map<string, string>()
+  const add = (r: unknown): void => {
+    const mine = recognise(r, repositoryId, inScope)
+    if (mine) {
+      if (mine.commit !== undefined) {
+        const known = commits.get(mine.commit)
+        if (known === undefined) commits.set(mine.commit, mine.commit)
+        else mine.commit = known
+      }
+      state.ours.push(mine)
+      return
+    }
+    const note = recogniseNote(r, repositoryId)
+    if (note) state.notes.push(note)
+    else state.othersCount++
+  }
+  return { add, state }
 }
 
 export function classifyResources(
@@ -21,30 +44,24 @@ export function classifyResources(
   repositoryId: number,
   inScope: (path: string) => boolean
 ): Omit<SpaceState, 'listing'> {
-  const ours: OwnedResource[] = []
-  const notes: OwnedNote[] = []
-  for (const r of resources) {
-    const mine = recognise(r, repositoryId, inScope)
-    if (mine) ours.push(mine)
-    else {
-      const note = recogniseNote(r, repositoryId)
-      if (note) notes.push(note)
-    }
-  }
-  return { ours, notes, othersCount: resources.length - ours.length - notes.length }
+  const { add, state } = classifier(repositoryId, inScope)
+  for (const r of resources) add(r)
+  return state
 }
 
+/** The Space's resources, sorted as they are parsed: the listing is not kept as objects. */
 export async function readSpaceState(
   client: Client,
   ref: SpaceRef,
   repositoryId: number,
   inScope: (path: string) => boolean
 ): Promise<SpaceState> {
-  const listing = await client.listResources(ref)
-  return { ...classifyResources(listing, repositoryId, inScope), listing }
+  const { add, state } = classifier(repositoryId, inScope)
+  const listing = await client.readResources(ref, add)
+  return { ...state, listing }
 }
 
 /** A Space not created yet (a preview of `create-space`): nothing in it. */
 export async function emptySpace(): Promise<SpaceState> {
-  return { ours: [], notes: [], othersCount: 0, listing: [] }
+  return { ours: [], notes: [], othersCount: 0, listing: listingOf([]) }
 }

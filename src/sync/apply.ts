@@ -10,6 +10,7 @@ import {
   CREATABLE_TYPES,
   type Client,
   type CreateResourceBody,
+  type ResourceListing,
   type SpaceRef,
   type SpaceResource
 } from '../github/client.js'
@@ -56,7 +57,7 @@ export interface ApplyOptions {
   /** Writes per Set Space request; 1 (the default) sends one request per resource. */
   batchSize?: number
   /** The Space's resources as read at the start: batching needs them to check each answer. */
-  listing?: readonly SpaceResource[]
+  listing?: ResourceListing
   /** What must not be missed: a warning in the log and in the job summary. */
   warn?: (message: string) => void
 }
@@ -216,7 +217,7 @@ function refusedBefore(w: Write, cause: string): Outcome {
 
 const is = { created: isCreatedResource, updated: isUpdatedResource }
 
-type Batched = Writing & { batchSize: number; listing: readonly SpaceResource[] }
+type Batched = Writing & { batchSize: number; listing: ResourceListing }
 
 /** What a run of batches shares: the Space as last seen, and whether batching still holds. */
 interface Progress {
@@ -236,7 +237,7 @@ async function applyBatched(
   outcomes: Map<PlannedAction, Outcome>
 ): Promise<void> {
   const progress: Progress = {
-    known: new Map(o.listing.map(r => [r.id, r])),
+    known: new Map(o.listing.resources().map(r => [r.id, r])),
     surprised: false,
     restored: new Map()
   }

@@ -1,0 +1,233 @@
+/**
+ * A large JSON listing read in pieces: the items of one array-valued key of the top-level object
+ * (a Space's `resources`) are parsed some 48 KiB at a time and handed on one by one, so that
+ * a listing of 100,000 resources (some 30 MB) is never one string, nor 100,000 objects alive at
+ * once. What JSON.parse of the whole body would accept and give, and nothing else: the body is
+ * cut only at commas between the array's items, each piece and the rest of the body are parsed
+ * with JSON.parse, and any body this cannot follow (not an object, the key twice, bytes that are
+ * not JSON) is left to JSON.parse of the whole, so that the caller says what is wrong with it.
+ */
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COMMA = 0x2c
+const OPEN_OBJECT = 0x7b
+const CLOSE_OBJECT = 0x7d
+const OPEN_ARRAY = 0x5b
+const CLOSE_ARRAY = 0x5d
+
+/**
+ * About this many bytes are parsed at a time: less than a chunk as the body arrives (64 KiB), so
+ * that a piece is seldom copied, and small enough that its text and objects are young garbage
+ * the collector drops at little cost, rather than large strings on fresh memory.
+ */
+const PIECE_BYTES = 48 * 1024
+
+/** The body as read: its chunks in order, never copied into one buffer. */
+export type BodyChunks = readonly Uint8Array[]
+
+/** Where the items are: the array's brackets and the commas the pieces are cut at. */
+interface Cuts {
+  open: number
+  close: number
+  commas: number[]
+}
+
+/** Bytes of a body spread over chunks, addressed as one run of bytes. */
+class Bytes {
+  readonly length: number
+  private readonly starts: number[] = []
+  constructor(readonly chunks: BodyChunks) {
+    let length = 0
+    for (const c of chunks) {
+      this.starts.push(length)
+      length += c.length
+    }
+    this.length = length
+  }
+
+  /** The text of bytes [from, to): cuts fall on ASCII bytes, so no character is split. */
+  text(from: number, to: number): string {
+    const parts: Buffer[] = []
+    for (let k = this.chunkAt(from); k < this.chunks.length && from < to; k++) {
+      const chunk = this.chunks[k]!
+      const start = this.starts[k]!
+      const end = Math.min(to, start + chunk.length)
+      parts.push(Buffer.from(chunk.buffer, chunk.byteOffset + from - start, end - from))
+      from = end
+    }
+    return (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8')
+  }
+
+  private chunkAt(offset: number): number {
+    let lo = 0
+    let hi = this.starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (this.starts[mid]! <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+}
+
+/** Bytes that matter outside strings: quotes, brackets and commas. */
+const STRUCTURAL = new Uint8Array(256)
+for (const c of [QUOTE, COMMA, OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY])
+  STRUCTURAL[c] = 1
+
+/** Whether the first byte that is not JSON whitespace opens an object. */
+function opensObject(bytes: Bytes): boolean {
+  for (const chunk of bytes.chunks) {
+    for (const c of chunk) {
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) continue
+      return c === OPEN_OBJECT
+    }
+  }
+  return false
+}
+
+/**
+ * One pass over the bytes: where the top-level object's `key` array opens and closes, and the
+ * commas between its items at which a piece reaches `pieceBytes`. Undefined when the body is not
+ * a plain case: not an object, `key` absent, given twice or not an array, strings or brackets
+ * unbalanced. The loop is the hot part of reading a large listing: strings are skipped in an
+ * inner loop, and other bytes are looked at only when they are structural.
+ */
+function findCuts(bytes: Bytes, key: string, pieceBytes: number): Cuts | undefined {
+  if (!opensObject(bytes)) return undefined
+  let offset = 0
+  let depth = 0
+  let inString = false
+  let stringStart = -1
+  let expectKey = false
+  let lastKey: string | undefined
+  let seen = 0
+  let open = -1
+  let close = -1
+  let pieceStart = -1
+  const commas: number[] = []
+  // An escape at the end of a chunk skips the first byte of the next.
+  let carry = 0
+  for (const chunk of bytes.chunks) {
+    const length = chunk.length
+    let i = carry
+    while (i < length) {
+      if (inString) {
+        while (i < length) {
+          const c = chunk[i]!
+          if (c === QUOTE) break
+          i += c === BACKSLASH ? 2 : 1
+        }
+        if (i >= length) break
+        inString = false
+        if (depth === 1 && expectKey) {
+          lastKey = JSON.parse(bytes.text(stringStart, offset + i + 1)) as string
+          expectKey = false
+          if (lastKey === key) seen++
+        }
+        i++
+        continue
+      }
+      const c = chunk[i]!
+      i++
+      if (STRUCTURAL[c] === 0) continue
+      if (c === QUOTE) {
+        inString = true
+        stringStart = offset + i - 1
+      } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        depth++
+        if (depth === 1) expectKey = true
+        else if (depth === 2 && c === OPEN_ARRAY && lastKey === key && open < 0) {
+          open = offset + i - 1
+          pieceStart = open + 1
+        }
+      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        if (depth === 2 && open >= 0 && close < 0) close = offset + i - 1
+        if (--depth < 0) return undefined
+      } else if (depth === 1) {
+        expectKey = true
+      } else if (depth === 2 && open >= 0 && close < 0 && offset + i - pieceStart > pieceBytes) {
+        commas.push(offset + i - 1)
+        pieceStart = offset + i
+      }
+    }
+    carry = i - length
+    offset += length
+  }
+  if (inString || depth !== 0 || seen !== 1 || open < 0 || close < 0) return undefined
+  return { open, close, commas }
+}
+
+/** The whole body parsed, or its text when it is not JSON: what the caller judges. */
+function parseWhole(chunks: BodyChunks): unknown {
+  const decoder = new TextDecoder()
+  const parts = chunks.map(chunk => decoder.decode(chunk, { stream: true }))
+  parts.push(decoder.decode())
+  const text = parts.join('')
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return text
+  }
+}
+
+/** A listing page: the items handed to `visit` and how many, or what the body is instead. */
+export type ListingPage =
+  { listed: true; count: number; page: Record<string, unknown> } | { listed: false; data: unknown }
+
+/** The page as JSON.parse of the whole body gives it, its items handed to `visit`. */
+function parsedWhole(chunks: BodyChunks, key: string, visit: (item: unknown) => void): ListingPage {
+  const data = parseWhole(chunks)
+  const list = (data as Record<string, unknown> | null)?.[key]
+  if (typeof data !== 'object' || data === null || !Array.isArray(list)) {
+    return { listed: false, data }
+  }
+  for (const item of list) visit(item)
+  return { listed: true, count: list.length, page: { ...data, [key]: [] } }
+}
+
+/**
+ * Hands every item of `key` to `visit`, in order, parsing a piece of about `pieceBytes` at a time.
+ * `page` is the rest of the top-level object (`key` as an empty list). When the body is not such
+ * a listing, `data` is what JSON.parse made of it (its text when it is not JSON), for the caller
+ * to say why. A piece that turns out not to be JSON is found only when its turn comes, after the
+ * items before it were handed on: the caller must then drop what it made of them.
+ */
+export function forEachItem(
+  chunks: BodyChunks,
+  key: string,
+  visit: (item: unknown) => void,
+  pieceBytes = PIECE_BYTES
+): ListingPage {
+  const bytes = new Bytes(chunks)
+  const cuts = findCuts(bytes, key, pieceBytes)
+  if (!cuts) return parsedWhole(chunks, key, visit)
+  const { open, close, commas } = cuts
+  // The rest of the body is checked before any item is handed on.
+  let page: unknown
+  try {
+    page = JSON.parse(bytes.text(0, open + 1) + bytes.text(close, bytes.length))
+  } catch {
+    return parsedWhole(chunks, key, visit)
+  }
+  const ends = [...commas, close]
+  // A cut comma needs an item after it: `[a, ]` is not JSON.
+  const last = bytes.text((commas.at(-1) ?? open) + 1, close)
+  if (commas.length > 0 && last.trim() === '') return parsedWhole(chunks, key, visit)
+  let count = 0
+  let from = open + 1
+  for (const end of ends) {
+    let items: unknown[]
+    try {
+      items = JSON.parse(`[${bytes.text(from, end)}]`) as unknown[]
+    } catch {
+      // The pieces are the array's items, so the whole body is not JSON either.
+      return { listed: false, data: parseWhole(chunks) }
+    }
+    for (const item of items) visit(item)
+    count += items.length
+    from = end + 1
+  }
+  return { listed: true, count, page: page as Record<string, unknown> }
+}
