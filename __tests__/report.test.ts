@@ -13,6 +13,7 @@ import {
   reportRun,
   resourcesFilePath,
   summaryMarkdown,
+  thousands,
   writeErrorSummary,
   writeOutputs,
   writeSummary
@@ -628,6 +629,14 @@ describe('step outputs', () => {
     expect(warning).toContain(`${unchanged} unchanged, ${omitted - unchanged} other`)
     expect(warning).not.toContain('docs/')
     expect(fileEntries(out)).toEqual(outcomes.map(entryOf))
+  })
+})
+
+describe('thousands', () => {
+  it('writes a count as toLocaleString("en-US") does', () => {
+    const counts = [0, 7, 999, 1000, 1001, 99_999, 100_000, 123_456_789, Number.MAX_SAFE_INTEGER]
+    for (let n = 0; n < 20_000; n += 37) counts.push(n)
+    for (const n of counts) expect(thousands(n)).toBe(n.toLocaleString('en-US'))
   })
 })
 

@@ -28485,6 +28485,16 @@ class Bytes {
         }
         return (parts.length === 1 ? parts[0] : Buffer.concat(parts)).toString('utf8');
     }
+    /** Whether bytes [from, to) are JSON whitespace only; looked at from the end, as an item ends there. */
+    blank(from, to) {
+        for (let at = to - 1; at >= from; at--) {
+            const k = this.chunkAt(at);
+            const c = this.chunks[k][at - this.starts[k]];
+            if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)
+                return false;
+        }
+        return true;
+    }
     chunkAt(offset) {
         let lo = 0;
         let hi = this.starts.length - 1;
@@ -28551,7 +28561,11 @@ function findCuts(bytes, key, pieceBytes) {
                     break;
                 inString = false;
                 if (depth === 1 && expectKey) {
-                    lastKey = JSON.parse(bytes.text(stringStart, offset + i + 1));
+                    // A key that is not a JSON string makes the body no JSON: JSON.parse of it says so.
+                    const parsed = parseOr(bytes.text(stringStart, offset + i + 1));
+                    if (typeof parsed !== 'string')
+                        return undefined;
+                    lastKey = parsed;
                     expectKey = false;
                     if (lastKey === key)
                         seen++;
@@ -28577,8 +28591,12 @@ function findCuts(bytes, key, pieceBytes) {
                 }
             }
             else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-                if (depth === 2 && open >= 0 && close < 0)
+                if (depth === 2 && open >= 0 && close < 0) {
                     close = offset + i - 1;
+                    // Between cut commas, a piece needs an item: `[a, ,b]` or `[a, ]` is not JSON.
+                    if (commas.length > 0 && bytes.blank(pieceStart, close))
+                        return undefined;
+                }
                 if (--depth < 0)
                     return undefined;
             }
@@ -28586,6 +28604,8 @@ function findCuts(bytes, key, pieceBytes) {
                 expectKey = true;
             }
             else if (depth === 2 && open >= 0 && close < 0 && offset + i - pieceStart > pieceBytes) {
+                if (bytes.blank(pieceStart, offset + i - 1))
+                    return undefined;
                 commas.push(offset + i - 1);
                 pieceStart = offset + i;
             }
@@ -28596,6 +28616,15 @@ function findCuts(bytes, key, pieceBytes) {
     if (inString || depth !== 0 || seen !== 1 || open < 0 || close < 0)
         return undefined;
     return { open, close, commas };
+}
+/** JSON.parse of `text`, or undefined when it is not JSON. */
+function parseOr(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
 }
 /** The whole body parsed, or its text when it is not JSON: what the caller judges. */
 function parseWhole(chunks) {
@@ -28643,10 +28672,6 @@ function forEachItem(chunks, key, visit, pieceBytes = PIECE_BYTES) {
         return parsedWhole(chunks, key, visit);
     }
     const ends = [...commas, close];
-    // A cut comma needs an item after it: `[a, ]` is not JSON.
-    const last = bytes.text((commas.at(-1) ?? open) + 1, close);
-    if (commas.length > 0 && last.trim() === '')
-        return parsedWhole(chunks, key, visit);
     let count = 0;
     let from = open + 1;
     for (const end of ends) {
@@ -34601,6 +34626,13 @@ const COUNTED = [
 ];
 /** What did not reach the Space: the step fails on any. */
 const UNSYNCED = new Set(['failed', 'not-sent']);
+/**
+ * A count with thousands separators, as toLocaleString('en-US') writes it, without loading ICU's
+ * locale data for it (30 ms of every run's start).
+ */
+function thousands(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
 function countOutcomes(outcomes) {
     const counts = Object.fromEntries(COUNTED.map(k => [k, 0]));
     for (const o of outcomes)
@@ -35010,7 +35042,7 @@ function settingValue(c, value) {
         return 'unset';
     if (c.field !== 'general_instructions')
         return JSON.stringify(value);
-    return `${characters(value).toLocaleString('en-US')} characters`;
+    return `${thousands(characters(value))} characters`;
 }
 /** One line per setting that differs, for the log (its values as data, on one line). */
 function settingLine(c) {
@@ -35162,9 +35194,9 @@ async function logPlan(actions, settings, log) {
             else
                 log(`${a.kind.padEnd(9)} ${a.path}${'reason' in a ? ` (${a.reason})` : ''}`);
         }
-        log(`unchanged: ${unchanged.toLocaleString('en-US')} path(s)`);
+        log(`unchanged: ${thousands(unchanged)} path(s)`);
         if (skipped > 0)
-            log(`skipped: ${skipped.toLocaleString('en-US')} path(s), each after this group`);
+            log(`skipped: ${thousands(skipped)} path(s), each after this group`);
     });
     if (skipped === 0)
         return;
@@ -38246,20 +38278,21 @@ function braceDepth(pattern) {
 }
 /** Why a pattern's braces are refused, or undefined; never expands more than the limit. */
 function braceProblem(pattern) {
-    const limits = `at most ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns a line`;
+    // Formatted only when refusing: a number's first toLocaleString loads ICU's data (30 ms).
+    const limits = () => `at most ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns a line`;
     if (braceDepth(pattern) > MAX_BRACE_DEPTH) {
-        return `nests braces more than ${MAX_BRACE_DEPTH} deep (the limit is ${MAX_BRACE_DEPTH} levels and ${limits})`;
+        return `nests braces more than ${MAX_BRACE_DEPTH} deep (the limit is ${MAX_BRACE_DEPTH} levels and ${limits()})`;
     }
     // Without a brace there is nothing to expand (and expanding costs a cold start of its own).
     const expanded = pattern.includes('{')
         ? braceExpand(pattern, { braceExpandMax: MAX_BRACE_EXPANSIONS + 1 })
         : [pattern];
     if (expanded.length > MAX_BRACE_EXPANSIONS) {
-        return `has braces that expand to more than ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns (the limit is ${limits}); use a wildcard instead, e.g. "docs/*.md" rather than "docs/{1..5000}.md"`;
+        return `has braces that expand to more than ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns (the limit is ${limits()}); use a wildcard instead, e.g. "docs/*.md" rather than "docs/{1..5000}.md"`;
     }
     const chars = expanded.reduce((sum, p) => sum + p.length, 0);
     if (chars > MAX_EXPANDED_CHARS) {
-        return `has braces that expand to ${expanded.length} patterns of ${chars.toLocaleString('en-US')} characters in all (the limit is ${MAX_EXPANDED_CHARS.toLocaleString('en-US')} characters, and ${limits}); use fewer alternatives or a wildcard`;
+        return `has braces that expand to ${expanded.length} patterns of ${chars.toLocaleString('en-US')} characters in all (the limit is ${MAX_EXPANDED_CHARS.toLocaleString('en-US')} characters, and ${limits()}); use fewer alternatives or a wildcard`;
     }
     return undefined;
 }
@@ -38304,8 +38337,12 @@ function compileGlobs(text) {
         throw new Error(`needs at least one pattern that is not an exclusion (one glob a line, e.g. "**/*.md"); got ${JSON.stringify(text)}.`);
     }
     // What Minimatch.match does, with the path split once for every pattern rather than once for
-    // each: a git path has no empty, '.' or '..' segment, so splitting at '/' is its split.
-    const hit = (parts) => (m) => m.set.some(p => m.matchOne(parts, p));
+    // each: a git path has no empty, '.' or '..' segment, so splitting at '/' is its split. For the
+    // same reason, with dotfiles matched, `**/<segment>` (the default `**/*.md`) matches exactly
+    // the paths whose last segment matches <segment>: one segment compared, not every suffix.
+    const hit = (parts) => (m) => m.set.some(p => p.length === 2 && p[0] === GLOBSTAR && p[1] !== GLOBSTAR
+        ? m.matchOne(parts.slice(-1), p.slice(1))
+        : m.matchOne(parts, p));
     return {
         patterns,
         matches: path => {

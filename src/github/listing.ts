@@ -59,6 +59,16 @@ class Bytes {
     return (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8')
   }
 
+  /** Whether bytes [from, to) are JSON whitespace only; looked at from the end, as an item ends there. */
+  blank(from: number, to: number): boolean {
+    for (let at = to - 1; at >= from; at--) {
+      const k = this.chunkAt(at)
+      const c = this.chunks[k]![at - this.starts[k]!]!
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false
+    }
+    return true
+  }
+
   private chunkAt(offset: number): number {
     let lo = 0
     let hi = this.starts.length - 1
@@ -122,7 +132,10 @@ function findCuts(bytes: Bytes, key: string, pieceBytes: number): Cuts | undefin
         if (i >= length) break
         inString = false
         if (depth === 1 && expectKey) {
-          lastKey = JSON.parse(bytes.text(stringStart, offset + i + 1)) as string
+          // A key that is not a JSON string makes the body no JSON: JSON.parse of it says so.
+          const parsed = parseOr(bytes.text(stringStart, offset + i + 1))
+          if (typeof parsed !== 'string') return undefined
+          lastKey = parsed
           expectKey = false
           if (lastKey === key) seen++
         }
@@ -143,11 +156,16 @@ function findCuts(bytes: Bytes, key: string, pieceBytes: number): Cuts | undefin
           pieceStart = open + 1
         }
       } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-        if (depth === 2 && open >= 0 && close < 0) close = offset + i - 1
+        if (depth === 2 && open >= 0 && close < 0) {
+          close = offset + i - 1
+          // Between cut commas, a piece needs an item: `[a, ,b]` or `[a, ]` is not JSON.
+          if (commas.length > 0 && bytes.blank(pieceStart, close)) return undefined
+        }
         if (--depth < 0) return undefined
       } else if (depth === 1) {
         expectKey = true
       } else if (depth === 2 && open >= 0 && close < 0 && offset + i - pieceStart > pieceBytes) {
+        if (bytes.blank(pieceStart, offset + i - 1)) return undefined
         commas.push(offset + i - 1)
         pieceStart = offset + i
       }
@@ -157,6 +175,15 @@ function findCuts(bytes: Bytes, key: string, pieceBytes: number): Cuts | undefin
   }
   if (inString || depth !== 0 || seen !== 1 || open < 0 || close < 0) return undefined
   return { open, close, commas }
+}
+
+/** JSON.parse of `text`, or undefined when it is not JSON. */
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
 }
 
 /** The whole body parsed, or its text when it is not JSON: what the caller judges. */
@@ -212,9 +239,6 @@ export function forEachItem(
     return parsedWhole(chunks, key, visit)
   }
   const ends = [...commas, close]
-  // A cut comma needs an item after it: `[a, ]` is not JSON.
-  const last = bytes.text((commas.at(-1) ?? open) + 1, close)
-  if (commas.length > 0 && last.trim() === '') return parsedWhole(chunks, key, visit)
   let count = 0
   let from = open + 1
   for (const end of ends) {

@@ -2,7 +2,7 @@
  * The `files` input: one glob a line, `!` to exclude. Patterns are matched against repository
  * path strings, not the disk, because a deleted file must still match to be pruned.
  */
-import { braceExpand, Minimatch } from 'minimatch'
+import { braceExpand, GLOBSTAR, Minimatch } from 'minimatch'
 
 export interface GlobSet {
   /** The patterns as given, one per line, comments and blank lines dropped. */
@@ -44,20 +44,21 @@ function braceDepth(pattern: string): number {
 
 /** Why a pattern's braces are refused, or undefined; never expands more than the limit. */
 function braceProblem(pattern: string): string | undefined {
-  const limits = `at most ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns a line`
+  // Formatted only when refusing: a number's first toLocaleString loads ICU's data (30 ms).
+  const limits = () => `at most ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns a line`
   if (braceDepth(pattern) > MAX_BRACE_DEPTH) {
-    return `nests braces more than ${MAX_BRACE_DEPTH} deep (the limit is ${MAX_BRACE_DEPTH} levels and ${limits})`
+    return `nests braces more than ${MAX_BRACE_DEPTH} deep (the limit is ${MAX_BRACE_DEPTH} levels and ${limits()})`
   }
   // Without a brace there is nothing to expand (and expanding costs a cold start of its own).
   const expanded = pattern.includes('{')
     ? braceExpand(pattern, { braceExpandMax: MAX_BRACE_EXPANSIONS + 1 })
     : [pattern]
   if (expanded.length > MAX_BRACE_EXPANSIONS) {
-    return `has braces that expand to more than ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns (the limit is ${limits}); use a wildcard instead, e.g. "docs/*.md" rather than "docs/{1..5000}.md"`
+    return `has braces that expand to more than ${MAX_BRACE_EXPANSIONS.toLocaleString('en-US')} patterns (the limit is ${limits()}); use a wildcard instead, e.g. "docs/*.md" rather than "docs/{1..5000}.md"`
   }
   const chars = expanded.reduce((sum, p) => sum + p.length, 0)
   if (chars > MAX_EXPANDED_CHARS) {
-    return `has braces that expand to ${expanded.length} patterns of ${chars.toLocaleString('en-US')} characters in all (the limit is ${MAX_EXPANDED_CHARS.toLocaleString('en-US')} characters, and ${limits}); use fewer alternatives or a wildcard`
+    return `has braces that expand to ${expanded.length} patterns of ${chars.toLocaleString('en-US')} characters in all (the limit is ${MAX_EXPANDED_CHARS.toLocaleString('en-US')} characters, and ${limits()}); use fewer alternatives or a wildcard`
   }
   return undefined
 }
@@ -106,8 +107,15 @@ export function compileGlobs(text: string): GlobSet {
     )
   }
   // What Minimatch.match does, with the path split once for every pattern rather than once for
-  // each: a git path has no empty, '.' or '..' segment, so splitting at '/' is its split.
-  const hit = (parts: string[]) => (m: Minimatch) => m.set.some(p => m.matchOne(parts, p))
+  // each: a git path has no empty, '.' or '..' segment, so splitting at '/' is its split. For the
+  // same reason, with dotfiles matched, `**/<segment>` (the default `**/*.md`) matches exactly
+  // the paths whose last segment matches <segment>: one segment compared, not every suffix.
+  const hit = (parts: string[]) => (m: Minimatch) =>
+    m.set.some(p =>
+      p.length === 2 && p[0] === GLOBSTAR && p[1] !== GLOBSTAR
+        ? m.matchOne(parts.slice(-1), p.slice(1))
+        : m.matchOne(parts, p)
+    )
   return {
     patterns,
     matches: path => {
