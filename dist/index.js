@@ -29915,12 +29915,14 @@ function writeRedirectTarget(response, current, method, hops) {
     }
     return target;
 }
-/** fetch through the runner's proxy, when it has one for `baseUrl`. */
+/**
+ * undici's fetch, through the runner's proxy when it has one for `baseUrl`. The undici that
+ * @actions/http-client loads anyway, rather than Node's own copy: one fetch on every Node version,
+ * and no second HTTP stack to load at the first request (some 35 ms).
+ */
 function proxiedFetch(baseUrl) {
     const dispatcher = new lib_HttpClient().getAgentDispatcher(baseUrl);
-    return dispatcher
-        ? ((url, init) => (0,undici.fetch)(url, { ...init, dispatcher }))
-        : (url, init) => globalThis.fetch(url, init);
+    return ((url, init) => (0,undici.fetch)(url, dispatcher ? { ...init, dispatcher } : init));
 }
 function writeSafeFetch(baseUrl) {
     const send = proxiedFetch(baseUrl);
@@ -39407,15 +39409,15 @@ const DONE = {
 };
 /** The outcome a planned action has when it goes as planned (or is only previewed). */
 function planned(a) {
-    return {
-        path: a.path,
-        action: DONE[a.kind],
-        ...('resourceId' in a && a.resourceId !== undefined ? { resourceId: a.resourceId } : {}),
-        ...('previousPath' in a && a.previousPath !== undefined
-            ? { previousPath: a.previousPath }
-            : {}),
-        ...('reason' in a ? { reason: a.reason } : {})
-    };
+    // Fields set one by one rather than spread: a no-op reconcile makes 100,000 of these.
+    const o = { path: a.path, action: DONE[a.kind] };
+    if ('resourceId' in a && a.resourceId !== undefined)
+        o.resourceId = a.resourceId;
+    if ('previousPath' in a && a.previousPath !== undefined)
+        o.previousPath = a.previousPath;
+    if ('reason' in a)
+        o.reason = a.reason;
+    return o;
 }
 async function applyPlan(actions, options) {
     const outcomes = new Map();
@@ -40081,8 +40083,11 @@ function keepReplaced(settled, unwritable, input) {
 }
 /** The blobs a plan's creates and updates write: what must be read before it can be settled. */
 function blobsToRead(draft) {
-    const blobs = draft.flatMap(a => (a.kind === 'create' || a.kind === 'update' ? [a.blobSha] : []));
-    return [...new Set(blobs)];
+    const blobs = new Set();
+    for (const a of draft)
+        if (a.kind === 'create' || a.kind === 'update')
+            blobs.add(a.blobSha);
+    return [...blobs];
 }
 /** A run refused before any write (max-deletions); the step fails with this message. */
 class RefusedError extends Error {

@@ -71,13 +71,15 @@ function writeRedirectTarget(response: Response, current: URL, method: string, h
   return target
 }
 
-/** fetch through the runner's proxy, when it has one for `baseUrl`. */
+/**
+ * undici's fetch, through the runner's proxy when it has one for `baseUrl`. The undici that
+ * @actions/http-client loads anyway, rather than Node's own copy: one fetch on every Node version,
+ * and no second HTTP stack to load at the first request (some 35 ms).
+ */
 function proxiedFetch(baseUrl: string): typeof fetch {
   const dispatcher = new HttpClient().getAgentDispatcher(baseUrl)
-  return dispatcher
-    ? (((url: string, init: object) =>
-        undiciFetch(url, { ...init, dispatcher })) as unknown as typeof fetch)
-    : (url, init) => globalThis.fetch(url, init)
+  return ((url: string, init: object) =>
+    undiciFetch(url, dispatcher ? { ...init, dispatcher } : init)) as unknown as typeof fetch
 }
 
 export function writeSafeFetch(baseUrl: string): typeof fetch {

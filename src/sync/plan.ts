@@ -315,8 +315,9 @@ function keepReplaced(
 
 /** The blobs a plan's creates and updates write: what must be read before it can be settled. */
 export function blobsToRead(draft: readonly PlannedAction[]): string[] {
-  const blobs = draft.flatMap(a => (a.kind === 'create' || a.kind === 'update' ? [a.blobSha] : []))
-  return [...new Set(blobs)]
+  const blobs = new Set<string>()
+  for (const a of draft) if (a.kind === 'create' || a.kind === 'update') blobs.add(a.blobSha)
+  return [...blobs]
 }
 
 /** A run refused before any write (max-deletions); the step fails with this message. */
