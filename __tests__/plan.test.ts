@@ -247,6 +247,24 @@ describe('plan', () => {
     ])
   })
 
+  it('takes a resource listed twice (the same id) for one resource, never a duplicate of itself', () => {
+    // Pages that shifted while they were read can list a resource twice.
+    const actions = plan(
+      input({
+        desired: [file('a.md'), file('b.md')],
+        owned: [gh(7, 'a.md'), gh(2, 'b.md', OLD), gh(7, 'a.md'), gh(2, 'b.md', OLD)]
+      })
+    )
+    expect(actions).toEqual([
+      { kind: 'unchanged', path: 'a.md', resourceId: 7 },
+      { kind: 'update', path: 'b.md', blobSha: 'blob-b.md', resourceId: 2, reason: 'file changed' }
+    ])
+    // Nothing left over to prune either, in a full reconcile that lists neither file.
+    expect(plan(input({ owned: [gh(7, 'a.md'), gh(7, 'a.md')] }))).toEqual([
+      { kind: 'delete', path: 'a.md', resourceId: 7, reason: 'file removed' }
+    ])
+  })
+
   it('keeps the oldest duplicate and updates it when none is current', () => {
     const actions = plan(
       input({ desired: [file('a.md')], owned: [gh(9, 'a.md', OLD), gh(4, 'a.md', OLD)] })

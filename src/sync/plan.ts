@@ -62,7 +62,6 @@ export type PlannedAction =
   /** A write that cannot be sent: its file could not be read. */
   | { kind: 'fail'; path: string; reason: string; resourceId?: number; previousPath?: string }
 
-const byId = (a: OwnedResource, b: OwnedResource) => a.id - b.id
 const byPath = (a: PlannedAction, b: PlannedAction) =>
   a.path < b.path ? -1 : a.path > b.path ? 1 : 0
 
@@ -74,7 +73,16 @@ function inOrder<T>(list: readonly T[], order: (a: T, b: T) => number): boolean 
 
 export function plan(input: PlanInput): PlannedAction[] {
   const atPath = indexByPath(input.owned)
-  const decided = new Set<number>()
+  const decided = new Decided(input.owned.length)
+  // A resource listed twice (pages that shifted while they were read) is one resource: its later
+  // places are decided from the start, or it would be deleted as a duplicate of itself.
+  if (!inOrder(input.owned, (a, b) => (a.id < b.id ? -1 : 1))) {
+    const seen = new Set<number>()
+    for (const [i, r] of input.owned.entries()) {
+      if (seen.has(r.id)) decided.add(i)
+      else seen.add(r.id)
+    }
+  }
   const moved = followRenames(input, atPath, decided)
   const actions: PlannedAction[] = []
   for (const file of input.desired) {
@@ -82,43 +90,72 @@ export function plan(input: PlanInput): PlannedAction[] {
     const movedHere = moved.size > 0 ? moved.get(file.path) : undefined
     // The common case, one resource of ours of the type wanted, without building lists.
     if (
-      found !== undefined &&
-      !Array.isArray(found) &&
-      found.type === input.resourceType &&
+      typeof found === 'number' &&
+      input.owned[found]!.type === input.resourceType &&
       !movedHere &&
-      !decided.has(found.id) &&
+      !decided.has(found) &&
       !unsyncableMode(file.mode)
     ) {
-      decided.add(found.id)
-      actions.push(keepOrUpdate(input, found, file))
+      decided.add(found)
+      actions.push(keepOrUpdate(input, input.owned[found]!, file))
       continue
     }
-    const all = listed(found)
-    const here = all.some(r => decided.has(r.id)) ? all.filter(r => !decided.has(r.id)) : all
-    for (const r of here) decided.add(r.id)
-    for (const a of decideFile(input, file, here, movedHere)) actions.push(a)
+    const here = listed(found).filter(i => !decided.has(i))
+    for (const i of here) decided.add(i)
+    const resources = here.map(i => input.owned[i]!)
+    for (const a of decideFile(input, file, resources, movedHere)) actions.push(a)
   }
   for (const a of decideLeftovers(input, decided)) actions.push(a)
   return inOrder(actions, byPath) ? actions : actions.sort(byPath)
 }
 
-/** Resources of ours by path: one, or several in id order (runs that raced left duplicates). */
-type ByPath = ReadonlyMap<string, OwnedResource | OwnedResource[]>
-
-function indexByPath(resources: readonly OwnedResource[]): ByPath {
-  const atPath = new Map<string, OwnedResource | OwnedResource[]>()
-  for (const r of inOrder(resources, byId) ? resources : [...resources].sort(byId)) {
-    const found = atPath.get(r.path)
-    if (found === undefined) atPath.set(r.path, r)
-    else if (Array.isArray(found)) found.push(r)
-    else atPath.set(r.path, [found, r])
+/**
+ * Which of our resources are decided, by their place in `owned`: a flag a resource, where a set
+ * of ids would hash 100,000 of them.
+ */
+class Decided {
+  size = 0
+  private readonly flags: Uint8Array
+  constructor(count: number) {
+    this.flags = new Uint8Array(count)
   }
+  has(i: number): boolean {
+    return this.flags[i] === 1
+  }
+  add(i: number): void {
+    if (this.flags[i] === 1) return
+    this.flags[i] = 1
+    this.size++
+  }
+}
+
+/**
+ * Our resources by path, as places in `owned`: one, or several in id order (runs that raced
+ * left duplicates).
+ */
+type ByPath = ReadonlyMap<string, number | number[]>
+
+function indexByPath(owned: readonly OwnedResource[]): ByPath {
+  const atPath = new Map<string, number | number[]>()
+  const several: number[][] = []
+  for (let i = 0; i < owned.length; i++) {
+    const path = owned[i]!.path
+    const found = atPath.get(path)
+    if (found === undefined) atPath.set(path, i)
+    else if (Array.isArray(found)) found.push(i)
+    else {
+      const places = [found, i]
+      several.push(places)
+      atPath.set(path, places)
+    }
+  }
+  for (const places of several) places.sort((a, b) => owned[a]!.id - owned[b]!.id)
   return atPath
 }
 
-const NONE: readonly OwnedResource[] = []
+const NONE: readonly number[] = []
 
-function listed(found: OwnedResource | OwnedResource[] | undefined): readonly OwnedResource[] {
+function listed(found: number | number[] | undefined): readonly number[] {
   return found === undefined ? NONE : Array.isArray(found) ? found : [found]
 }
 
@@ -126,18 +163,18 @@ function listed(found: OwnedResource | OwnedResource[] | undefined): readonly Ow
 function followRenames(
   input: PlanInput,
   atPath: ByPath,
-  decided: Set<number>
+  decided: Decided
 ): Map<string, OwnedResource> {
-  const wanted = (r: OwnedResource) => r.type === input.resourceType
+  const wanted = (i: number) => input.owned[i]!.type === input.resourceType
   const moved = new Map<string, OwnedResource>()
   if (input.renames.length === 0) return moved
   const desiredPaths = new Set(input.desired.map(d => d.path))
   for (const { from, to } of input.renames) {
     if (!desiredPaths.has(to) || listed(atPath.get(to)).some(wanted)) continue
-    const source = listed(atPath.get(from)).find(r => wanted(r) && !decided.has(r.id))
-    if (source) {
-      moved.set(to, source)
-      decided.add(source.id)
+    const source = listed(atPath.get(from)).find(i => wanted(i) && !decided.has(i))
+    if (source !== undefined) {
+      moved.set(to, input.owned[source]!)
+      decided.add(source)
     }
   }
   return moved
@@ -194,13 +231,13 @@ function keepOrUpdate(input: PlanInput, r: OwnedResource, file: DesiredFile): Pl
 }
 
 /** Our resources no desired file claimed: their files were removed or renamed out of scope. */
-function decideLeftovers(input: PlanInput, decided: ReadonlySet<number>): PlannedAction[] {
+function decideLeftovers(input: PlanInput, decided: Decided): PlannedAction[] {
   if (decided.size === input.owned.length) return []
   const desiredPaths = new Set(input.desired.map(d => d.path))
   const renamedFrom = new Map(input.renames.map(x => [x.from, x]))
   const actions: PlannedAction[] = []
-  for (const r of input.owned) {
-    if (decided.has(r.id)) continue
+  for (const [i, r] of input.owned.entries()) {
+    if (decided.has(i)) continue
     if (input.decide !== 'all' && !input.decide.has(r.path)) continue
     const { path, id: resourceId } = r
     const rename = renamedFrom.get(path)
