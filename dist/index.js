@@ -28464,6 +28464,7 @@ class Bytes {
     chunks;
     length;
     starts = [];
+    scratch = Buffer.alloc(0);
     constructor(chunks) {
         this.chunks = chunks;
         let length = 0;
@@ -28475,15 +28476,27 @@ class Bytes {
     }
     /** The text of bytes [from, to): cuts fall on ASCII bytes, so no character is split. */
     text(from, to) {
-        const parts = [];
+        return this.copy(from, to, '', '');
+    }
+    /**
+     * The text of `before`, bytes [from, to) and `after` (ASCII), copied into one buffer kept for
+     * the next piece: a piece's text is made once, rather than concatenated and flattened.
+     */
+    copy(from, to, before, after) {
+        const size = before.length + (to - from) + after.length;
+        if (this.scratch.length < size)
+            this.scratch = Buffer.allocUnsafe(Math.max(size, 64 * 1024));
+        let at = this.scratch.write(before, 0, 'latin1');
         for (let k = this.chunkAt(from); k < this.chunks.length && from < to; k++) {
             const chunk = this.chunks[k];
             const start = this.starts[k];
             const end = Math.min(to, start + chunk.length);
-            parts.push(Buffer.from(chunk.buffer, chunk.byteOffset + from - start, end - from));
+            this.scratch.set(chunk.subarray(from - start, end - start), at);
+            at += end - from;
             from = end;
         }
-        return (parts.length === 1 ? parts[0] : Buffer.concat(parts)).toString('utf8');
+        at += this.scratch.write(after, at, 'latin1');
+        return this.scratch.toString('utf8', 0, at);
     }
     /** Whether bytes [from, to) are JSON whitespace only; looked at from the end, as an item ends there. */
     blank(from, to) {
@@ -28677,7 +28690,7 @@ function forEachItem(chunks, key, visit, pieceBytes = PIECE_BYTES) {
     for (const end of ends) {
         let items;
         try {
-            items = JSON.parse(`[${bytes.text(from, end)}]`);
+            items = JSON.parse(bytes.copy(from, end, '[', ']'));
         }
         catch {
             // The pieces are the array's items, so the whole body is not JSON either.
@@ -31492,8 +31505,14 @@ function createGit(workdir, options = {}) {
         }
         return out;
     }
+    // A commit found stays found for the run: it is asked for again by each step that reads it.
+    const present = new Set();
     async function hasCommit(sha) {
+        if (present.has(sha))
+            return true;
         const res = await run(['cat-file', '-e', `${assertRev(sha)}^{commit}`], { allowFailure: true });
+        if (res.code === 0)
+            present.add(sha);
         return res.code === 0;
     }
     function start(args) {
@@ -31948,6 +31967,16 @@ function createGitFiles(git, options = {}) {
     const renameLimit = options.renameLimit ?? 10000;
     const via = options.fallback?.kind === 'api' ? 'the REST API' : 'the fallback reader';
     const blobs = createCatFileBatch(git);
+    async function listFiles(commit) {
+        assertRev(commit);
+        if (!(await ensureCommit(commit)) && options.fallback) {
+            options.log?.(`listing ${files_short(commit)} through ${via} instead`);
+            return options.fallback.listFiles(commit);
+        }
+        const res = await git.run(['ls-tree', '-r', '-z', '--full-tree', commit]);
+        return { files: parseLsTree(res.stdout), complete: true };
+    }
+    let listed;
     /** Make sure a commit is local, fetching it when a shallow checkout lacks it. */
     async function ensureCommit(sha) {
         if (await git.hasCommit(sha))
@@ -32066,14 +32095,17 @@ function createGitFiles(git, options = {}) {
         async diff(base, head) {
             return (await diffOrFallback(base, head, {})).changes;
         },
-        async listFiles(commit) {
-            assertRev(commit);
-            if (!(await ensureCommit(commit)) && options.fallback) {
-                options.log?.(`listing ${files_short(commit)} through ${via} instead`);
-                return options.fallback.listFiles(commit);
+        listFiles(commit) {
+            // The last listing is kept: a full reconcile starts it early (main.ts) and asks again.
+            if (listed?.commit !== commit) {
+                const entry = { commit, listing: listFiles(commit) };
+                entry.listing.catch(() => {
+                    if (listed === entry)
+                        listed = undefined;
+                });
+                listed = entry;
             }
-            const res = await git.run(['ls-tree', '-r', '-z', '--full-tree', commit]);
-            return { files: parseLsTree(res.stdout), complete: true };
+            return listed.listing;
         },
         modes: (commit, paths) => lsTreeModes(git, commit, paths),
         async readFileAt(commit, path) {
@@ -38355,18 +38387,24 @@ function compileGlobs(text) {
     if (include.length === 0) {
         throw new Error(`needs at least one pattern that is not an exclusion (one glob a line, e.g. "**/*.md"); got ${JSON.stringify(text)}.`);
     }
-    // What Minimatch.match does, with the path split once for every pattern rather than once for
-    // each: a git path has no empty, '.' or '..' segment, so splitting at '/' is its split. For the
-    // same reason, with dotfiles matched, `**/<segment>` (the default `**/*.md`) matches exactly
-    // the paths whose last segment matches <segment>: one segment compared, not every suffix.
-    const hit = (parts) => (m) => m.set.some(p => p.length === 2 && p[0] === GLOBSTAR && p[1] !== GLOBSTAR
-        ? m.matchOne(parts.slice(-1), p.slice(1))
-        : m.matchOne(parts, p));
+    const tester = (m) => {
+        const tests = m.set.map((p) => {
+            if (p.length === 2 && p[0] === GLOBSTAR && p[1] !== GLOBSTAR) {
+                const rest = p.slice(1);
+                return path => m.matchOne([path.slice(path.lastIndexOf('/') + 1)], rest);
+            }
+            return (_, parts) => m.matchOne(parts(), p);
+        });
+        return (path, parts) => tests.some(test => test(path, parts));
+    };
+    const includes = include.map(tester);
+    const excludes = exclude.map(tester);
     return {
         patterns,
         matches: path => {
-            const parts = path.split('/');
-            return include.some(hit(parts)) && !exclude.some(hit(parts));
+            let split;
+            const parts = () => (split ??= path.split('/'));
+            return includes.some(t => t(path, parts)) && !excludes.some(t => t(path, parts));
         }
     };
 }
@@ -40455,6 +40493,10 @@ async function startRun(settings, ctx, options) {
         const { files } = await chooseFiles({ client, owner, repo, workspace, commit, log });
         const { scope, write } = await resolveScope({ ...ctx, sync: settings.sync, files, log });
         log(`Scope: ${scope.reason}`);
+        // A full reconcile lists every file of the checkout: started now, git runs while the Space
+        // is looked up (the listing is kept for when the plan asks; a failure is the plan's to say).
+        if (scope.kind === 'full' && files.kind === 'git')
+            files.listFiles(scope.commit).catch(() => { });
         return { client, files, scope, write, serverUrl: ctx.serverUrl, log };
     }
     catch (error) {

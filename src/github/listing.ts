@@ -37,6 +37,7 @@ interface Cuts {
 class Bytes {
   readonly length: number
   private readonly starts: number[] = []
+  private scratch = Buffer.alloc(0)
   constructor(readonly chunks: BodyChunks) {
     let length = 0
     for (const c of chunks) {
@@ -48,15 +49,27 @@ class Bytes {
 
   /** The text of bytes [from, to): cuts fall on ASCII bytes, so no character is split. */
   text(from: number, to: number): string {
-    const parts: Buffer[] = []
+    return this.copy(from, to, '', '')
+  }
+
+  /**
+   * The text of `before`, bytes [from, to) and `after` (ASCII), copied into one buffer kept for
+   * the next piece: a piece's text is made once, rather than concatenated and flattened.
+   */
+  copy(from: number, to: number, before: string, after: string): string {
+    const size = before.length + (to - from) + after.length
+    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, 64 * 1024))
+    let at = this.scratch.write(before, 0, 'latin1')
     for (let k = this.chunkAt(from); k < this.chunks.length && from < to; k++) {
       const chunk = this.chunks[k]!
       const start = this.starts[k]!
       const end = Math.min(to, start + chunk.length)
-      parts.push(Buffer.from(chunk.buffer, chunk.byteOffset + from - start, end - from))
+      this.scratch.set(chunk.subarray(from - start, end - start), at)
+      at += end - from
       from = end
     }
-    return (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8')
+    at += this.scratch.write(after, at, 'latin1')
+    return this.scratch.toString('utf8', 0, at)
   }
 
   /** Whether bytes [from, to) are JSON whitespace only; looked at from the end, as an item ends there. */
@@ -244,7 +257,7 @@ export function forEachItem(
   for (const end of ends) {
     let items: unknown[]
     try {
-      items = JSON.parse(`[${bytes.text(from, end)}]`) as unknown[]
+      items = JSON.parse(bytes.copy(from, end, '[', ']')) as unknown[]
     } catch {
       // The pieces are the array's items, so the whole body is not JSON either.
       return { listed: false, data: parseWhole(chunks) }

@@ -416,6 +416,17 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
   const via = options.fallback?.kind === 'api' ? 'the REST API' : 'the fallback reader'
   const blobs = createCatFileBatch(git)
 
+  async function listFiles(commit: string): Promise<FileListing> {
+    assertRev(commit)
+    if (!(await ensureCommit(commit)) && options.fallback) {
+      options.log?.(`listing ${short(commit)} through ${via} instead`)
+      return options.fallback.listFiles(commit)
+    }
+    const res = await git.run(['ls-tree', '-r', '-z', '--full-tree', commit])
+    return { files: parseLsTree(res.stdout), complete: true }
+  }
+  let listed: { commit: string; listing: Promise<FileListing> } | undefined
+
   /** Make sure a commit is local, fetching it when a shallow checkout lacks it. */
   async function ensureCommit(sha: string): Promise<boolean> {
     if (await git.hasCommit(sha)) return true
@@ -551,14 +562,16 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
       return (await diffOrFallback(base, head, {})).changes
     },
 
-    async listFiles(commit): Promise<FileListing> {
-      assertRev(commit)
-      if (!(await ensureCommit(commit)) && options.fallback) {
-        options.log?.(`listing ${short(commit)} through ${via} instead`)
-        return options.fallback.listFiles(commit)
+    listFiles(commit): Promise<FileListing> {
+      // The last listing is kept: a full reconcile starts it early (main.ts) and asks again.
+      if (listed?.commit !== commit) {
+        const entry = { commit, listing: listFiles(commit) }
+        entry.listing.catch(() => {
+          if (listed === entry) listed = undefined
+        })
+        listed = entry
       }
-      const res = await git.run(['ls-tree', '-r', '-z', '--full-tree', commit])
-      return { files: parseLsTree(res.stdout), complete: true }
+      return listed.listing
     },
 
     modes: (commit, paths) => lsTreeModes(git, commit, paths),

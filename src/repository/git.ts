@@ -158,8 +158,12 @@ export function createGit(workdir: string, options: GitOptions = {}): Git {
     return out
   }
 
+  // A commit found stays found for the run: it is asked for again by each step that reads it.
+  const present = new Set<string>()
   async function hasCommit(sha: string): Promise<boolean> {
+    if (present.has(sha)) return true
     const res = await run(['cat-file', '-e', `${assertRev(sha)}^{commit}`], { allowFailure: true })
+    if (res.code === 0) present.add(sha)
     return res.code === 0
   }
 

@@ -109,18 +109,27 @@ export function compileGlobs(text: string): GlobSet {
   // What Minimatch.match does, with the path split once for every pattern rather than once for
   // each: a git path has no empty, '.' or '..' segment, so splitting at '/' is its split. For the
   // same reason, with dotfiles matched, `**/<segment>` (the default `**/*.md`) matches exactly
-  // the paths whose last segment matches <segment>: one segment compared, not every suffix.
-  const hit = (parts: string[]) => (m: Minimatch) =>
-    m.set.some(p =>
-      p.length === 2 && p[0] === GLOBSTAR && p[1] !== GLOBSTAR
-        ? m.matchOne(parts.slice(-1), p.slice(1))
-        : m.matchOne(parts, p)
-    )
+  // the paths whose last segment matches <segment>: one segment compared, not every suffix, and
+  // the path not split at all.
+  type Test = (path: string, parts: () => string[]) => boolean
+  const tester = (m: Minimatch): Test => {
+    const tests = m.set.map((p): Test => {
+      if (p.length === 2 && p[0] === GLOBSTAR && p[1] !== GLOBSTAR) {
+        const rest = p.slice(1)
+        return path => m.matchOne([path.slice(path.lastIndexOf('/') + 1)], rest)
+      }
+      return (_, parts) => m.matchOne(parts(), p)
+    })
+    return (path, parts) => tests.some(test => test(path, parts))
+  }
+  const includes = include.map(tester)
+  const excludes = exclude.map(tester)
   return {
     patterns,
     matches: path => {
-      const parts = path.split('/')
-      return include.some(hit(parts)) && !exclude.some(hit(parts))
+      let split: string[] | undefined
+      const parts = () => (split ??= path.split('/'))
+      return includes.some(t => t(path, parts)) && !excludes.some(t => t(path, parts))
     }
   }
 }

@@ -56,6 +56,9 @@ async function startRun(settings: Settings, ctx: RunContext, options: SyncOption
     const { files } = await chooseFiles({ client, owner, repo, workspace, commit, log })
     const { scope, write } = await resolveScope({ ...ctx, sync: settings.sync, files, log })
     log(`Scope: ${scope.reason}`)
+    // A full reconcile lists every file of the checkout: started now, git runs while the Space
+    // is looked up (the listing is kept for when the plan asks; a failure is the plan's to say).
+    if (scope.kind === 'full' && files.kind === 'git') files.listFiles(scope.commit).catch(() => {})
     return { client, files, scope, write, serverUrl: ctx.serverUrl, log } satisfies RunShared
   } catch (error) {
     if (error instanceof InputError) throw error
