@@ -156,20 +156,62 @@ export function parseDiffTreeStdin(out: Buffer, expected: number): FileChange[][
 /** Parse `git ls-tree -r -z`: `<mode> <type> <sha>\t<path>` per record; blobs only. */
 export function parseLsTree(out: Buffer): FileEntry[] {
   const files: FileEntry[] = []
-  for (const record of records(out)) {
-    const tab = record.indexOf('\t')
-    const typeAt = record.indexOf(' ') + 1
-    const shaAt = record.indexOf(' ', typeAt) + 1
-    if (typeAt === 0 || shaAt === 0 || tab <= shaAt) {
-      throw new Error(`unexpected git ls-tree record: ${JSON.stringify(record)}`)
+  for (const record of records(out)) lsTreeRecord(record, files)
+  return files
+}
+
+/** The modes git writes, each one string rather than a copy a record. */
+const MODES = new Map(['100644', '100755', '120000', '160000', '040000'].map(m => [m, m]))
+
+/** One `ls-tree` record, added to `files` when it is a blob. */
+function lsTreeRecord(record: string, files: FileEntry[]): void {
+  const tab = record.indexOf('\t')
+  const typeAt = record.indexOf(' ') + 1
+  const shaAt = record.indexOf(' ', typeAt) + 1
+  if (typeAt === 0 || shaAt === 0 || tab <= shaAt) {
+    throw new Error(`unexpected git ls-tree record: ${JSON.stringify(record)}`)
+  }
+  if (record.startsWith('blob ', typeAt)) {
+    const mode = record.slice(0, typeAt - 1)
+    files.push({
+      path: record.slice(tab + 1),
+      blobSha: record.slice(shaAt, tab),
+      mode: MODES.get(mode) ?? mode
+    })
+  }
+}
+
+/**
+ * Every file at a commit, `git ls-tree -r -z` parsed as git writes it: whole records of each
+ * chunk as it comes, so that a listing of 100,000 files is never one 10 MB buffer and string, and
+ * its parsing takes turns with the other work of the run (the Space's listing arriving).
+ */
+async function lsTreeAll(git: Git, commit: string): Promise<FileEntry[]> {
+  const args = ['ls-tree', '-r', '-z', '--full-tree', commit]
+  const proc = git.start(args)
+  proc.hold(true)
+  const files: FileEntry[] = []
+  try {
+    proc.stdin.end()
+    let rest: Buffer | undefined
+    for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
+      const bytes = rest ? Buffer.concat([rest, chunk]) : chunk
+      // A NUL byte is never part of a UTF-8 sequence: records up to the last one decode whole.
+      const end = bytes.lastIndexOf(0) + 1
+      if (end > 0) for (const record of records(bytes.subarray(0, end))) lsTreeRecord(record, files)
+      rest = end < bytes.length ? Buffer.from(bytes.subarray(end)) : undefined
     }
-    if (record.startsWith('blob ', typeAt)) {
-      files.push({
-        path: record.slice(tab + 1),
-        blobSha: record.slice(shaAt, tab),
-        mode: record.slice(0, typeAt - 1)
-      })
+    const exit = await proc.exited
+    if (exit.code !== 0) {
+      const code = exit.error
+        ? ((exit.error as NodeJS.ErrnoException).code ?? exit.error.message)
+        : (exit.code ?? exit.signal ?? undefined)
+      throw new GitError(args, code, exit.stderr)
     }
+    if (rest)
+      throw new Error(`unexpected git ls-tree record: ${JSON.stringify(rest.toString('utf8'))}`)
+  } finally {
+    proc.hold(false)
   }
   return files
 }
@@ -422,8 +464,7 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
       options.log?.(`listing ${short(commit)} through ${via} instead`)
       return options.fallback.listFiles(commit)
     }
-    const res = await git.run(['ls-tree', '-r', '-z', '--full-tree', commit])
-    return { files: parseLsTree(res.stdout), complete: true }
+    return { files: await lsTreeAll(git, commit), complete: true }
   }
   let listed: { commit: string; listing: Promise<FileListing> } | undefined
 
