@@ -325,6 +325,18 @@ describe('trees', () => {
     expect(emu.requests.at(-1)?.route).toBe('/repos/{owner}/{repo}/git/trees/{tree_sha}')
   })
 
+  it("keeps a tree answer by its sha, never handing one repository's URLs to another", async () => {
+    // The same folder registered under a second name: the same trees, other URLs.
+    emu.addRepo({ owner: ORG, name: 'hello-again', id: 1296270, dir })
+    const first = await call(emu, 'GET', `${repo}/git/trees/main?recursive=1`)
+    const again = await call(emu, 'GET', `${repo}/git/trees/main?recursive=1`)
+    const other = await call(emu, 'GET', `/repos/${ORG}/hello-again/git/trees/main?recursive=1`)
+    expect(again.body).toEqual(first.body)
+    expect(other.body.sha).toBe(first.body.sha)
+    expect(other.body.url).toBe(`${emu.url}/repos/${ORG}/hello-again/git/trees/${first.body.sha}`)
+    expect(JSON.stringify(other.body.tree)).not.toContain('/hello-world/')
+  })
+
   it('truncates beyond the tree limit', async () => {
     const small = await startEmulator({ treeLimit: 100 })
     try {
