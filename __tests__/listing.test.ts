@@ -3,6 +3,8 @@
  * the whole body (decoded as UTF-8, a leading BOM dropped) gives: the items of the top-level
  * object's `key` in order, their count and the rest of the object, or, for any other body, what
  * JSON.parse made of it (its text when it is not JSON). Random bodies come from a seeded PRNG.
+ * Where pieces cut at `},{` have already been handed on, a body found broken later gives the same
+ * answer after them, and one that gives the key again is refused (JSON.parse would take the last).
  */
 import { afterEach, describe, expect, it, jest } from '@jest/globals'
 import { isDeepStrictEqual as equals } from 'node:util'
@@ -672,6 +674,51 @@ describe('forEachItem on bodies that are not JSON', () => {
       }
     }
     expect(mismatches).toStrictEqual([])
+  })
+})
+
+describe('forEachItem cutting at "},{" without looking at the bytes between', () => {
+  // Items with `},{` inside strings and inside nested lists of objects: a cut there leaves a
+  // string or a bracket open, so its piece cannot parse, and the scan finds the real cut.
+  const tricky = (i: number) => ({
+    id: i,
+    note: `a},{"b":${i}},{`,
+    nested: [{ x: i }, { y: '},{' }, [{ z: [{}, {}] }]],
+    esc: '\\"},{\\'
+  })
+  const items = Array.from({ length: 60 }, (_, i) => (i % 3 === 1 ? tricky(i) : { id: i }))
+  const body = JSON.stringify({ before: 1, resources: items, after: [{ a: 1 }, { b: 2 }] })
+
+  it('gives what JSON.parse gives, wherever the chunks and pieces fall', () => {
+    const bytes = encoder.encode(body)
+    for (const pieceBytes of [1, 5, 17, 64, 200, undefined]) {
+      for (const size of [1, 3, 7, 64, undefined]) {
+        expect(run(chunksOf(body, size), pieceBytes)).toStrictEqual(reference(bytes))
+      }
+    }
+  })
+
+  it('refuses a body that gives the key again after items were handed on', () => {
+    // JSON.parse would keep the last list; the first one's items were already handed on.
+    const twice = `${body.slice(0, -1)},"resources":[{"id":99}]}`
+    const { result, visited } = run(chunksOf(twice, 64), 5)
+    expect(visited.length).toBeGreaterThan(0)
+    expect(visited).toStrictEqual(items.slice(0, visited.length))
+    expect(result).toStrictEqual({
+      listed: false,
+      data: JSON.parse(twice),
+      reason: 'JSON that gives "resources" more than once'
+    })
+    // Read whole, nothing is handed on before the second key is seen: JSON.parse's answer.
+    expect(run(chunksOf(twice))).toStrictEqual(reference(encoder.encode(twice)))
+  })
+
+  it('gives the text when the body after the items is broken, after handing on at most the items', () => {
+    for (const broken of [`${body.slice(0, -1)},"x":tru}`, `${body}x`, body.slice(0, -2)]) {
+      const { result, visited } = run(chunksOf(broken, 64), 5)
+      expect(result).toStrictEqual({ listed: false, data: broken })
+      expect(visited).toStrictEqual(items.slice(0, visited.length))
+    }
   })
 })
 

@@ -337,7 +337,9 @@ async function readAll(
     const page = chunks
       ? forEachItem(chunks, 'resources', visit as (item: unknown) => void)
       : { listed: false as const, data }
-    if (!page.listed) return { listed: false, data: notAListing(page.data, 'resources', false) }
+    if (!page.listed) {
+      return { listed: false, data: page.reason ?? notAListing(page.data, 'resources', false) }
+    }
     if (chunks) pages.push(chunks)
     count += page.count
     return page
