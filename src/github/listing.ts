@@ -1,11 +1,12 @@
 /**
  * A large JSON listing read in pieces: the items of one array-valued key of the top-level object
- * (a Space's `resources`) are parsed some 48 KiB at a time and handed on one by one, so that
- * a listing of 100,000 resources (some 30 MB) is never one string, nor 100,000 objects alive at
- * once. What JSON.parse of the whole body would accept and give, and nothing else: the body is
- * cut only at commas between the array's items, each piece and the rest of the body are parsed
- * with JSON.parse, and any body this cannot follow (not an object, the key twice, bytes that are
- * not JSON) is left to JSON.parse of the whole, so that the caller says what is wrong with it.
+ * (a Space's `resources`) are parsed some 48 KiB at a time and handed on one by one, so that a
+ * listing of 100,000 resources (some 30 MB) is never one string, nor 100,000 objects alive at
+ * once. The body is cut only at commas between the array's items, and each piece and the rest of
+ * the body are parsed with JSON.parse: the answer is JSON.parse's, with one exception (a body that
+ * gives the key again after items were handed on is refused, where JSON.parse would take the
+ * last). A body this cannot follow (not an object, bytes that are not JSON, the key absent or not
+ * a list) is left to JSON.parse of the whole, so that the caller says what is wrong with it.
  */
 
 const QUOTE = 0x22
