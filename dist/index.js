@@ -32205,15 +32205,10 @@ function createGitFiles(git, options = {}) {
             return (await diffOrFallback(base, head, {})).changes;
         },
         listFiles(commit) {
-            // The last listing is kept: a full reconcile starts it early (main.ts) and asks again.
-            if (listed?.commit !== commit) {
-                const entry = { commit, listing: listFiles(commit) };
-                entry.listing.catch(() => {
-                    if (listed === entry)
-                        listed = undefined;
-                });
-                listed = entry;
-            }
+            // The last listing is kept, a failure too (a missing commit is not fetched twice): a full
+            // reconcile starts it early (main.ts) and asks again.
+            if (listed?.commit !== commit)
+                listed = { commit, listing: listFiles(commit) };
             return listed.listing;
         },
         modes: (commit, paths) => lsTreeModes(git, commit, paths),

@@ -604,14 +604,9 @@ export function createGitFiles(git: Git, options: GitFilesOptions = {}): GitFile
     },
 
     listFiles(commit): Promise<FileListing> {
-      // The last listing is kept: a full reconcile starts it early (main.ts) and asks again.
-      if (listed?.commit !== commit) {
-        const entry = { commit, listing: listFiles(commit) }
-        entry.listing.catch(() => {
-          if (listed === entry) listed = undefined
-        })
-        listed = entry
-      }
+      // The last listing is kept, a failure too (a missing commit is not fetched twice): a full
+      // reconcile starts it early (main.ts) and asks again.
+      if (listed?.commit !== commit) listed = { commit, listing: listFiles(commit) }
       return listed.listing
     },
 
