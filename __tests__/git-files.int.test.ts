@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -367,6 +368,35 @@ describe('createGitFiles: listFiles and readBlob', () => {
       { path: 'link', blobSha: repo.blobSha(head, 'link'), mode: '120000' },
       { path: 'run.sh', blobSha: repo.blobSha(head, 'run.sh'), mode: '100755' }
     ])
+  })
+
+  it('lists a commit whose listing is read in many pieces, records crossing them', async () => {
+    // Some 3,000 files with long and multi-byte names: git writes over 400 KB, read in 64 KiB
+    // chunks and decoded some 256 KiB at a time.
+    const repo = createRepo()
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 3000; i++) {
+      const name = `${'ü'.repeat(i % 7)}page-${i}-${'x'.repeat(i % 113)}.md`
+      files[`docs/${i % 40}/${name}`] = `# ${i}\n`
+    }
+    const head = repo.commit('many', files)
+    const listing = await filesOf(repo).listFiles(head)
+    const out = execFileSync('git', ['ls-tree', '-r', '-z', '--full-tree', head], {
+      cwd: repo.dir,
+      maxBuffer: 1 << 26
+    })
+    expect(out.length).toBeGreaterThan(400_000)
+    const expected = out
+      .toString('utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map(record => {
+        const [meta, path] = record.split('\t') as [string, string]
+        const [mode, , blobSha] = meta.split(' ')
+        return { path, blobSha, mode }
+      })
+    expect(listing.files).toEqual(expected)
+    expect(new Set(listing.files.map(f => f.path))).toEqual(new Set(Object.keys(files)))
   })
 
   it('lists an older commit, not the work tree', async () => {

@@ -181,6 +181,9 @@ function lsTreeRecord(record: string, files: FileEntry[]): void {
   }
 }
 
+/** How much of `git ls-tree`'s output is decoded at a time (see lsTreeAll). */
+const LS_TREE_TEXT_BYTES = 256 * 1024
+
 /**
  * Every file at a commit, `git ls-tree -r -z` parsed as git writes it: whole records of each
  * chunk as it comes, so that a listing of 100,000 files is never one 10 MB buffer and string, and
@@ -191,16 +194,32 @@ async function lsTreeAll(git: Git, commit: string): Promise<FileEntry[]> {
   const proc = git.start(args)
   proc.hold(true)
   const files: FileEntry[] = []
+  // Chunks are gathered to some 256 KiB before they are decoded: a path is a slice of the text it
+  // was decoded from, which it keeps alive, and a text that large is never copied by the young
+  // generation's collector (chunk-sized texts would be, twice each).
+  let pending = Buffer.allocUnsafe(LS_TREE_TEXT_BYTES * 2)
+  let used = 0
+  const decode = (all: boolean) => {
+    // A NUL byte is never part of a UTF-8 sequence: records up to the last one decode whole.
+    const end = all ? used : pending.lastIndexOf(0, used - 1) + 1
+    if (end > 0) for (const record of records(pending.subarray(0, end))) lsTreeRecord(record, files)
+    pending.copy(pending, 0, end, used)
+    used -= end
+  }
   try {
     proc.stdin.end()
-    let rest: Buffer | undefined
     for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
-      const bytes = rest ? Buffer.concat([rest, chunk]) : chunk
-      // A NUL byte is never part of a UTF-8 sequence: records up to the last one decode whole.
-      const end = bytes.lastIndexOf(0) + 1
-      if (end > 0) for (const record of records(bytes.subarray(0, end))) lsTreeRecord(record, files)
-      rest = end < bytes.length ? Buffer.from(bytes.subarray(end)) : undefined
+      if (used + chunk.length > pending.length) {
+        const larger = Buffer.allocUnsafe(Math.max(pending.length * 2, used + chunk.length))
+        pending.copy(larger, 0, 0, used)
+        pending = larger
+      }
+      chunk.copy(pending, used)
+      used += chunk.length
+      if (used >= LS_TREE_TEXT_BYTES) decode(false)
     }
+    const rest = used > 0 && pending[used - 1] !== 0 ? pending.toString('utf8', 0, used) : undefined
+    if (!rest && used > 0) decode(true)
     const exit = await proc.exited
     if (exit.code !== 0) {
       const code = exit.error
@@ -208,8 +227,10 @@ async function lsTreeAll(git: Git, commit: string): Promise<FileEntry[]> {
         : (exit.code ?? exit.signal ?? undefined)
       throw new GitError(args, code, exit.stderr)
     }
-    if (rest)
-      throw new Error(`unexpected git ls-tree record: ${JSON.stringify(rest.toString('utf8'))}`)
+    if (rest !== undefined) {
+      const last = rest.slice(rest.lastIndexOf('\0') + 1)
+      throw new Error(`unexpected git ls-tree record: ${JSON.stringify(last)}`)
+    }
   } finally {
     proc.hold(false)
   }
