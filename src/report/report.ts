@@ -95,15 +95,15 @@ const PREVIEW_ACTION: Partial<Record<OutcomeAction, string>> = {
 }
 
 function resourceEntry(o: SpaceOutcome, preview: boolean): string {
-  // The JSON of { space?, path, action, resource_id, previous_path?, reason? }, written out: a
-  // no-op reconcile writes 100,000 of these, and only the strings need escaping.
-  const action = (preview && PREVIEW_ACTION[o.action]) || o.action
-  return (
-    `{${o.space !== undefined ? `"space":${JSON.stringify(o.space)},` : ''}` +
-    `"path":${JSON.stringify(o.path)},"action":"${action}","resource_id":${o.resourceId ?? null}` +
-    `${o.previousPath ? `,"previous_path":${JSON.stringify(o.previousPath)}` : ''}` +
-    `${o.reason ? `,"reason":${JSON.stringify(o.reason)}` : ''}}`
-  )
+  // Keys given undefined are left out, in this order.
+  return JSON.stringify({
+    space: o.space,
+    path: o.path,
+    action: (preview && PREVIEW_ACTION[o.action]) || o.action,
+    resource_id: o.resourceId ?? null,
+    previous_path: o.previousPath || undefined,
+    reason: o.reason || undefined
+  })
 }
 
 /**
