@@ -1,7 +1,7 @@
 /**
  * End to end, the run's context: what the runner gives (GITHUB_* variables, the event file) is
- * read through @actions/github's context, its defaults fill empty inputs, and a context the
- * action cannot trust fails before any request with a message that says what to fix.
+ * read, its defaults fill empty inputs, and a context the action cannot trust fails before any
+ * request with a message that says what to fix.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'

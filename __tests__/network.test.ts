@@ -85,7 +85,7 @@ describe('a request the HTTP library refuses to build', () => {
     expect(error.status).toBeUndefined()
     expect(error.message).toBe(
       `GET /orgs/${ORG}/copilot-spaces/${harness.space} was not sent: the HTTP library refused to build the request ` +
-        '(TypeError: Headers.append: "…" is an invalid header value.); it was not retried. ' +
+        '(InvalidArgumentError: invalid authorization header); it was not retried. ' +
         'A header value with a line break or another control character (in the token, for one) is a common cause.'
     )
     for (const piece of PIECES) expect(error.message).not.toContain(piece)
@@ -100,7 +100,7 @@ describe('a request the HTTP library refuses to build', () => {
     seedGone(harness)
     const run = await runSync(harness, { settings: { token: TOKEN_WITH_BREAK } })
     expect(run.error?.message).toMatch(
-      /^GET \/orgs\/octo-org\/copilot-spaces\/\d+\/resources was not sent: the HTTP library refused to build the request \(TypeError: Headers\.append: "…" is an invalid header value\.\); it was not retried\./
+      /^GET \/orgs\/octo-org\/copilot-spaces\/\d+\/resources was not sent: the HTTP library refused to build the request \(InvalidArgumentError: invalid authorization header\); it was not retried\./
     )
     for (const piece of PIECES) {
       expect(run.log.filter(l => l.includes(piece))).toEqual([])
@@ -325,13 +325,15 @@ describe('redirected writes', () => {
     expect(idsNow(harness)).toContain(id)
   })
 
-  it('reads still follow redirects, to another origin too', async () => {
+  it('reads still follow redirects, to another origin too, without the token', async () => {
     const harness = await start()
-    const other = await listen((_req, res) =>
+    const tokens: (string | undefined)[] = []
+    const other = await listen((req, res) => {
+      tokens.push(req.headers.authorization)
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ id: 1, login: 'elsewhere', type: 'Organization' }))
-    )
+    })
     harness.emu.injectFault({
       method: 'GET',
       path: `/users/${ORG}`,
@@ -341,5 +343,24 @@ describe('redirected writes', () => {
     const client = createClient({ baseUrl: harness.emu.url, token: TOKEN })
     expect((await client.getAccount(ORG)).login).toBe('elsewhere')
     expect(other.requests).toEqual([`GET /users/${ORG}`])
+    expect(tokens).toEqual([undefined])
+  })
+
+  it('a read redirected within the origin keeps its token', async () => {
+    const harness = await start()
+    const path = `/orgs/${ORG}/copilot-spaces/${harness.space}`
+    harness.emu.injectFault({
+      method: 'GET',
+      path,
+      status: 301,
+      headers: { location: `${harness.emu.url}${path}?moved=1` }
+    })
+    const client = createClient({ baseUrl: harness.emu.url, token: TOKEN })
+    expect((await client.getSpace(harness.ref)).number).toBe(harness.space)
+    // The second request needed the token: the emulator answers 401 without it.
+    expect(harness.emu.requests.map(r => [r.method, r.path, r.status])).toEqual([
+      ['GET', path, 301],
+      ['GET', path, 200]
+    ])
   })
 })

@@ -3,10 +3,10 @@
  * actions do, and sends writes with `redirect: 'manual'`: a write follows a redirect only to the
  * same origin with the same method and body (307, 308; or 301, 302 for PUT and DELETE), a few
  * hops at most; anything else ends it with a RedirectRefusedError. Reads follow redirects as
- * fetch does. (undici answers a manual redirect with its real status and `location` header.)
+ * fetch does (fetch.ts).
  */
 import { HttpClient } from '@actions/http-client'
-import { fetch as undiciFetch } from 'undici'
+import { discard, dispatcherFetch, type Init, type NodeFetch, type NodeResponse } from './fetch.js'
 
 /**
  * A write redirected where the client must not follow: to another origin (the token and the
@@ -31,7 +31,12 @@ const ADVICE =
   "Check 'api-url': it must be the REST API's own URL (https://api.github.com, https://HOST/api/v3 for GitHub Enterprise Server, https://api.SUBDOMAIN.ghe.com), so that writes are not redirected"
 
 /** Where a write's redirect goes, when it may follow it; otherwise a RedirectRefusedError. */
-function writeRedirectTarget(response: Response, current: URL, method: string, hops: number): URL {
+function writeRedirectTarget(
+  response: NodeResponse,
+  current: URL,
+  method: string,
+  hops: number
+): URL {
   const status = response.status
   const location = response.headers.get('location')
   if (location === null) {
@@ -71,28 +76,23 @@ function writeRedirectTarget(response: Response, current: URL, method: string, h
   return target
 }
 
-/**
- * undici's fetch, through the runner's proxy when it has one for `baseUrl`. The undici that
- * @actions/http-client loads anyway, rather than Node's own copy: one fetch on every Node version,
- * and no second HTTP stack to load at the first request (some 35 ms).
- */
-function proxiedFetch(baseUrl: string): typeof fetch {
-  const dispatcher = new HttpClient().getAgentDispatcher(baseUrl)
-  return ((url: string, init: object) =>
-    undiciFetch(url, dispatcher ? { ...init, dispatcher } : init)) as unknown as typeof fetch
+/** The fetch, through the runner's proxy when it has one for `baseUrl`. */
+function proxiedFetch(baseUrl: string): NodeFetch {
+  return dispatcherFetch(new HttpClient().getAgentDispatcher(baseUrl))
 }
 
 export function writeSafeFetch(baseUrl: string): typeof fetch {
   const send = proxiedFetch(baseUrl)
-  return (async (url: string, init: RequestInit = {}) => {
+  // @octokit/request reads no more of an answer than NodeResponse has.
+  return (async (url: string, init: Init = {}): Promise<NodeResponse> => {
     const method = (init.method ?? 'GET').toUpperCase()
     if (method === 'GET' || method === 'HEAD') return send(url, init)
     let current = new URL(url)
     for (let hops = 0; ; hops++) {
       const response = await send(current.href, { ...init, redirect: 'manual' })
       if (!REDIRECT_STATUSES.has(response.status)) return response
-      await response.body?.cancel().catch(() => undefined)
+      if (response.body) discard(response.body)
       current = writeRedirectTarget(response, current, method, hops)
     }
-  }) as typeof fetch
+  }) as unknown as typeof fetch
 }

@@ -8,6 +8,7 @@
 import { request as octokitRequest } from '@octokit/request'
 import type { JsonBytes, Transport } from './api.js'
 import { lowerCaseHeaders, ResponseBodyError, toApiError } from './failures.js'
+import type { NodeResponse } from './fetch.js'
 import { writeSafeFetch } from './redirects.js'
 
 export const API_VERSION = '2026-03-10'
@@ -80,7 +81,7 @@ function mediaType(contentType: string): { type: string; charset?: string } {
 
 /** The body's chunks, all of them, or a `ResponseBodyError` when the connection fails first. */
 async function readBody(
-  body: ReadableStream<Uint8Array> | null,
+  body: AsyncIterable<Uint8Array> | null,
   url: string
 ): Promise<Uint8Array[]> {
   const chunks: Uint8Array[] = []
@@ -115,7 +116,7 @@ async function successData(
   // With parseSuccessResponseBody off, the library hands back '' for a 204 or 205, and the
   // unread body (null when there is none) for any other success.
   if (typeof res.data === 'string') return res.data
-  const chunks = await readBody(res.data as ReadableStream<Uint8Array> | null, res.url)
+  const chunks = await readBody(res.data as NodeResponse['body'], res.url)
   const text = () => textOf(chunks)
   const contentType = headers['content-type']
   if (contentType === undefined) return text()

@@ -1,9 +1,8 @@
 /**
- * The run's context as the Actions runner gives it, read once through @actions/github's
- * `context` (GITHUB_* variables and the event payload), then checked: the payload and the
- * variables are data from outside.
+ * The run's context as the Actions runner gives it, read once (GITHUB_* variables and the event
+ * payload), then checked: the payload and the variables are data from outside.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import type { Client } from '../github/client.js'
 import type { EventPayload } from '../repository/event.js'
 import { InputError } from './inputs.js'
@@ -26,19 +25,24 @@ export interface RunContext {
   runUrl: string
 }
 
-/** @actions/github's `context`, loaded on first use: building it parses the event file, which may be malformed. */
-async function actionsContext() {
+/**
+ * The event payload: the JSON file GITHUB_EVENT_PATH names, or {} when there is none (a run
+ * outside Actions). What @actions/github's `context` reads, without loading that package (its
+ * Octokit is some 170 KB of bundle this action never uses).
+ */
+function readPayload(): unknown {
   const eventPath = process.env.GITHUB_EVENT_PATH
-  if (eventPath && !existsSync(eventPath)) {
+  if (!eventPath) return {}
+  if (!existsSync(eventPath)) {
     throw new InputError(
       `Could not read the event payload: GITHUB_EVENT_PATH names ${JSON.stringify(eventPath)}, which does not exist.`
     )
   }
   try {
-    return (await import('@actions/github')).context
+    return JSON.parse(readFileSync(eventPath, 'utf8')) as unknown
   } catch (error) {
     throw new InputError(
-      `Could not read the event payload at ${process.env.GITHUB_EVENT_PATH ?? '(GITHUB_EVENT_PATH unset)'}: ${(error as Error).message}`
+      `Could not read the event payload at ${eventPath}: ${(error as Error).message}`
     )
   }
 }
@@ -46,43 +50,47 @@ async function actionsContext() {
 /** An owner's login or a repository's name: what may stand in a URL path unescaped. */
 const REPOSITORY_PART = /^[A-Za-z0-9._-]+$/
 
-/** context.repo, or empty parts where it throws (neither GITHUB_REPOSITORY nor a payload repository). */
-function repositoryOf(context: Awaited<ReturnType<typeof actionsContext>>) {
-  try {
-    const { owner, repo } = context.repo
-    return { owner: String(owner ?? ''), repo: String(repo ?? '') }
-  } catch {
-    return { owner: '', repo: '' }
+/** GITHUB_REPOSITORY's two parts, else the payload's repository, else empty parts. */
+function repositoryOf(payload: EventPayload): { owner: string; repo: string } {
+  const fromEnv = process.env.GITHUB_REPOSITORY
+  if (fromEnv) {
+    const [owner = '', repo = ''] = fromEnv.split('/')
+    return { owner, repo }
   }
+  const r = payload.repository as { name?: unknown; owner?: { login?: unknown } } | undefined
+  return { owner: String(r?.owner?.login ?? ''), repo: String(r?.name ?? '') }
 }
 
 export async function readRunContext(): Promise<RunContext> {
-  const context = await actionsContext()
-  const { owner: repoOwner, repo: repoName } = repositoryOf(context)
+  const read = readPayload()
+  const payload: EventPayload =
+    typeof read === 'object' && read !== null && !Array.isArray(read) ? (read as EventPayload) : {}
+  const { owner: repoOwner, repo: repoName } = repositoryOf(payload)
   const repository = `${repoOwner}/${repoName}`
   if (!REPOSITORY_PART.test(repoOwner) || !REPOSITORY_PART.test(repoName)) {
     throw new InputError(
       `GITHUB_REPOSITORY must be "owner/name"; got ${JSON.stringify(process.env.GITHUB_REPOSITORY ?? '')}. Run the action in a GitHub Actions workflow.`
     )
   }
-  const sha = context.sha ?? ''
+  const env = process.env
+  const sha = env.GITHUB_SHA ?? ''
   if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) {
     throw new InputError(`GITHUB_SHA must be a commit SHA; got ${JSON.stringify(sha)}.`)
   }
-  const serverUrl = (context.serverUrl || 'https://github.com').replace(/\/+$/, '')
-  const payload: unknown = context.payload
+  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const runId = parseInt(env.GITHUB_RUN_ID ?? '', 10)
   return {
-    eventName: context.eventName ?? '',
-    payload: typeof payload === 'object' && payload !== null ? (payload as EventPayload) : {},
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    payload,
     sha,
     repoOwner,
     repoName,
-    workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
     serverUrl,
-    apiUrl: context.apiUrl || 'https://api.github.com',
-    ref: context.ref,
-    workflow: context.workflow ?? '',
-    runUrl: `${serverUrl}/${repository}/actions/runs/${Number.isNaN(context.runId) ? '' : context.runId}`
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    ref: env.GITHUB_REF,
+    workflow: env.GITHUB_WORKFLOW ?? '',
+    runUrl: `${serverUrl}/${repository}/actions/runs/${Number.isNaN(runId) ? '' : runId}`
   }
 }
 
