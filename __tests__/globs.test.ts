@@ -114,7 +114,13 @@ describe('braces', () => {
       '**/[!a]*.md',
       '**/?',
       '**/{docs,x}',
-      '**/*.md/**'
+      '**/*.md/**',
+      '**/*md',
+      '**/*.MD',
+      '**/*.tar.gz',
+      '**/*.',
+      '**/*d',
+      '**/*|x'
     ]
     const segments = [
       'a',
@@ -135,7 +141,13 @@ describe('braces', () => {
       '.md',
       '[a].md',
       '%.md',
-      '\\.md'
+      '\\.md',
+      'x.tar.gz',
+      'md',
+      '..md',
+      'X.MD',
+      'a.',
+      'a|x'
     ]
     const next = mulberry32(20261129)
     const paths = Array.from({ length: 3000 }, () =>

@@ -33414,27 +33414,34 @@ function parseDiffTreeStdin(out, expected) {
 /** Parse `git ls-tree -r -z`: `<mode> <type> <sha>\t<path>` per record; blobs only. */
 function parseLsTree(out) {
     const files = [];
-    for (const record of records(out))
-        lsTreeRecord(record, files);
+    lsTreeRecords(out.toString('utf8'), files);
     return files;
 }
 /** The modes git writes, each one string rather than a copy a record. */
-const MODES = new Map(['100644', '100755', '120000', '160000', '040000'].map(m => [m, m]));
-/** One `ls-tree` record, added to `files` when it is a blob. */
-function lsTreeRecord(record, files) {
-    const tab = record.indexOf('\t');
-    const typeAt = record.indexOf(' ') + 1;
-    const shaAt = record.indexOf(' ', typeAt) + 1;
-    if (typeAt === 0 || shaAt === 0 || tab <= shaAt) {
-        throw new Error(`unexpected git ls-tree record: ${JSON.stringify(record)}`);
-    }
-    if (record.startsWith('blob ', typeAt)) {
-        const mode = record.slice(0, typeAt - 1);
-        files.push({
-            path: record.slice(tab + 1),
-            blobSha: record.slice(shaAt, tab),
-            mode: MODES.get(mode) ?? mode
-        });
+const MODES = ['100644', '100755', '120000', '160000', '040000'];
+/**
+ * The NUL-terminated `ls-tree` records of `text` (the last one may lack its NUL), each blob added
+ * to `files`. Read in place, by offsets: a path and a sha are slices of the text, and nothing
+ * else is made for a record (100,000 of them in a large repository).
+ */
+function lsTreeRecords(text, files) {
+    for (let at = 0; at < text.length;) {
+        let end = text.indexOf('\0', at);
+        if (end < 0)
+            end = text.length;
+        const typeAt = text.indexOf(' ', at) + 1;
+        const shaAt = typeAt === 0 ? 0 : text.indexOf(' ', typeAt) + 1;
+        const tab = shaAt === 0 ? -1 : text.indexOf('\t', shaAt);
+        if (typeAt === 0 || shaAt === 0 || tab <= shaAt || tab >= end) {
+            throw new Error(`unexpected git ls-tree record: ${JSON.stringify(text.slice(at, end))}`);
+        }
+        if (text.startsWith('blob ', typeAt)) {
+            const modeLength = typeAt - 1 - at;
+            let mode = MODES.find(m => m.length === modeLength && text.startsWith(m, at));
+            mode ??= text.slice(at, typeAt - 1);
+            files.push({ path: text.slice(tab + 1, end), blobSha: text.slice(shaAt, tab), mode });
+        }
+        at = end + 1;
     }
 }
 /** How much of `git ls-tree`'s output is decoded at a time (see lsTreeAll). */
@@ -33458,8 +33465,7 @@ async function lsTreeAll(git, commit) {
         // A NUL byte is never part of a UTF-8 sequence: records up to the last one decode whole.
         const end = all ? used : pending.lastIndexOf(0, used - 1) + 1;
         if (end > 0)
-            for (const record of records(pending.subarray(0, end)))
-                lsTreeRecord(record, files);
+            lsTreeRecords(pending.toString('utf8', 0, end), files);
         pending.copy(pending, 0, end, used);
         used -= end;
     };
@@ -40074,6 +40080,19 @@ function braceProblem(pattern) {
     }
     return undefined;
 }
+/**
+ * The literal of a one-segment glob `*<literal>`, or undefined for any other. The literal has no
+ * character a glob gives a meaning (nor a `/`), and is not dots alone: `*` matches any run of
+ * characters, the empty one included (with `dot`), but never makes a `.` or `..` segment.
+ */
+function starSuffix(glob) {
+    if (typeof glob !== 'string' || !glob.startsWith('*'))
+        return undefined;
+    const literal = glob.slice(1);
+    return /^[^*?[\]{}()!+@\\/]*[^*?[\]{}()!+@\\/.][^*?[\]{}()!+@\\/]*$/.test(literal)
+        ? literal
+        : undefined;
+}
 /** Throws an Error whose message completes "Input 'files' …" when a line is unusable. */
 function compileGlobs(text) {
     const lines = text
@@ -40124,9 +40143,14 @@ function compileGlobs(text) {
                 const last = (path) => path.slice(path.lastIndexOf('/') + 1);
                 if (typeof segment === 'string')
                     return path => last(path) === segment;
-                if (segment instanceof RegExp)
-                    return path => segment.test(last(path));
-                return () => false;
+                if (!(segment instanceof RegExp))
+                    return () => false;
+                // `*<literal>` (`*.md`): the last segment ends with the literal exactly when the path
+                // does, the literal holding no `/`. Known by the glob minimatch compiled (`_glob`).
+                const suffix = starSuffix(segment._glob);
+                if (suffix !== undefined)
+                    return path => path.endsWith(suffix);
+                return path => segment.test(last(path));
             }
             return (_, parts) => m.matchOne(parts(), p);
         });
@@ -41220,7 +41244,13 @@ async function applyPlan(actions, options) {
     const outcomes = new Map();
     if (!options.dryRun) {
         const o = { ...options, stop: {} };
-        const writes = ['update', 'create', 'delete'].flatMap(kind => actions.filter((a) => a.kind === kind));
+        // Updates, then creates, then deletes; one pass (a no-op reconcile has 100,000 actions).
+        const byKind = { update: [], create: [], delete: [] };
+        for (const a of actions) {
+            if (a.kind === 'update' || a.kind === 'create' || a.kind === 'delete')
+                byKind[a.kind].push(a);
+        }
+        const writes = [...byKind.update, ...byKind.create, ...byKind.delete];
         // A resource being replaced (another resource-type) goes only once its successor exists.
         const replacing = (w) => w.kind === 'delete' && w.replaced !== undefined;
         const phases = [
@@ -41245,7 +41275,9 @@ async function applyPlan(actions, options) {
             o.log(`GitHub refused the token (${refused.status}, on ${refused.path}): the ${unsent} write(s) left were not sent, as each would be refused the same way.`);
         }
     }
-    return actions.map(a => outcomes.get(a) ?? planned(a));
+    return outcomes.size === 0
+        ? actions.map(planned)
+        : actions.map(a => outcomes.get(a) ?? planned(a));
 }
 /**
  * Whether the resource that replaces `w`'s is in the Space (created, or found already there);

@@ -156,28 +156,35 @@ export function parseDiffTreeStdin(out: Buffer, expected: number): FileChange[][
 /** Parse `git ls-tree -r -z`: `<mode> <type> <sha>\t<path>` per record; blobs only. */
 export function parseLsTree(out: Buffer): FileEntry[] {
   const files: FileEntry[] = []
-  for (const record of records(out)) lsTreeRecord(record, files)
+  lsTreeRecords(out.toString('utf8'), files)
   return files
 }
 
 /** The modes git writes, each one string rather than a copy a record. */
-const MODES = new Map(['100644', '100755', '120000', '160000', '040000'].map(m => [m, m]))
+const MODES = ['100644', '100755', '120000', '160000', '040000']
 
-/** One `ls-tree` record, added to `files` when it is a blob. */
-function lsTreeRecord(record: string, files: FileEntry[]): void {
-  const tab = record.indexOf('\t')
-  const typeAt = record.indexOf(' ') + 1
-  const shaAt = record.indexOf(' ', typeAt) + 1
-  if (typeAt === 0 || shaAt === 0 || tab <= shaAt) {
-    throw new Error(`unexpected git ls-tree record: ${JSON.stringify(record)}`)
-  }
-  if (record.startsWith('blob ', typeAt)) {
-    const mode = record.slice(0, typeAt - 1)
-    files.push({
-      path: record.slice(tab + 1),
-      blobSha: record.slice(shaAt, tab),
-      mode: MODES.get(mode) ?? mode
-    })
+/**
+ * The NUL-terminated `ls-tree` records of `text` (the last one may lack its NUL), each blob added
+ * to `files`. Read in place, by offsets: a path and a sha are slices of the text, and nothing
+ * else is made for a record (100,000 of them in a large repository).
+ */
+function lsTreeRecords(text: string, files: FileEntry[]): void {
+  for (let at = 0; at < text.length;) {
+    let end = text.indexOf('\0', at)
+    if (end < 0) end = text.length
+    const typeAt = text.indexOf(' ', at) + 1
+    const shaAt = typeAt === 0 ? 0 : text.indexOf(' ', typeAt) + 1
+    const tab = shaAt === 0 ? -1 : text.indexOf('\t', shaAt)
+    if (typeAt === 0 || shaAt === 0 || tab <= shaAt || tab >= end) {
+      throw new Error(`unexpected git ls-tree record: ${JSON.stringify(text.slice(at, end))}`)
+    }
+    if (text.startsWith('blob ', typeAt)) {
+      const modeLength = typeAt - 1 - at
+      let mode = MODES.find(m => m.length === modeLength && text.startsWith(m, at))
+      mode ??= text.slice(at, typeAt - 1)
+      files.push({ path: text.slice(tab + 1, end), blobSha: text.slice(shaAt, tab), mode })
+    }
+    at = end + 1
   }
 }
 
@@ -202,7 +209,7 @@ async function lsTreeAll(git: Git, commit: string): Promise<FileEntry[]> {
   const decode = (all: boolean) => {
     // A NUL byte is never part of a UTF-8 sequence: records up to the last one decode whole.
     const end = all ? used : pending.lastIndexOf(0, used - 1) + 1
-    if (end > 0) for (const record of records(pending.subarray(0, end))) lsTreeRecord(record, files)
+    if (end > 0) lsTreeRecords(pending.toString('utf8', 0, end), files)
     pending.copy(pending, 0, end, used)
     used -= end
   }

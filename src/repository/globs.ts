@@ -63,6 +63,19 @@ function braceProblem(pattern: string): string | undefined {
   return undefined
 }
 
+/**
+ * The literal of a one-segment glob `*<literal>`, or undefined for any other. The literal has no
+ * character a glob gives a meaning (nor a `/`), and is not dots alone: `*` matches any run of
+ * characters, the empty one included (with `dot`), but never makes a `.` or `..` segment.
+ */
+function starSuffix(glob: unknown): string | undefined {
+  if (typeof glob !== 'string' || !glob.startsWith('*')) return undefined
+  const literal = glob.slice(1)
+  return /^[^*?[\]{}()!+@\\/]*[^*?[\]{}()!+@\\/.][^*?[\]{}()!+@\\/]*$/.test(literal)
+    ? literal
+    : undefined
+}
+
 /** Throws an Error whose message completes "Input 'files' …" when a line is unusable. */
 export function compileGlobs(text: string): GlobSet {
   const lines = text
@@ -121,8 +134,12 @@ export function compileGlobs(text: string): GlobSet {
         const segment = p[1]
         const last = (path: string) => path.slice(path.lastIndexOf('/') + 1)
         if (typeof segment === 'string') return path => last(path) === segment
-        if (segment instanceof RegExp) return path => segment.test(last(path))
-        return () => false
+        if (!(segment instanceof RegExp)) return () => false
+        // `*<literal>` (`*.md`): the last segment ends with the literal exactly when the path
+        // does, the literal holding no `/`. Known by the glob minimatch compiled (`_glob`).
+        const suffix = starSuffix((segment as { _glob?: unknown })._glob)
+        if (suffix !== undefined) return path => path.endsWith(suffix)
+        return path => segment.test(last(path))
       }
       return (_, parts) => m.matchOne(parts(), p)
     })

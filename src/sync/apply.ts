@@ -96,9 +96,12 @@ export async function applyPlan(
   const outcomes = new Map<PlannedAction, Outcome>()
   if (!options.dryRun) {
     const o: Writing = { ...options, stop: {} }
-    const writes = (['update', 'create', 'delete'] as const).flatMap(kind =>
-      actions.filter((a): a is Write => a.kind === kind)
-    )
+    // Updates, then creates, then deletes; one pass (a no-op reconcile has 100,000 actions).
+    const byKind: Record<Write['kind'], Write[]> = { update: [], create: [], delete: [] }
+    for (const a of actions) {
+      if (a.kind === 'update' || a.kind === 'create' || a.kind === 'delete') byKind[a.kind].push(a)
+    }
+    const writes = [...byKind.update, ...byKind.create, ...byKind.delete]
     // A resource being replaced (another resource-type) goes only once its successor exists.
     const replacing = (w: Write) => w.kind === 'delete' && w.replaced !== undefined
     const phases = [
@@ -122,7 +125,9 @@ export async function applyPlan(
       )
     }
   }
-  return actions.map(a => outcomes.get(a) ?? planned(a))
+  return outcomes.size === 0
+    ? actions.map(planned)
+    : actions.map(a => outcomes.get(a) ?? planned(a))
 }
 
 /**
