@@ -9,6 +9,7 @@ import {
   type PlannedAction
 } from '../src/sync/plan.js'
 import { MAX_FREE_TEXT_BYTES, type OwnedResource } from '../src/space/resource.js'
+import { mulberry32 } from './helpers/random.js'
 
 const HEAD = 'h'.repeat(40)
 const OLD = 'o'.repeat(40)
@@ -404,7 +405,49 @@ describe('plan', () => {
     expect(actions).toHaveLength(5000)
     expect(actions.every(a => a.kind === 'unchanged')).toBe(true)
   })
+
+  it('decides the same whether the files and resources come in path order or not', () => {
+    // In path order, the planner walks the resources alongside the files; out of order, it
+    // looks every path up. Seeded Spaces: kept, stale, other-type, unpinned and removed resources.
+    const next = mulberry32(20261130)
+    const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!
+    for (let round = 0; round < 200; round++) {
+      const paths = [...new Set(Array.from({ length: 40 }, () => pick(NAMES) + pick(NAMES)))]
+      paths.sort()
+      const desired = paths.filter(() => next() < 0.7).map(p => file(p, pick(['x', 'y'])))
+      const owned = paths
+        .filter(() => next() < 0.7)
+        .map((p, i): OwnedResource => {
+          const kind = next()
+          if (kind < 0.6) return gh(i + 1, p, pick([HEAD, OLD]))
+          if (kind < 0.8) return ft(i + 1, p, pick(['x', 'y']))
+          return { id: i + 1, type: 'github_file', path: p }
+        })
+      const settings = {
+        resourceType: pick(['github_file', 'free_text'] as const),
+        pin: next() < 0.8,
+        prune: next() < 0.8,
+        changedSince: new Map([[OLD, new Set(paths.filter(() => next() < 0.3))]])
+      }
+      const inOrder = plan(input({ ...settings, desired, owned }))
+      const shuffled = (list: readonly unknown[]) =>
+        list
+          .map(v => [next(), v] as const)
+          .sort((a, b) => a[0] - b[0])
+          .map(([, v]) => v)
+      const outOfOrder = plan(
+        input({
+          ...settings,
+          desired: [...desired.slice(1), ...desired.slice(0, 1)],
+          owned: shuffled(owned) as OwnedResource[]
+        })
+      )
+      expect(outOfOrder).toEqual(inOrder)
+    }
+  })
 })
+
+const NAMES = ['a', 'b', 'B', 'docs/', 'docs/a', 'ü', 'z.md', '-', '.md', 'a/b', '~']
 
 describe('settle: the plan once the files to write have been read', () => {
   const draft: PlannedAction[] = [

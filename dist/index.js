@@ -41694,7 +41694,9 @@ function inOrder(list, order) {
     return true;
 }
 function plan(input) {
-    const atPath = indexByPath(input.owned);
+    // Renames need any path's resources; otherwise the files are looked up in their order.
+    const walk = input.renames.length === 0 ? inStep(input.owned, input.desired) : undefined;
+    const atPath = walk ? NO_INDEX : indexByPath(input.owned);
     const decided = new Decided(input.owned.length);
     // A resource listed twice (pages that shifted while they were read) is one resource: its later
     // places are decided from the start, or it would be deleted as a duplicate of itself.
@@ -41710,7 +41712,7 @@ function plan(input) {
     const moved = followRenames(input, atPath, decided);
     const actions = [];
     for (const file of input.desired) {
-        const found = atPath.get(file.path);
+        const found = walk ? walk(file.path) : atPath.get(file.path);
         const movedHere = moved.size > 0 ? moved.get(file.path) : undefined;
         // The common case, one resource of ours of the type wanted, without building lists.
         if (typeof found === 'number' &&
@@ -41772,6 +41774,29 @@ function indexByPath(owned) {
     for (const places of several)
         places.sort((a, b) => owned[a].id - owned[b].id);
     return atPath;
+}
+const NO_INDEX = new Map();
+/**
+ * When `owned` and `desired` are both in strictly increasing path order (one resource of ours a
+ * path at most), the place of each desired path's resource, asked for in `desired`'s order:
+ * `owned` is walked alongside, which answers as `indexByPath` would, without hashing every path
+ * twice (a full reconcile of a Space this action filled: git lists paths in that order, and the
+ * resources were created in it). Undefined when either is out of order.
+ */
+function inStep(owned, desired) {
+    for (let i = 1; i < owned.length; i++)
+        if (!(owned[i - 1].path < owned[i].path))
+            return undefined;
+    for (let i = 1; i < desired.length; i++) {
+        if (!(desired[i - 1].path < desired[i].path))
+            return undefined;
+    }
+    let j = 0;
+    return path => {
+        while (j < owned.length && owned[j].path < path)
+            j++;
+        return j < owned.length && owned[j].path === path ? j : undefined;
+    };
 }
 const NONE = [];
 function listed(found) {
