@@ -62,7 +62,7 @@ describe('applyPlan', () => {
       },
       { kind: 'skip', path: 'bin.md', reason: 'binary file (contains a NUL byte)' },
       { kind: 'fail', path: 'lost.md', reason: 'could not read the file: gone' },
-      { kind: 'unchanged', path: 'same.md', resourceId: 99 }
+      { kind: 'unchanged', action: 'unchanged', path: 'same.md', resourceId: 99 }
     ]
     const outcomes = await applyPlan(actions, options())
     expect(emu.requests.map(r => `${r.method} ${r.route?.split('/').pop()}`)).toEqual([

@@ -61,7 +61,7 @@ describe('plan', () => {
       input({ desired: [file('a.md'), file('b.md')], owned: [gh(1, 'a.md'), gh(2, 'gone.md')] })
     )
     expect(actions).toEqual([
-      { kind: 'unchanged', path: 'a.md', resourceId: 1 },
+      { kind: 'unchanged', action: 'unchanged', path: 'a.md', resourceId: 1 },
       { kind: 'create', path: 'b.md', blobSha: 'blob-b.md' },
       { kind: 'delete', path: 'gone.md', resourceId: 2, reason: 'file removed' }
     ])
@@ -88,7 +88,7 @@ describe('plan', () => {
         resourceId: 1,
         reason: 'file changed'
       },
-      { kind: 'unchanged', path: 'same.md', resourceId: 2 }
+      { kind: 'unchanged', action: 'unchanged', path: 'same.md', resourceId: 2 }
     ])
   })
 
@@ -142,7 +142,7 @@ describe('plan', () => {
         resourceId: 1,
         reason: 'text edited in the Space; restored from the file'
       },
-      { kind: 'unchanged', path: 'kept.md', resourceId: 2 }
+      { kind: 'unchanged', action: 'unchanged', path: 'kept.md', resourceId: 2 }
     ])
   })
 
@@ -192,7 +192,7 @@ describe('plan', () => {
     )
     expect(actions).toEqual([
       { kind: 'delete', path: 'a.md', resourceId: 1, reason: 'renamed to b.md' },
-      { kind: 'unchanged', path: 'b.md', resourceId: 2 }
+      { kind: 'unchanged', action: 'unchanged', path: 'b.md', resourceId: 2 }
     ])
   })
 
@@ -244,7 +244,7 @@ describe('plan', () => {
     expect(actions).toEqual([
       { kind: 'delete', path: 'a.md', resourceId: 3, reason: 'duplicate' },
       { kind: 'delete', path: 'a.md', resourceId: 9, reason: 'duplicate' },
-      { kind: 'unchanged', path: 'a.md', resourceId: 5 }
+      { kind: 'unchanged', action: 'unchanged', path: 'a.md', resourceId: 5 }
     ])
   })
 
@@ -257,7 +257,7 @@ describe('plan', () => {
       })
     )
     expect(actions).toEqual([
-      { kind: 'unchanged', path: 'a.md', resourceId: 7 },
+      { kind: 'unchanged', action: 'unchanged', path: 'a.md', resourceId: 7 },
       { kind: 'update', path: 'b.md', blobSha: 'blob-b.md', resourceId: 2, reason: 'file changed' }
     ])
     // Nothing left over to prune either, in a full reconcile that lists neither file.
@@ -302,7 +302,7 @@ describe('plan', () => {
 
     it('a full reconcile removes them, saying files no longer matches them; removed files as before', () => {
       expect(plan(input(narrowed))).toEqual([
-        { kind: 'unchanged', path: 'docs/a.md', resourceId: 1 },
+        { kind: 'unchanged', action: 'unchanged', path: 'docs/a.md', resourceId: 1 },
         { kind: 'delete', path: 'docs/gone.md', resourceId: 4, reason: 'file removed' },
         {
           kind: 'delete',
@@ -468,7 +468,7 @@ describe('settle: the plan once the files to write have been read', () => {
       previousPath: 'old.md',
       reason: 'renamed from old.md'
     },
-    { kind: 'unchanged', path: 'same.md', resourceId: 9 }
+    { kind: 'unchanged', action: 'unchanged', path: 'same.md', resourceId: 9 }
   ]
   const contents = new Map<string, Buffer | { error: string }>([
     ['b-new', Buffer.from('# New\n')],

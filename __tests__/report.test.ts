@@ -643,6 +643,7 @@ describe('thousands', () => {
 describe('the plan in the log', () => {
   const unchanged = (i: number): PlannedAction => ({
     kind: 'unchanged',
+    action: 'unchanged',
     path: `docs/${i}.md`,
     resourceId: i
   })

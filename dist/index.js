@@ -41230,6 +41230,8 @@ const DONE = {
 };
 /** The outcome a planned action has when it goes as planned (or is only previewed). */
 function planned(a) {
+    if (a.kind === 'unchanged')
+        return a;
     // Fields set one by one rather than spread: a no-op reconcile makes 100,000 of these.
     const o = { path: a.path, action: DONE[a.kind] };
     if ('resourceId' in a && a.resourceId !== undefined)
@@ -41685,6 +41687,9 @@ async function changedSinceCommits(owned, desired, scope, files, log = () => { }
  * file). Every decision is made here, so what is logged as the plan is what `apply` sends.
  */
 
+function unchanged(path, resourceId) {
+    return { kind: 'unchanged', action: 'unchanged', path, resourceId };
+}
 const byPath = (a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 /** Whether `list` is already in `order`: listings usually are, and 100,000 compares cost less than a sort. */
 function inOrder(list, order) {
@@ -41862,7 +41867,7 @@ function decideFile(input, file, here, movedHere) {
 function keepOrUpdate(input, r, file) {
     const { path, blobSha } = file;
     return isCurrent(input, r, file)
-        ? { kind: 'unchanged', path, resourceId: r.id }
+        ? unchanged(path, r.id)
         : { kind: 'update', path, blobSha, resourceId: r.id, reason: staleReason(input, r, file) };
 }
 /** Our resources no desired file claimed: their files were removed or renamed out of scope. */
@@ -42005,6 +42010,7 @@ function checkDeletions(actions, max) {
 
 
 
+
 /** The events whose release is gone from the published ones, and those that (re)publish it. */
 const REMOVING = new Set(['deleted', 'unpublished']);
 const PUBLISHING = new Set(['published', 'edited', 'released', 'created', 'prereleased']);
@@ -42068,7 +42074,7 @@ function planNotes(wanted, owned, repositoryId) {
         kept.add(keep.id);
         const current = keep.intact && keep.version === w.version && keep.name === w.name;
         actions.push(current
-            ? { kind: 'unchanged', path: w.name, resourceId: keep.id }
+            ? unchanged(w.name, keep.id)
             : {
                 kind: 'update',
                 path: w.name,

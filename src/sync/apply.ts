@@ -73,6 +73,7 @@ const DONE: Record<PlannedAction['kind'], OutcomeAction> = {
 
 /** The outcome a planned action has when it goes as planned (or is only previewed). */
 export function planned(a: PlannedAction): Outcome {
+  if (a.kind === 'unchanged') return a
   // Fields set one by one rather than spread: a no-op reconcile makes 100,000 of these.
   const o: Outcome = { path: a.path, action: DONE[a.kind] }
   if ('resourceId' in a && a.resourceId !== undefined) o.resourceId = a.resourceId

@@ -57,10 +57,15 @@ export type PlannedAction =
       /** A resource of the other type the path's new one replaces: kept when that cannot be written. */
       replaced?: OwnedResource
     }
-  | { kind: 'unchanged'; path: string; resourceId: number }
+  /** Its own outcome too (`action`): a no-op reconcile has 100,000, not copied once more each. */
+  | { kind: 'unchanged'; action: 'unchanged'; path: string; resourceId: number }
   | { kind: 'skip'; path: string; reason: string; resourceId?: number }
   /** A write that cannot be sent: its file could not be read. */
   | { kind: 'fail'; path: string; reason: string; resourceId?: number; previousPath?: string }
+
+export function unchanged(path: string, resourceId: number): PlannedAction {
+  return { kind: 'unchanged', action: 'unchanged', path, resourceId }
+}
 
 const byPath = (a: PlannedAction, b: PlannedAction) =>
   a.path < b.path ? -1 : a.path > b.path ? 1 : 0
@@ -253,7 +258,7 @@ function decideFile(
 function keepOrUpdate(input: PlanInput, r: OwnedResource, file: DesiredFile): PlannedAction {
   const { path, blobSha } = file
   return isCurrent(input, r, file)
-    ? { kind: 'unchanged', path, resourceId: r.id }
+    ? unchanged(path, r.id)
     : { kind: 'update', path, blobSha, resourceId: r.id, reason: staleReason(input, r, file) }
 }
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { withMarker } from '../space/marker.js'
 import { notePath, type OwnedNote } from '../space/resource.js'
-import type { PlannedAction } from './plan.js'
+import { unchanged, type PlannedAction } from './plan.js'
 
 /** What a note is made from: a release as the releases listing or a `release` event gives it. */
 export interface ReleaseFacts {
@@ -105,7 +105,7 @@ export function planNotes(
     const current = keep.intact && keep.version === w.version && keep.name === w.name
     actions.push(
       current
-        ? { kind: 'unchanged', path: w.name, resourceId: keep.id }
+        ? unchanged(w.name, keep.id)
         : {
             kind: 'update',
             path: w.name,
