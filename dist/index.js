@@ -37087,6 +37087,10 @@ const OWNERSHIPS = ['files', 'repository'];
 function ownedPaths(ownership, matchesFiles) {
     return ownership === 'repository' ? () => true : matchesFiles;
 }
+/** A path a resource of ours may have: canonical, and owned. */
+function ours(path, owned) {
+    return typeof path === 'string' && isCanonicalPath(path) && owned(path);
+}
 /**
  * A listed resource as ours, or undefined when it is someone else's or not understood: a
  * `github_file` of this repository whose path is canonical and owned (`ownedPaths`), or a
@@ -37097,17 +37101,17 @@ function recognise(r, repositoryId, owned) {
         return undefined;
     const id = r.id;
     const m = r.metadata;
-    const ours = (path) => typeof path === 'string' && isCanonicalPath(path) && owned(path);
     if (r.resource_type === 'github_file') {
-        if (m.repository_id !== repositoryId || !ours(m.file_path))
+        if (m.repository_id !== repositoryId || !ours(m.file_path, owned))
             return undefined;
         const commit = typeof m.sha === 'string' ? m.sha : undefined;
         return { id, type: 'github_file', path: m.file_path, commit };
     }
     if (r.resource_type === 'free_text') {
         const marker = readMarker(m.text);
-        if (!marker || marker.repositoryId !== repositoryId || !ours(marker.path))
+        if (!marker || marker.repositoryId !== repositoryId || !ours(marker.path, owned)) {
             return undefined;
+        }
         return {
             id,
             type: 'free_text',
@@ -40133,37 +40137,50 @@ function compileGlobs(text) {
     if (include.length === 0) {
         throw new Error(`needs at least one pattern that is not an exclusion (one glob a line, e.g. "**/*.md"); got ${JSON.stringify(text)}.`);
     }
-    const tester = (m) => {
-        const tests = m.set.map((p) => {
-            if (p.length === 2 && p[0] === GLOBSTAR && p[1] !== GLOBSTAR) {
-                // matchOne on one segment is this comparison (a literal, a RegExp, or false for a part
-                // that can never match), without its per-call work on the path (it copies and reduces
-                // the segments, 100,000 times on a large repository).
-                const segment = p[1];
-                const last = (path) => path.slice(path.lastIndexOf('/') + 1);
-                if (typeof segment === 'string')
-                    return path => last(path) === segment;
-                if (!(segment instanceof RegExp))
-                    return () => false;
-                // `*<literal>` (`*.md`): the last segment ends with the literal exactly when the path
-                // does, the literal holding no `/`. Known by the glob minimatch compiled (`_glob`).
-                const suffix = starSuffix(segment._glob);
-                if (suffix !== undefined)
-                    return path => path.endsWith(suffix);
-                return path => segment.test(last(path));
-            }
-            return (_, parts) => m.matchOne(parts(), p);
-        });
-        return (path, parts) => tests.some(test => test(path, parts));
-    };
-    const includes = include.map(tester);
-    const excludes = exclude.map(tester);
+    let splits = false;
+    const tests = (m) => m.set.map((p) => {
+        if (p.length === 2 && p[0] === GLOBSTAR && p[1] !== GLOBSTAR) {
+            // matchOne on one segment is this comparison (a literal, a RegExp, or false for a part
+            // that can never match), without its per-call work on the path (it copies and reduces
+            // the segments, 100,000 times on a large repository).
+            const segment = p[1];
+            const last = (path) => path.slice(path.lastIndexOf('/') + 1);
+            if (typeof segment === 'string')
+                return path => last(path) === segment;
+            if (!(segment instanceof RegExp))
+                return () => false;
+            // `*<literal>` (`*.md`): the last segment ends with the literal exactly when the path
+            // does, the literal holding no `/`. Known by the glob minimatch compiled (`_glob`).
+            const suffix = starSuffix(segment._glob);
+            if (suffix !== undefined)
+                return path => path.endsWith(suffix);
+            return path => segment.test(last(path));
+        }
+        splits = true;
+        return (_, parts) => m.matchOne(parts, p);
+    });
+    // A path matches a pattern when it matches any of its sets (braces make several).
+    const includes = include.flatMap(tests);
+    const excludes = exclude.flatMap(tests);
+    const NOT_SPLIT = [];
     return {
         patterns,
+        // Loops, not closures: this runs for every path of the repository and of the Space.
         matches: path => {
-            let split;
-            const parts = () => (split ??= path.split('/'));
-            return includes.some(t => t(path, parts)) && !excludes.some(t => t(path, parts));
+            const parts = splits ? path.split('/') : NOT_SPLIT;
+            let included = false;
+            for (const test of includes) {
+                if (test(path, parts)) {
+                    included = true;
+                    break;
+                }
+            }
+            if (!included)
+                return false;
+            for (const test of excludes)
+                if (test(path, parts))
+                    return false;
+            return true;
         }
     };
 }

@@ -124,9 +124,10 @@ export function compileGlobs(text: string): GlobSet {
   // same reason, with dotfiles matched, `**/<segment>` (the default `**/*.md`) matches exactly
   // the paths whose last segment matches <segment>: one segment compared, not every suffix, and
   // the path not split at all.
-  type Test = (path: string, parts: () => string[]) => boolean
-  const tester = (m: Minimatch): Test => {
-    const tests = m.set.map((p): Test => {
+  type Test = (path: string, parts: string[]) => boolean
+  let splits = false
+  const tests = (m: Minimatch): Test[] =>
+    m.set.map((p): Test => {
       if (p.length === 2 && p[0] === GLOBSTAR && p[1] !== GLOBSTAR) {
         // matchOne on one segment is this comparison (a literal, a RegExp, or false for a part
         // that can never match), without its per-call work on the path (it copies and reduces
@@ -141,18 +142,28 @@ export function compileGlobs(text: string): GlobSet {
         if (suffix !== undefined) return path => path.endsWith(suffix)
         return path => segment.test(last(path))
       }
-      return (_, parts) => m.matchOne(parts(), p)
+      splits = true
+      return (_, parts) => m.matchOne(parts, p)
     })
-    return (path, parts) => tests.some(test => test(path, parts))
-  }
-  const includes = include.map(tester)
-  const excludes = exclude.map(tester)
+  // A path matches a pattern when it matches any of its sets (braces make several).
+  const includes = include.flatMap(tests)
+  const excludes = exclude.flatMap(tests)
+  const NOT_SPLIT: string[] = []
   return {
     patterns,
+    // Loops, not closures: this runs for every path of the repository and of the Space.
     matches: path => {
-      let split: string[] | undefined
-      const parts = () => (split ??= path.split('/'))
-      return includes.some(t => t(path, parts)) && !excludes.some(t => t(path, parts))
+      const parts = splits ? path.split('/') : NOT_SPLIT
+      let included = false
+      for (const test of includes) {
+        if (test(path, parts)) {
+          included = true
+          break
+        }
+      }
+      if (!included) return false
+      for (const test of excludes) if (test(path, parts)) return false
+      return true
     }
   }
 }

@@ -88,6 +88,11 @@ export function ownedPaths(
   return ownership === 'repository' ? () => true : matchesFiles
 }
 
+/** A path a resource of ours may have: canonical, and owned. */
+function ours(path: unknown, owned: (path: string) => boolean): path is string {
+  return typeof path === 'string' && isCanonicalPath(path) && owned(path)
+}
+
 /**
  * A listed resource as ours, or undefined when it is someone else's or not understood: a
  * `github_file` of this repository whose path is canonical and owned (`ownedPaths`), or a
@@ -101,16 +106,16 @@ export function recognise(
   if (!isRecord(r) || !Number.isSafeInteger(r.id) || !isRecord(r.metadata)) return undefined
   const id = r.id as number
   const m = r.metadata
-  const ours = (path: unknown): path is string =>
-    typeof path === 'string' && isCanonicalPath(path) && owned(path)
   if (r.resource_type === 'github_file') {
-    if (m.repository_id !== repositoryId || !ours(m.file_path)) return undefined
+    if (m.repository_id !== repositoryId || !ours(m.file_path, owned)) return undefined
     const commit = typeof m.sha === 'string' ? m.sha : undefined
     return { id, type: 'github_file', path: m.file_path, commit }
   }
   if (r.resource_type === 'free_text') {
     const marker = readMarker(m.text)
-    if (!marker || marker.repositoryId !== repositoryId || !ours(marker.path)) return undefined
+    if (!marker || marker.repositoryId !== repositoryId || !ours(marker.path, owned)) {
+      return undefined
+    }
     return {
       id,
       type: 'free_text',
