@@ -41718,7 +41718,9 @@ function inOrder(list, order) {
 function plan(input) {
     // Renames need any path's resources; otherwise the files are looked up in their order.
     const walk = input.renames.length === 0 ? inStep(input.owned, input.desired) : undefined;
-    const atPath = walk ? NO_INDEX : indexByPath(input.owned);
+    // Made when first needed: renames that all leave the globs never look a path up.
+    let index;
+    const atPath = () => (index ??= indexByPath(input.owned));
     const decided = new Decided(input.owned.length);
     // A resource listed twice (pages that shifted while they were read) is one resource: its later
     // places are decided from the start, or it would be deleted as a duplicate of itself.
@@ -41734,7 +41736,7 @@ function plan(input) {
     const moved = followRenames(input, atPath, decided);
     const actions = [];
     for (const file of input.desired) {
-        const found = walk ? walk(file.path) : atPath.get(file.path);
+        const found = walk ? walk(file.path) : atPath().get(file.path);
         const movedHere = moved.size > 0 ? moved.get(file.path) : undefined;
         // The common case, one resource of ours of the type wanted, without building lists.
         if (typeof found === 'number' &&
@@ -41797,7 +41799,6 @@ function indexByPath(owned) {
         places.sort((a, b) => owned[a].id - owned[b].id);
     return atPath;
 }
-const NO_INDEX = new Map();
 /**
  * When `owned` and `desired` are both in strictly increasing path order (one resource of ours a
  * path at most), the place of each desired path's resource, asked for in `desired`'s order:
@@ -41832,9 +41833,9 @@ function followRenames(input, atPath, decided) {
         return moved;
     const desiredPaths = new Set(input.desired.map(d => d.path));
     for (const { from, to } of input.renames) {
-        if (!desiredPaths.has(to) || listed(atPath.get(to)).some(wanted))
+        if (!desiredPaths.has(to) || listed(atPath().get(to)).some(wanted))
             continue;
-        const source = listed(atPath.get(from)).find(i => wanted(i) && !decided.has(i));
+        const source = listed(atPath().get(from)).find(i => wanted(i) && !decided.has(i));
         if (source !== undefined) {
             moved.set(to, input.owned[source]);
             decided.add(source);
@@ -41892,11 +41893,14 @@ function decideLeftovers(input, decided) {
     if (decided.size === input.owned.length)
         return [];
     const desiredPaths = new Set(input.desired.map(d => d.path));
-    const renamedFrom = new Map(input.renames.map(x => [x.from, x]));
+    const renamedFrom = new Map();
+    for (const x of input.renames)
+        renamedFrom.set(x.from, x);
     const actions = [];
-    for (const [i, r] of input.owned.entries()) {
+    for (let i = 0; i < input.owned.length; i++) {
         if (decided.has(i))
             continue;
+        const r = input.owned[i];
         if (input.decide !== 'all' && !input.decide.has(r.path))
             continue;
         const { path, id: resourceId } = r;

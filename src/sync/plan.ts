@@ -79,7 +79,9 @@ function inOrder<T>(list: readonly T[], order: (a: T, b: T) => number): boolean 
 export function plan(input: PlanInput): PlannedAction[] {
   // Renames need any path's resources; otherwise the files are looked up in their order.
   const walk = input.renames.length === 0 ? inStep(input.owned, input.desired) : undefined
-  const atPath = walk ? NO_INDEX : indexByPath(input.owned)
+  // Made when first needed: renames that all leave the globs never look a path up.
+  let index: ByPath | undefined
+  const atPath = () => (index ??= indexByPath(input.owned))
   const decided = new Decided(input.owned.length)
   // A resource listed twice (pages that shifted while they were read) is one resource: its later
   // places are decided from the start, or it would be deleted as a duplicate of itself.
@@ -93,7 +95,7 @@ export function plan(input: PlanInput): PlannedAction[] {
   const moved = followRenames(input, atPath, decided)
   const actions: PlannedAction[] = []
   for (const file of input.desired) {
-    const found = walk ? walk(file.path) : atPath.get(file.path)
+    const found = walk ? walk(file.path) : atPath().get(file.path)
     const movedHere = moved.size > 0 ? moved.get(file.path) : undefined
     // The common case, one resource of ours of the type wanted, without building lists.
     if (
@@ -160,8 +162,6 @@ function indexByPath(owned: readonly OwnedResource[]): ByPath {
   return atPath
 }
 
-const NO_INDEX: ByPath = new Map()
-
 /**
  * When `owned` and `desired` are both in strictly increasing path order (one resource of ours a
  * path at most), the place of each desired path's resource, asked for in `desired`'s order:
@@ -194,7 +194,7 @@ function listed(found: number | number[] | undefined): readonly number[] {
 /** A renamed file takes its resource along (same id), unless the new path already has one. */
 function followRenames(
   input: PlanInput,
-  atPath: ByPath,
+  atPath: () => ByPath,
   decided: Decided
 ): Map<string, OwnedResource> {
   const wanted = (i: number) => input.owned[i]!.type === input.resourceType
@@ -202,8 +202,8 @@ function followRenames(
   if (input.renames.length === 0) return moved
   const desiredPaths = new Set(input.desired.map(d => d.path))
   for (const { from, to } of input.renames) {
-    if (!desiredPaths.has(to) || listed(atPath.get(to)).some(wanted)) continue
-    const source = listed(atPath.get(from)).find(i => wanted(i) && !decided.has(i))
+    if (!desiredPaths.has(to) || listed(atPath().get(to)).some(wanted)) continue
+    const source = listed(atPath().get(from)).find(i => wanted(i) && !decided.has(i))
     if (source !== undefined) {
       moved.set(to, input.owned[source]!)
       decided.add(source)
@@ -266,10 +266,12 @@ function keepOrUpdate(input: PlanInput, r: OwnedResource, file: DesiredFile): Pl
 function decideLeftovers(input: PlanInput, decided: Decided): PlannedAction[] {
   if (decided.size === input.owned.length) return []
   const desiredPaths = new Set(input.desired.map(d => d.path))
-  const renamedFrom = new Map(input.renames.map(x => [x.from, x]))
+  const renamedFrom = new Map<string, { from: string; to: string }>()
+  for (const x of input.renames) renamedFrom.set(x.from, x)
   const actions: PlannedAction[] = []
-  for (const [i, r] of input.owned.entries()) {
+  for (let i = 0; i < input.owned.length; i++) {
     if (decided.has(i)) continue
+    const r = input.owned[i]!
     if (input.decide !== 'all' && !input.decide.has(r.path)) continue
     const { path, id: resourceId } = r
     const rename = renamedFrom.get(path)
