@@ -361,10 +361,14 @@ async function measure(o: {
  */
 async function measureMedian(
   o: Parameters<typeof measure>[0],
-  times: number
+  times: number,
+  before?: () => Promise<void>
 ): Promise<Measured & { samples: number[]; same: boolean }> {
   const runs: Measured[] = []
-  for (let i = 0; i < times; i++) runs.push(await measure(o))
+  for (let i = 0; i < times; i++) {
+    await before?.()
+    runs.push(await measure(o))
+  }
   const byTime = [...runs].sort((a, b) => a.ms - b.ms)
   const median = byTime[Math.floor(times / 2)]!
   const rss = runs.map(r => r.rssMiB)
@@ -905,7 +909,7 @@ try {
   // 100,000 current resources; then one stale resource of ours, for a path deleted since, added.
 
   /** Case 4's no-op rows are each run this many times, their median wall time shown. */
-  const RUNS_OF_4 = 3
+  const RUNS_OF_4 = 5
   await attempt(4, 'no-op full reconcile, 100,000 files', async () => {
     const FILES = 100_000
     const path = (i: number) =>
@@ -955,51 +959,59 @@ try {
     const w = { 'space-number': String(space), 'write-interval': '1', 'owner-type': 'org' }
     const dispatch = { repo: big, sha: head, eventName: 'workflow_dispatch' }
 
-    // The floor: what any action must do to know nothing changed (scripts/floor.cjs), timed in
-    // the same minute as the action, so that their ratio does not depend on the machine's speed.
+    // The floor: what any action must do to know nothing changed (scripts/floor.cjs). Each run of
+    // it comes just before a run of the action with a checkout, so that their ratio does not
+    // depend on the machine's speed, which drifts from one minute to the next.
     const floorMs: number[] = []
     let floorRss = 0
-    await attempt(4, 'floor', async () => {
-      const listing = `${emu.url}/orgs/${ORG}/copilot-spaces/${space}/resources`
-      for (let i = 0; i < RUNS_OF_4; i++) {
-        const rssFile = join(temp, `rss-floor-${i}`)
-        const started = performance.now()
-        // Not execFileSync: the emulator answering the floor's request lives in this process.
-        await promisify(execFile)(
-          process.execPath,
-          [join(PROJECT_ROOT, 'scripts', 'floor.cjs'), listing, TOKEN, workspace, head],
-          {
-            env: {
-              ...process.env,
-              NODE_OPTIONS: `--require ${JSON.stringify(PROBE)}`,
-              RSS_PROBE_FILE: rssFile
-            }
+    const floor = async () => {
+      const rssFile = join(temp, `rss-floor-${floorMs.length}`)
+      const started = performance.now()
+      // Not execFileSync: the emulator answering the floor's request lives in this process.
+      await promisify(execFile)(
+        process.execPath,
+        [
+          join(PROJECT_ROOT, 'scripts', 'floor.cjs'),
+          `${emu.url}/orgs/${ORG}/copilot-spaces/${space}/resources`,
+          TOKEN,
+          workspace,
+          head
+        ],
+        {
+          env: {
+            ...process.env,
+            NODE_OPTIONS: `--require ${JSON.stringify(PROBE)}`,
+            RSS_PROBE_FILE: rssFile
           }
-        )
-        floorMs.push(performance.now() - started)
-        floorRss = Math.max(floorRss, Number(readFileSync(rssFile, 'utf8')) / 1024)
-      }
-      const sorted = [...floorMs].sort((a, b) => a - b)
-      rows.push({
-        section: 4,
-        name: '  floor: fetch and JSON.parse of the listing, git ls-tree, lookups (scripts/floor.cjs)',
-        requests: '1 / 0',
-        ms: n(Math.round(sorted[Math.floor(RUNS_OF_4 / 2)]!)),
-        rss: n(Math.round(floorRss)),
-        detail: `wall ms of the ${RUNS_OF_4} runs: ${floorMs.map(ms => n(Math.round(ms))).join(', ')} (median shown); no inputs, plan, report or outputs`,
-        target: '',
-        result: 'info'
-      })
-    })
-    const floorMedian = [...floorMs].sort((a, b) => a - b)[Math.floor(RUNS_OF_4 / 2)]
+        }
+      )
+      floorMs.push(performance.now() - started)
+      floorRss = Math.max(floorRss, Number(readFileSync(rssFile, 'utf8')) / 1024)
+    }
+    const median = (list: readonly number[]) =>
+      [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]
 
     for (const checkout of [true, false]) {
       const name = `no-op full reconcile, 100,000 files, github_file, owner-type org, ${checkout ? 'checkout' : 'no checkout'}`
       await attempt(4, name, async () => {
         const m = await measureMedian(
           { ...dispatch, workspace: checkout ? workspace : noCheckout(), with: w },
-          RUNS_OF_4
+          RUNS_OF_4,
+          checkout ? floor : undefined
         )
+        const floorMedian = median(floorMs)
+        if (checkout && floorMedian !== undefined) {
+          rows.push({
+            section: 4,
+            name: '  floor: fetch and JSON.parse of the listing, git ls-tree, lookups (scripts/floor.cjs)',
+            requests: '1 / 0',
+            ms: n(Math.round(floorMedian)),
+            rss: n(Math.round(floorRss)),
+            detail: `wall ms of the ${RUNS_OF_4} runs: ${floorMs.map(ms => n(Math.round(ms))).join(', ')} (median shown), each just before one of the row below; no inputs, plan, report or outputs`,
+            target: '',
+            result: 'info'
+          })
+        }
         const [maxRequests, maxMs] = checkout ? [3, 1500] : [5, 3000]
         const requests = m.reads + m.writes
         const notes = unexpected(m, { unchanged: FILES, created: 0, updated: 0, deleted: 0 })
@@ -1102,8 +1114,9 @@ files (repositories, checkouts, the runner's temp) are in ${tmpdir()}.
      (for the runs without a checkout) is made in setup, as GitHub's archive host keeps the
      archives it made; the listing and the recursive tree are encoded once in setup (the emulator
      keeps a listing until the resources change, and a tree by its sha, which names its content);
-     their download and reading are the action's. The two no-op rows are each run 3 times: wall ms
-     is the median (every run's figure is in "measured"), peak RSS the highest of the three
+     their download and reading are the action's. The two no-op rows are each run 5 times: wall ms
+     is the median (every run's figure is in "measured"), peak RSS the highest of the five. The
+     floor row (scripts/floor.cjs) is run 5 times too, each just before a run with a checkout
   5  10,000 files, empty Space, dry-run: true: every file planned as a create, nothing written
   6  plan() from src/sync/plan.ts called in the bench's own process on synthetic input (no action
      run): a push whose 40,000 renames all leave the globs, 40,000 owned github_file resources at
