@@ -3,7 +3,8 @@
  * library and failures.ts rely on. A network fault rejects with `TypeError('fetch failed')`, its
  * cause the socket's error; an abort rejects with the signal's reason; a request undici refuses
  * to build rejects with undici's own error. Reads follow up to 20 redirects, as fetch does, and
- * drop the token when one leads to another origin; `redirect: 'manual'` hands a 3xx back as is.
+ * drop the token when one leads to another origin; a write's 3xx (and any with `redirect:
+ * 'manual'`) is handed back as is.
  *
  * Why not undici's fetch: its body is a WHATWG stream, and a run reads its largest answer (the
  * Space's listing, 27 MB for 100,000 resources) while that code is still cold. Read through the
@@ -51,7 +52,9 @@ export function dispatcherFetch(dispatcher?: Dispatcher): NodeFetch {
     for (let hops = 0; ; hops++) {
       const answer = await send(current, method, headers, init.body, signal, dispatcher)
       const location = answer.headers.location
-      if (init.redirect === 'manual' || !REDIRECTS.has(answer.statusCode) || !location) {
+      // Only reads are followed here: a write's redirects are redirects.ts's to judge.
+      const follows = init.redirect !== 'manual' && (method === 'GET' || method === 'HEAD')
+      if (!follows || !REDIRECTS.has(answer.statusCode) || !location) {
         return responseOf(answer, current, method, hops > 0)
       }
       discard(answer.body)
