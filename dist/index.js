@@ -41370,9 +41370,7 @@ async function applyPlan(actions, options) {
             o.log(`GitHub refused the token (${refused.status}, on ${refused.path}): the ${unsent} write(s) left were not sent, as each would be refused the same way.`);
         }
     }
-    return outcomes.size === 0
-        ? actions.map(planned)
-        : actions.map(a => outcomes.get(a) ?? planned(a));
+    return actions.map(a => outcomes.get(a) ?? planned(a));
 }
 /**
  * Whether the resource that replaces `w`'s is in the Space (created, or found already there);

@@ -126,9 +126,7 @@ export async function applyPlan(
       )
     }
   }
-  return outcomes.size === 0
-    ? actions.map(planned)
-    : actions.map(a => outcomes.get(a) ?? planned(a))
+  return actions.map(a => outcomes.get(a) ?? planned(a))
 }
 
 /**
